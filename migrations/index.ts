@@ -1,0 +1,5 @@
+import { Initial1795732399778 } from './1795732399778-Initial';
+
+/** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const MIGRATIONS: Function[] = [Initial1795732399778];

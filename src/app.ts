@@ -1,0 +1,54 @@
+import express, { Express, NextFunction, Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Config } from './config';
+import { graphqlMiddleware } from './graphql/server';
+import { requestId } from './http/request-id';
+import { scimErrorHandler, scimRouter } from './scim/router';
+
+export interface App {
+  express: Express;
+  stop(): Promise<void>;
+}
+
+/** Both surfaces on one Express app: SCIM under /scim/v2, GraphQL at /graphql, probes at /healthz and /readyz. */
+export async function createApp(config: Config, dataSource: DataSource): Promise<App> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await dataSource.query('SELECT 1');
+      res.json({ status: 'ready', database: 'reachable' });
+    } catch {
+      res.status(503).setHeader('Retry-After', '5').json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+
+  const scimBase = `${config.publicUrl}/scim/v2`;
+  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase }));
+  // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
+  app.use('/scim/v2', scimErrorHandler);
+
+  const graphql = await graphqlMiddleware(config, dataSource);
+  app.use('/graphql', ...graphql.handler);
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.` });
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
+      return;
+    }
+    console.error(`[http] ${req.requestId} ${req.method} ${req.path} failed:`, error);
+    res.status(500).json({ error: 'internal', message: `Internal error (request id ${req.requestId}).` });
+  });
+
+  return { express: app, stop: graphql.stop };
+}

@@ -1,0 +1,139 @@
+import path from 'node:path';
+
+/**
+ * Every start-up variable is read and validated here, once. A bad value stops start-up with a message that names the
+ * variable, so a container that is misconfigured fails fast instead of serving with a surprising default.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL connection string; undefined means the embedded database. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database keeps its files. */
+  dataDir: string;
+  /** Connections in the `pg` pool (PostgreSQL only: the embedded database takes one). */
+  dbPoolSize: number;
+  nodeEnv: string;
+  isProduction: boolean;
+  /** Public base URL used in SCIM `Location` headers and printed curls; derived from host and port when unset. */
+  publicUrl: string;
+  bootstrap: {
+    tenant: string | undefined;
+    scimToken: string | undefined;
+    adminToken: string | undefined;
+  };
+  logLevel: 'silent' | 'error' | 'info' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Bootstrap tokens are chosen by the operator; require enough length to carry at least 128 bits of randomness. */
+export const MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
+
+type Env = Record<string, string | undefined>;
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bootstrapToken(env: Env, name: string): string | undefined {
+  const value = nonEmpty(env, name);
+  if (value === undefined) return undefined;
+  if (value.length < MIN_BOOTSTRAP_TOKEN_LENGTH) {
+    throw new ConfigError(name, `must be at least ${MIN_BOOTSTRAP_TOKEN_LENGTH} characters long`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(name, 'must be printable ASCII without spaces');
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:port/database)');
+    }
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);
+    }
+  }
+
+  const nodeEnv = nonEmpty(env, 'NODE_ENV') ?? 'development';
+  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
+  if (!['silent', 'error', 'info', 'debug'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of silent, error, info, debug, got "${logLevel}"`);
+  }
+
+  const publicUrlRaw = nonEmpty(env, 'PUBLIC_URL');
+  let publicUrl: string;
+  if (publicUrlRaw !== undefined) {
+    try {
+      const u = new URL(publicUrlRaw);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw new ConfigError('PUBLIC_URL', `must be an http(s) URL, got "${publicUrlRaw}"`);
+    }
+    publicUrl = publicUrlRaw.replace(/\/+$/, '');
+  } else {
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    publicUrl = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  }
+
+  const tenant = nonEmpty(env, 'ROLLCALL_BOOTSTRAP_TENANT');
+  if (tenant !== undefined && !SLUG_PATTERN.test(tenant)) {
+    throw new ConfigError(
+      'ROLLCALL_BOOTSTRAP_TENANT',
+      `must be a slug (lower-case letters, digits and inner hyphens, at most 63 characters), got "${tenant}"`,
+    );
+  }
+  const scimToken = bootstrapToken(env, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN');
+  const adminToken = bootstrapToken(env, 'ROLLCALL_BOOTSTRAP_ADMIN_TOKEN');
+  if ((scimToken !== undefined || adminToken !== undefined) && tenant === undefined) {
+    throw new ConfigError(
+      'ROLLCALL_BOOTSTRAP_TENANT',
+      'must be set when ROLLCALL_BOOTSTRAP_SCIM_TOKEN or ROLLCALL_BOOTSTRAP_ADMIN_TOKEN is set',
+    );
+  }
+  if (scimToken !== undefined && scimToken === adminToken) {
+    throw new ConfigError('ROLLCALL_BOOTSTRAP_ADMIN_TOKEN', 'must differ from ROLLCALL_BOOTSTRAP_SCIM_TOKEN');
+  }
+
+  return {
+    host,
+    port,
+    databaseUrl,
+    dataDir: path.resolve(nonEmpty(env, 'DATA_DIR') ?? './data'),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
+    nodeEnv,
+    isProduction: nodeEnv === 'production',
+    publicUrl,
+    bootstrap: { tenant, scimToken, adminToken },
+    logLevel,
+  };
+}

@@ -1,0 +1,41 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from '../entities';
+import { MIGRATIONS } from '../../migrations';
+import { SnakeNamingStrategy } from './naming-strategy';
+
+export interface DataSourceSettings {
+  url: string;
+  poolSize: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
+export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    // Extensions are created by the migrations; TypeORM must not try at run time.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    applicationName: settings.applicationName ?? 'rollcall',
+    logging: false,
+    extra: {
+      max: settings.poolSize,
+      // Fail a request instead of hanging when the pool is exhausted or the database is unreachable.
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    },
+  };
+}
+
+export function createDataSource(settings: DataSourceSettings): DataSource {
+  return new DataSource(dataSourceOptions(settings));
+}

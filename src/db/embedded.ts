@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The zero-configuration database: PGlite (PostgreSQL compiled to WASM) inside this process, served on a loopback
+ * port by pglite-socket so the ordinary `pg` driver and TypeORM's postgres dialect talk to it exactly as to a real
+ * server. PGlite is single-session: the socket server takes one connection, and the app's pool is sized to one.
+ */
+export interface EmbeddedDatabase {
+  url: string;
+  dataDir: string | undefined;
+  stop(): Promise<void>;
+}
+
+const LOCK_FILE = 'rollcall.lock';
+
+export class EmbeddedDatabaseBusyError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded database in ${dataDir} is in use by a running Rollcall process (pid ${pid}). ` +
+        'Stop that server first, or point DATABASE_URL at a PostgreSQL server to use the CLI while Rollcall runs.',
+    );
+    this.name = 'EmbeddedDatabaseBusyError';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite has no postmaster to arbitrate access: two processes opening one data directory would corrupt it. A lock
+ * file with our pid guards it; a lock left by a killed process (kill -9) is recognised as stale and taken over.
+ */
+function acquireLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new EmbeddedDatabaseBusyError(dataDir, pid);
+      }
+      fs.unlinkSync(lockPath);
+    }
+  }
+  throw new Error(`Could not lock the embedded database in ${dataDir}`);
+}
+
+// PGlite ships as ESM with dynamic imports; load it through a real dynamic import even from CommonJS output.
+const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
+
+export interface StartEmbeddedOptions {
+  /** A directory for the database files; undefined keeps everything in memory (tests). */
+  dataDir?: string;
+  /** A dump made by `dumpDataDir()` to start from (tests clone a migrated template this way). */
+  loadDataDir?: Blob;
+}
+
+export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}): Promise<EmbeddedDatabase & {
+  dump(): Promise<Blob>;
+}> {
+  const { PGlite } = await importEsm<typeof import('@electric-sql/pglite')>('@electric-sql/pglite');
+  const { citext } = await importEsm<typeof import('@electric-sql/pglite/contrib/citext')>(
+    '@electric-sql/pglite/contrib/citext',
+  );
+  const { pg_trgm } = await importEsm<typeof import('@electric-sql/pglite/contrib/pg_trgm')>(
+    '@electric-sql/pglite/contrib/pg_trgm',
+  );
+  const { PGLiteSocketServer } = await importEsm<typeof import('@electric-sql/pglite-socket')>(
+    '@electric-sql/pglite-socket',
+  );
+
+  let release: () => void = () => undefined;
+  if (options.dataDir !== undefined) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    release = acquireLock(options.dataDir);
+  }
+  try {
+    const db = await PGlite.create(options.dataDir, {
+      extensions: { citext, pg_trgm },
+      loadDataDir: options.loadDataDir,
+    });
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    await server.start();
+    const port = (server as unknown as { port: number }).port;
+    let stopped = false;
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      dataDir: options.dataDir,
+      dump: () => db.dumpDataDir('none'),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await server.stop();
+        await db.close();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

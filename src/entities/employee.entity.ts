@@ -1,0 +1,125 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Tenant } from './tenant.entity';
+import { EMPLOYEE_STATUSES, EmployeeStatus, MANAGED_BY, ManagedBy, sqlList } from './enums';
+import { LoginAuthenticator } from './login-authenticator.entity';
+import { Role } from './role.entity';
+import { Team } from './team.entity';
+
+/**
+ * A person in the directory. Related rows are referenced through composite keys `(tenant_id, x_id)`, so the database
+ * itself refuses a role, team or authenticator of another tenant.
+ */
+@Entity({ name: 'employees' })
+// Usernames are unique per tenant among employees that are not deleted: a soft-deleted username is free again.
+@Index('uq_employees_tenant_username', ['tenantId', 'username'], { unique: true, where: 'deleted_at IS NULL' })
+@Index('ix_employees_tenant_external_id', ['tenantId', 'externalId'])
+@Check('ck_employees_status', `status IN (${sqlList(EMPLOYEE_STATUSES)})`)
+@Check('ck_employees_managed_by', `managed_by IN (${sqlList(MANAGED_BY)})`)
+export class Employee {
+  @PrimaryColumn({ type: 'uuid' })
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenant_id' })
+  tenant?: Tenant;
+
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** An email address; citext so that uniqueness and lookups ignore case (SCIM `userName` has caseExact false). */
+  @Column({ type: 'citext' })
+  username: string;
+
+  @Column({ type: 'text' })
+  firstName: string;
+
+  @Column({ type: 'text' })
+  lastName: string;
+
+  @Column({ type: 'citext' })
+  email: string;
+
+  @Column({ type: 'text', nullable: true })
+  displayName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  middleName: string | null;
+
+  /** E.164, e.g. +14155550100. */
+  @Column({ type: 'text', nullable: true })
+  mobileNumber: string | null;
+
+  /** IANA time zone, e.g. Europe/Paris. */
+  @Column({ type: 'text', nullable: true })
+  timeZone: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  type: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  loginAuthenticatorId: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  primaryRoleId: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  teamId: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'ACTIVE' })
+  status: EmployeeStatus;
+
+  @Column({ type: 'varchar', length: 24 })
+  managedBy: ManagedBy;
+
+  /** The IdP's own id for this person: stored and returned, never used as a key. */
+  @Column({ type: 'text', nullable: true })
+  externalId: string | null;
+
+  /** Incremented on every change; SCIM exposes it as the ETag. */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deactivatedAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @ManyToOne(() => Role, { nullable: true, onDelete: 'RESTRICT', createForeignKeyConstraints: true })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'primary_role_id', referencedColumnName: 'id' },
+  ])
+  primaryRole?: Role | null;
+
+  @ManyToOne(() => Team, { nullable: true, onDelete: 'RESTRICT' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'team_id', referencedColumnName: 'id' },
+  ])
+  team?: Team | null;
+
+  @ManyToOne(() => LoginAuthenticator, { nullable: true, onDelete: 'RESTRICT' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'login_authenticator_id', referencedColumnName: 'id' },
+  ])
+  loginAuthenticator?: LoginAuthenticator | null;
+}

@@ -1,0 +1,30 @@
+/** Stored values of the domain's enumerations. The database enforces them with CHECK constraints. */
+export const EMPLOYEE_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+export type EmployeeStatus = (typeof EMPLOYEE_STATUSES)[number];
+
+export const MANAGED_BY = ['IDENTITY_PROVIDER', 'LOCAL'] as const;
+export type ManagedBy = (typeof MANAGED_BY)[number];
+
+export const TOKEN_SCOPES = ['scim', 'admin', 'read'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export const ACTOR_SURFACES = ['scim', 'graphql', 'cli', 'system'] as const;
+export type ActorSurface = (typeof ACTOR_SURFACES)[number];
+
+/** Optional employee fields a tenant can choose to import from SCIM (all off by default). */
+export const SCIM_IMPORT_FIELDS = [
+  'DISPLAY_NAME',
+  'MIDDLE_NAME',
+  'MOBILE_NUMBER',
+  'TIME_ZONE',
+  'TYPE',
+  'LOGIN_AUTHENTICATOR',
+  'PRIMARY_ROLE',
+  'TEAM',
+] as const;
+export type ScimImportField = (typeof SCIM_IMPORT_FIELDS)[number];
+
+/** SQL list for CHECK constraints, e.g. `'ACTIVE','INACTIVE'`. */
+export function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(',');
+}

@@ -1,0 +1,23 @@
+import DataLoader from 'dataloader';
+import { LoginAuthenticator, Role, Team } from '../entities';
+import { catalogService } from '../services/catalog.service';
+import { RequestContext } from '../services/context';
+
+function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = await load(ids);
+    const map = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+/** Per-request DataLoaders: a page of employees loads each related kind with one query, not one per employee. */
+export function createLoaders(ctx: RequestContext) {
+  return {
+    role: byId<Role>((ids) => catalogService.rolesByIds(ctx, ids)),
+    team: byId<Team>((ids) => catalogService.teamsByIds(ctx, ids)),
+    loginAuthenticator: byId<LoginAuthenticator>((ids) => catalogService.loginAuthenticatorsByIds(ctx, ids)),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

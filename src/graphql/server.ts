@@ -1,0 +1,80 @@
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { RequestHandler } from 'express';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { DataSource } from 'typeorm';
+import { Config } from '../config';
+import { presentedToken } from '../http/auth';
+import { tokenService } from '../services/token.service';
+import { GraphQLContext } from './context';
+import { forbidden, unauthenticated } from './errors';
+import { createLoaders } from './loaders';
+import { createSchema } from './schema';
+
+/** Codes that are safe to show as they are; anything else is masked outside development. */
+const CLIENT_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+export const GRAPHQL_BODY_LIMIT = '1mb';
+
+export async function graphqlMiddleware(config: Config, dataSource: DataSource): Promise<{
+  handler: RequestHandler[];
+  stop: () => Promise<void>;
+}> {
+  const schema = await createSchema();
+  const server = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !config.isProduction,
+    // Batched HTTP requests would multiply the cost limits; one operation per request.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      config.isProduction
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+      const code = formatted.extensions?.code;
+      if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
+      const original = unwrapResolverError(error);
+      if (original instanceof GraphQLError && original.extensions?.code && CLIENT_CODES.has(String(original.extensions.code))) {
+        return formatted;
+      }
+      if (config.logLevel !== 'silent') console.error('[graphql] internal error:', original);
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, path: formatted.path };
+    },
+  });
+  await server.start();
+
+  const handler = expressMiddleware(server, {
+    context: async ({ req }): Promise<GraphQLContext> => {
+      const secret = presentedToken(req);
+      const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
+      if (!token) throw unauthenticated();
+      if (token.scope !== 'admin' && token.scope !== 'read') {
+        throw forbidden(`This token has scope "${token.scope}"; the GraphQL API needs an admin or read token.`);
+      }
+      const ctx = {
+        tenantId: token.tenantId,
+        actor: { surface: 'graphql' as const, tokenId: token.tokenId },
+        requestId: req.requestId,
+        manager: dataSource.manager,
+      };
+      return { ctx, scope: token.scope, loaders: createLoaders(ctx) };
+    },
+  });
+  return { handler: [express.json({ limit: GRAPHQL_BODY_LIMIT }), handler], stop: () => server.stop() };
+}

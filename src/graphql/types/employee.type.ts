@@ -1,0 +1,90 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Employee } from '../../entities';
+import { lockedFields } from '../../services/ownership';
+import { toGlobalId } from '../global-id';
+import { EmployeeFieldEnum, EmployeeStatusEnum, ManagedByEnum, toEmployeeFieldEnum } from './enums';
+import { NodeType } from './node.type';
+
+@ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
+export class EmployeeType extends NodeType {
+  @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
+  username: string;
+
+  @Field({ description: 'Given name.' })
+  firstName: string;
+
+  @Field({ description: 'Family name.' })
+  lastName: string;
+
+  @Field({ description: 'Work email address.' })
+  email: string;
+
+  @Field(() => String, { nullable: true, description: 'Name to show, when it differs from first and last name.' })
+  displayName: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Middle name.' })
+  middleName: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Mobile number in E.164 form, e.g. +14155550100.' })
+  mobileNumber: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris.' })
+  timeZone: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Employee type, e.g. Employee or Contractor.' })
+  type: string | null;
+
+  @Field(() => EmployeeStatusEnum, { description: 'Whether the employee is active.' })
+  status: EmployeeStatusEnum;
+
+  @Field(() => ManagedByEnum, { description: 'Who owns the record: the identity provider or Rollcall.' })
+  managedBy: ManagedByEnum;
+
+  @Field(() => [EmployeeFieldEnum], {
+    description:
+      'Fields that only the identity provider may change for this employee (empty for LOCAL employees). ' +
+      'Mutations that change them are refused with IDP_MANAGED_FIELD.',
+  })
+  lockedFields: string[];
+
+  @Field(() => String, { nullable: true, description: "The identity provider's own id for this person, if any." })
+  externalId: string | null;
+
+  @Field({ description: 'When the employee was created.' })
+  createdAt: Date;
+
+  @Field({ description: 'When the employee last changed.' })
+  updatedAt: Date;
+
+  /** Raw ids for the relation resolvers; not exposed. */
+  primaryRoleId: string | null;
+  teamId: string | null;
+  loginAuthenticatorId: string | null;
+  /** Database uuid, for cursors and loaders; not exposed. */
+  uuid: string;
+
+  static from(e: Employee): EmployeeType {
+    return Object.assign(new EmployeeType(), {
+      id: toGlobalId('Employee', e.id),
+      uuid: e.id,
+      username: e.username,
+      firstName: e.firstName,
+      lastName: e.lastName,
+      email: e.email,
+      displayName: e.displayName,
+      middleName: e.middleName,
+      mobileNumber: e.mobileNumber,
+      timeZone: e.timeZone,
+      type: e.type,
+      status: e.status as EmployeeStatusEnum,
+      managedBy: e.managedBy as ManagedByEnum,
+      lockedFields: lockedFields(e.managedBy).map(toEmployeeFieldEnum),
+      externalId: e.externalId,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      primaryRoleId: e.primaryRoleId,
+      teamId: e.teamId,
+      loginAuthenticatorId: e.loginAuthenticatorId,
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { Config, ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { EmbeddedDatabaseBusyError } from './db/embedded';
+import { BootstrapResult, bootstrap } from './services/bootstrap.service';
+
+export interface RunningServer {
+  config: Config;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** How long SIGTERM waits for in-flight requests before closing anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function describeDatabase(config: Config): string {
+  if (config.databaseUrl === undefined) return `embedded PostgreSQL (PGlite) in ${config.dataDir}`;
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
+function printBootstrap(config: Config, result: BootstrapResult): void {
+  if (result.bootstrapped) {
+    const { tenant, created } = result.bootstrapped;
+    console.log(`Bootstrap tenant "${tenant.slug}" ${created ? 'created' : 'present'}; bootstrap tokens are valid for it.`);
+  }
+  if (!result.demo) return;
+  const { scimToken, adminToken } = result.demo;
+  const base = config.publicUrl;
+  // Shown once: only the hashes are stored.
+  console.log(
+    [
+      '',
+      'Created tenant "demo". These tokens are shown only this once; store them now.',
+      '',
+      `  SCIM base URL : ${base}/scim/v2`,
+      `  SCIM token    : ${scimToken.secret}`,
+      `  GraphQL URL   : ${base}/graphql`,
+      `  Admin token   : ${adminToken.secret}`,
+      '',
+      'Create an employee over SCIM:',
+      `  curl -s -X POST ${base}/scim/v2/Users \\`,
+      `    -H 'Authorization: Bearer ${scimToken.secret}' -H 'Content-Type: application/scim+json' \\`,
+      `    -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","name":{"givenName":"Ada","familyName":"Lovelace"},"emails":[{"value":"ada@example.com","type":"work","primary":true}],"active":true}'`,
+      '',
+      'Find it over GraphQL:',
+      `  curl -s -X POST ${base}/graphql \\`,
+      `    -H 'Authorization: Bearer ${adminToken.secret}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"query":"{ employees(search: \\"ada@example.com\\") { totalCount nodes { id username managedBy lockedFields } } }"}'`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Starts Rollcall: database (migrated), bootstrap, HTTP. Resolves once it serves. */
+export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
+  const db = await openDatabase(config);
+  let server: http.Server | undefined;
+  try {
+    const bootstrapResult = await bootstrap(db.dataSource, config);
+
+    // Listen before building the app so that PORT=0 yields the real port for URLs the app prints and returns.
+    let handler: http.RequestListener = (_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+      res.end(JSON.stringify({ status: 'starting' }));
+    };
+    server = http.createServer((req, res) => handler(req, res));
+    // Okta's socket timeout is 60 s; keep idle keep-alive sockets a little longer than typical load balancers.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const effective: Config =
+      config.port === 0 && process.env.PUBLIC_URL === undefined
+        ? { ...config, port, publicUrl: config.publicUrl.replace(/:0$/, `:${port}`) }
+        : config;
+    const app = await createApp(effective, db.dataSource);
+    handler = app.express;
+
+    if (effective.logLevel !== 'silent') {
+      console.log(`Rollcall listening on ${effective.publicUrl} (database: ${describeDatabase(effective)})`);
+      console.log(`  SCIM 2.0: ${effective.publicUrl}/scim/v2    GraphQL: ${effective.publicUrl}/graphql`);
+      printBootstrap(effective, bootstrapResult);
+    }
+
+    let stopping: Promise<void> | undefined;
+    const httpServer = server;
+    return {
+      config: effective,
+      url: effective.publicUrl,
+      stop() {
+        stopping ??= (async () => {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              httpServer.closeAllConnections();
+              resolve();
+            }, SHUTDOWN_GRACE_MS);
+            httpServer.close(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+            httpServer.closeIdleConnections();
+          });
+          await app.stop();
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    server?.close();
+    await db.close();
+    throw error;
+  }
+}
+
+/** Entry point of `npm start` / `rollcall serve`: exits non-zero with a clear message when start-up fails. */
+export async function main(): Promise<void> {
+  let running: RunningServer;
+  try {
+    running = await startServer();
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error('Rollcall failed to start:', error);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    console.log(`${signal} received: finishing in-flight requests, then stopping.`);
+    running.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error('Error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,91 @@
+import { DomainError, ErrorCode, assertUnreachable } from '../services/errors';
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
+
+/** An error to answer with a SCIM error body (RFC 7644 §3.12). */
+export class ScimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly scimType?: ScimType,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ScimError';
+  }
+}
+
+export interface ScimErrorBody {
+  schemas: string[];
+  status: string;
+  scimType?: ScimType;
+  detail: string;
+}
+
+export function scimErrorBody(status: number, detail: string, scimType?: ScimType): ScimErrorBody {
+  // RFC 7644 gives `status` as a string; Okta's SPEC test checks that it is one.
+  return { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
+}
+
+/** Domain field names as the SCIM attribute an IdP admin maps, so `detail` speaks their language. */
+const SCIM_ATTRIBUTE: Record<string, string> = {
+  username: 'userName',
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  middleName: 'name.middleName',
+  email: 'emails',
+  displayName: 'displayName',
+  mobileNumber: 'phoneNumbers[type eq "mobile"]',
+  timeZone: 'timezone',
+  type: 'userType',
+  status: 'active',
+  primaryRoleId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:primaryRole',
+  teamId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team',
+  loginAuthenticatorId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:loginAuthenticator',
+  employeeTemplate: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:employeeTemplate',
+};
+
+/** The one mapping of domain error codes to SCIM statuses and scimTypes. */
+export function fromDomainError(error: DomainError): ScimError {
+  const detail = error.issues
+    .map((issue) => {
+      const attribute = issue.field ? SCIM_ATTRIBUTE[issue.field] : undefined;
+      return attribute ? `${attribute}: ${issue.message}` : issue.message;
+    })
+    .join(' ');
+  const code = error.code;
+  switch (code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return new ScimError(401, detail);
+    case ErrorCode.FORBIDDEN:
+      return new ScimError(403, detail);
+    case ErrorCode.NOT_FOUND:
+      return new ScimError(404, detail);
+    case ErrorCode.INVALID_VALUE:
+    case ErrorCode.REQUIRED:
+    case ErrorCode.DEFAULT_ROLE_MISSING:
+      return new ScimError(400, detail, 'invalidValue');
+    case ErrorCode.IDP_MANAGED_FIELD:
+      return new ScimError(400, detail, 'mutability');
+    case ErrorCode.UNIQUENESS:
+      return new ScimError(409, detail, 'uniqueness');
+    case ErrorCode.VERSION_CONFLICT:
+      return new ScimError(412, detail);
+    case ErrorCode.IN_USE:
+      return new ScimError(409, detail);
+    default:
+      return assertUnreachable(code);
+  }
+}

@@ -1,0 +1,150 @@
+import express, { NextFunction, Request, Response, Router } from 'express';
+import { DataSource } from 'typeorm';
+import { presentedToken } from '../http/auth';
+import { RequestContext } from '../services/context';
+import { employeeService, referenceNames } from '../services/employee.service';
+import { DomainError } from '../services/errors';
+import { tokenService } from '../services/token.service';
+import { ScimError, fromDomainError, scimErrorBody } from './errors';
+import { etag, fromScimUser, toScimUser } from './user-mapping';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json';
+/** Largest SCIM request body accepted (a group PATCH with thousands of members fits well inside). */
+export const SCIM_BODY_LIMIT = '1mb';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    scim?: RequestContext;
+  }
+}
+
+export interface ScimRouterOptions {
+  dataSource: DataSource;
+  /** Public base URL of the SCIM API, e.g. http://localhost:3000/scim/v2 (for Location and meta.location). */
+  baseUrl: string;
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+function context(req: Request): RequestContext {
+  if (!req.scim) throw new Error('SCIM route reached without authentication');
+  return req.scim;
+}
+
+/** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+export function scimRouter(options: ScimRouterOptions): Router {
+  const { dataSource, baseUrl } = options;
+  const router = Router();
+
+  // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
+  router.use(async (req, _res, next) => {
+    const secret = presentedToken(req);
+    const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
+    if (!token) {
+      throw new ScimError(401, 'Authentication failed: send a Rollcall SCIM token as "Authorization: Bearer <token>".', undefined, {
+        'WWW-Authenticate': 'Bearer realm="rollcall-scim"',
+      });
+    }
+    if (token.scope !== 'scim') {
+      throw new ScimError(403, `This token has scope "${token.scope}"; the SCIM API needs a token with scope "scim".`);
+    }
+    req.scim = {
+      tenantId: token.tenantId,
+      actor: { surface: 'scim', tokenId: token.tokenId },
+      requestId: req.requestId,
+      manager: dataSource.manager,
+    };
+    next();
+  });
+
+  // Okta's own test sends application/json, real traffic application/scim+json; both, with or without charset.
+  router.use((req, _res, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(req.method)) {
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json' && type !== SCIM_CONTENT_TYPE) {
+        throw new ScimError(
+          415,
+          `Unsupported Content-Type "${type || '(none)'}": send application/scim+json or application/json.`,
+        );
+      }
+    }
+    next();
+  });
+  router.use(express.json({ type: ['application/json', SCIM_CONTENT_TYPE], limit: SCIM_BODY_LIMIT, strict: false }));
+
+  const createUser: Handler = async (req, res) => {
+    const ctx = context(req);
+    const input = fromScimUser(req.body);
+    const { employee } = await employeeService.createFromIdentityProvider(ctx, input);
+    const user = toScimUser(employee, await referenceNames(ctx, employee), baseUrl);
+    res.setHeader('Location', user.meta.location);
+    res.setHeader('ETag', etag(employee));
+    send(res, 201, user);
+  };
+
+  const getUser: Handler = async (req, res) => {
+    const ctx = context(req);
+    const id = String(req.params.id);
+    const employee = await employeeService.get(ctx, id);
+    if (!employee) throw new ScimError(404, `No user with id "${id}" exists.`);
+    res.setHeader('ETag', etag(employee));
+    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+  };
+
+  router.post('/Users', createUser);
+  router.get('/Users/:id', getUser);
+  router.all('/Users/:id', (req) => {
+    throw new ScimError(405, `${req.method} /Users/{id} is not supported yet.`);
+  });
+  router.all('/Users', (req) => {
+    throw new ScimError(405, `${req.method} /Users is not supported yet.`);
+  });
+  router.use((req) => {
+    throw new ScimError(404, `No SCIM resource at ${req.method} ${req.originalUrl.split('?')[0]}.`);
+  });
+
+  router.use(scimErrorHandler);
+  return router;
+}
+
+/** Every failure under /scim/v2 becomes a SCIM error body: domain errors, parser errors and unexpected faults. */
+export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  let scimError: ScimError;
+  if (error instanceof ScimError) scimError = error;
+  else if (error instanceof DomainError) scimError = fromDomainError(error);
+  else if (isBodyParserError(error)) scimError = bodyParserError(error);
+  else {
+    console.error(`[scim] ${req.requestId} ${req.method} ${req.path} failed:`, error);
+    scimError = new ScimError(500, `Internal error (request id ${req.requestId}); nothing was changed.`);
+  }
+  for (const [name, value] of Object.entries(scimError.headers)) res.setHeader(name, value);
+  send(res, scimError.status, scimErrorBody(scimError.status, scimError.detail, scimError.scimType));
+}
+
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number';
+}
+
+function bodyParserError(error: BodyParserError): ScimError {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ScimError(400, 'The request body is not valid JSON.', 'invalidSyntax');
+    case 'entity.too.large':
+      return new ScimError(413, `The request body is larger than ${SCIM_BODY_LIMIT}.`, 'tooMany');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new ScimError(415, 'Send the request body as UTF-8 JSON.');
+    default:
+      return new ScimError(error.status >= 400 && error.status < 500 ? error.status : 400, 'The request body could not be read.', 'invalidSyntax');
+  }
+}

@@ -1,0 +1,536 @@
+import { IsNull } from 'typeorm';
+import { Employee } from '../entities';
+import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
+import { auditService, diff } from './audit.service';
+import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
+import { RequestContext, inTransaction } from './context';
+import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { EMPLOYEE_FIELDS, EmployeeField, canWrite } from './ownership';
+import { mapRow } from './rows';
+import { tenantService } from './tenant.service';
+import {
+  MAX_TEXT_LENGTH,
+  hasControlCharacters,
+  isUuid,
+  isValidEmail,
+  isValidTimeZone,
+  normalizeMobileNumber,
+} from './validation';
+
+/** Values for the writable employee fields. `null` clears an optional field; `undefined` leaves it alone. */
+export interface EmployeeChanges {
+  username?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  status?: EmployeeStatus;
+  displayName?: string | null;
+  middleName?: string | null;
+  mobileNumber?: string | null;
+  timeZone?: string | null;
+  type?: string | null;
+  primaryRoleId?: string | null;
+  teamId?: string | null;
+  loginAuthenticatorId?: string | null;
+}
+
+export type NewEmployee = EmployeeChanges & { username: string; firstName: string; lastName: string; email: string };
+
+/**
+ * An employee as an identity provider describes it: related things by name, optional fields possibly present. The
+ * tenant's settings decide which optional fields are imported (see `fromIdentityProvider`).
+ */
+export interface IdpEmployee {
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  active?: boolean;
+  externalId?: string | null;
+  displayName?: string | null;
+  middleName?: string | null;
+  mobileNumber?: string | null;
+  timeZone?: string | null;
+  type?: string | null;
+  primaryRole?: string | null;
+  team?: string | null;
+  loginAuthenticator?: string | null;
+  employeeTemplate?: string | null;
+}
+
+/** An optional IdP attribute, the tenant setting that lets it in, and the domain field it fills. */
+const OPTIONAL_IDP_FIELDS = [
+  { attribute: 'displayName', setting: 'DISPLAY_NAME' },
+  { attribute: 'middleName', setting: 'MIDDLE_NAME' },
+  { attribute: 'mobileNumber', setting: 'MOBILE_NUMBER' },
+  { attribute: 'timeZone', setting: 'TIME_ZONE' },
+  { attribute: 'type', setting: 'TYPE' },
+  { attribute: 'loginAuthenticator', setting: 'LOGIN_AUTHENTICATOR' },
+  { attribute: 'primaryRole', setting: 'PRIMARY_ROLE' },
+  { attribute: 'team', setting: 'TEAM' },
+] as const satisfies readonly { attribute: keyof IdpEmployee; setting: ScimImportField }[];
+
+const NAMED_REFERENCES = [
+  { attribute: 'primaryRole', field: 'primaryRoleId', kind: 'role' },
+  { attribute: 'team', field: 'teamId', kind: 'team' },
+  { attribute: 'loginAuthenticator', field: 'loginAuthenticatorId', kind: 'loginAuthenticator' },
+] as const satisfies readonly { attribute: keyof IdpEmployee; field: EmployeeField; kind: CatalogKind }[];
+
+const REFERENCE_FIELDS = [
+  { field: 'primaryRoleId', kind: 'role' },
+  { field: 'teamId', kind: 'team' },
+  { field: 'loginAuthenticatorId', kind: 'loginAuthenticator' },
+] as const satisfies readonly { field: EmployeeField; kind: CatalogKind }[];
+
+const REQUIRED_TEXT = ['firstName', 'lastName'] as const;
+const OPTIONAL_TEXT = ['displayName', 'middleName', 'type'] as const;
+
+/** Audited fields: every writable field plus the ones only the system changes. */
+const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'managedBy'] as const;
+
+export interface IdpWriteResult {
+  employee: Employee;
+  /** Attributes the IdP sent that the tenant does not import (the provisioning log says so). */
+  ignoredAttributes: string[];
+}
+
+export interface UpdateOptions {
+  /** Refuse with VERSION_CONFLICT unless the stored version equals this (SCIM If-Match). */
+  expectedVersion?: number;
+  /** Set by the SCIM mapping only. */
+  externalId?: string | null;
+}
+
+export interface EmployeePage {
+  employees: Employee[];
+  totalCount: number;
+  hasNextPage: boolean;
+}
+
+function normalizeUsername(value: string): string {
+  // Unicode-equivalent spellings must collide on the unique index, so store one canonical form.
+  return value.trim().normalize('NFC');
+}
+
+export const employeeService = {
+  async get(ctx: RequestContext, id: string): Promise<Employee | null> {
+    if (!isUuid(id)) return null;
+    return ctx.manager.findOneBy(Employee, { tenantId: ctx.tenantId, id, deletedAt: IsNull() });
+  },
+
+  /** Employees by id in the caller's tenant (deleted ones excluded), in no particular order. */
+  async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Employee[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return ctx.manager
+      .createQueryBuilder(Employee, 'e')
+      .where('e.tenant_id = :tenantId AND e.id = ANY(:ids) AND e.deleted_at IS NULL', {
+        tenantId: ctx.tenantId,
+        ids: valid,
+      })
+      .getMany();
+  },
+
+  /**
+   * A page of employees ordered by username, then id (keyset pagination: `after` is the last row of the previous
+   * page, so deep pages cost the same as the first). `search` matches names, username and email by substring.
+   */
+  async search(
+    ctx: RequestContext,
+    options: { search?: string | null; first: number; after?: { username: string; id: string } | null },
+  ): Promise<EmployeePage> {
+    const qb = ctx.manager
+      .createQueryBuilder(Employee, 'e')
+      .where('e.tenant_id = :tenantId AND e.deleted_at IS NULL', { tenantId: ctx.tenantId });
+    const term = options.search?.trim();
+    if (term) {
+      const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(
+        `(e.username ILIKE :pattern OR e.email ILIKE :pattern OR e.first_name ILIKE :pattern
+          OR e.last_name ILIKE :pattern OR e.display_name ILIKE :pattern
+          OR (e.first_name || ' ' || e.last_name) ILIKE :pattern)`,
+        { pattern },
+      );
+    }
+    const totalCount = await qb.clone().getCount();
+    if (options.after) {
+      qb.andWhere('(e.username, e.id) > (:afterUsername::citext, :afterId::uuid)', {
+        afterUsername: options.after.username,
+        afterId: options.after.id,
+      });
+    }
+    const rows = await qb
+      .orderBy('e.username', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .take(options.first + 1)
+      .getMany();
+    return { employees: rows.slice(0, options.first), totalCount, hasNextPage: rows.length > options.first };
+  },
+
+  /** Creates an employee managed in Rollcall itself (GraphQL, CLI). Without a role, the tenant's default applies. */
+  async createLocal(ctx: RequestContext, input: NewEmployee): Promise<Employee> {
+    return inTransaction(ctx, (tx) => insertEmployee(tx, input, 'LOCAL', null));
+  },
+
+  /**
+   * Creates an employee from an identity provider. Order of precedence: the named template's presets, then the
+   * explicit optional fields the tenant imports, then the tenant's default role when no role is set yet.
+   */
+  async createFromIdentityProvider(ctx: RequestContext, input: IdpEmployee): Promise<IdpWriteResult> {
+    return inTransaction(ctx, async (tx) => {
+      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, true);
+      const employee = await insertEmployee(tx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null);
+      return { employee, ignoredAttributes };
+    });
+  },
+
+  /**
+   * Applies an identity provider's view of an existing employee. A LOCAL employee becomes IdP-managed (claimed), and
+   * the claim is audited.
+   */
+  async updateFromIdentityProvider(
+    ctx: RequestContext,
+    id: string,
+    input: Partial<IdpEmployee>,
+    options: { expectedVersion?: number } = {},
+  ): Promise<IdpWriteResult> {
+    return inTransaction(ctx, async (tx) => {
+      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false);
+      const employee = await updateEmployee(tx, id, changes, {
+        expectedVersion: options.expectedVersion,
+        externalId: input.externalId,
+      });
+      return { employee, ignoredAttributes };
+    });
+  },
+
+  /**
+   * Changes an employee. The ownership table decides: for an IdP-managed employee, a non-SCIM actor changing an
+   * IdP-owned field gets one IDP_MANAGED_FIELD issue per field and nothing is written.
+   */
+  async update(ctx: RequestContext, id: string, changes: EmployeeChanges, options: UpdateOptions = {}): Promise<Employee> {
+    return inTransaction(ctx, (tx) => updateEmployee(tx, id, changes, options));
+  },
+};
+
+async function resolveIdpInput(
+  ctx: RequestContext,
+  input: Partial<IdpEmployee>,
+  isCreate: boolean,
+): Promise<{ changes: EmployeeChanges; ignoredAttributes: string[] }> {
+  const issues = new IssueCollector();
+  const changes: EmployeeChanges = {};
+  const ignoredAttributes: string[] = [];
+  const settings = await tenantService.settings(ctx);
+  const imported = new Set(settings.scimImportFields);
+
+  if (isCreate && input.employeeTemplate) {
+    const templateId = await catalogService.idByName(ctx, 'employeeTemplate', input.employeeTemplate);
+    const template = templateId ? await catalogService.template(ctx, templateId) : null;
+    if (!template) {
+      issues.add(
+        ErrorCode.INVALID_VALUE,
+        `No employee template named "${input.employeeTemplate}" exists in Rollcall; create it or send an existing name.`,
+        'employeeTemplate',
+      );
+    } else {
+      for (const field of ['primaryRoleId', 'teamId', 'timeZone', 'type', 'loginAuthenticatorId'] as const) {
+        if (template[field] !== null) changes[field] = template[field];
+      }
+    }
+  }
+
+  for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
+    if (input[field] !== undefined) changes[field] = input[field];
+  }
+  if (input.active !== undefined) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
+
+  const referenceAttributes = new Set<string>(NAMED_REFERENCES.map((r) => r.attribute));
+  for (const { attribute, setting } of OPTIONAL_IDP_FIELDS) {
+    const value = input[attribute];
+    if (value === undefined) continue;
+    if (!imported.has(setting)) {
+      // RFC 7643 null means "unassigned": only a real value is worth reporting as ignored.
+      if (value !== null) ignoredAttributes.push(attribute);
+      continue;
+    }
+    if (referenceAttributes.has(attribute)) continue;
+    (changes as Record<string, unknown>)[attribute] = value;
+  }
+
+  for (const { attribute, field, kind } of NAMED_REFERENCES) {
+    const name = input[attribute];
+    if (name === undefined || !imported.has(OPTIONAL_IDP_FIELDS.find((f) => f.attribute === attribute)!.setting)) continue;
+    if (name === null || name.trim() === '') {
+      changes[field] = null;
+      continue;
+    }
+    const id = await catalogService.idByName(ctx, kind, name.trim());
+    if (!id) {
+      issues.add(
+        ErrorCode.INVALID_VALUE,
+        `No ${CATALOGS[kind].label} named "${name}" exists in Rollcall (${attribute}); create it or send an existing name.`,
+        field,
+      );
+    } else {
+      changes[field] = id;
+    }
+  }
+  issues.throwIfAny();
+  return { changes, ignoredAttributes };
+}
+
+/** Checks every value; collects all problems so the caller can fix them at once. */
+async function validate(ctx: RequestContext, changes: EmployeeChanges, issues: IssueCollector): Promise<void> {
+  const text = (field: EmployeeField, value: unknown, required: boolean): value is string => {
+    if (value === null || value === undefined) {
+      if (required) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
+      return false;
+    }
+    if (typeof value !== 'string') {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} must be a string.`, field);
+      return false;
+    }
+    if (hasControlCharacters(value)) {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} contains control characters, which Rollcall does not store.`, field);
+      return false;
+    }
+    if (value.length > MAX_TEXT_LENGTH) {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} is longer than ${MAX_TEXT_LENGTH} characters.`, field);
+      return false;
+    }
+    if (required && value.trim() === '') {
+      issues.add(ErrorCode.REQUIRED, `${field} must not be empty.`, field);
+      return false;
+    }
+    return true;
+  };
+
+  for (const field of ['username', 'email'] as const) {
+    if (changes[field] === undefined) continue;
+    if (text(field, changes[field], true) && !isValidEmail(changes[field]!.trim())) {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} must be a valid email address, got "${changes[field]}".`, field);
+    }
+  }
+  for (const field of REQUIRED_TEXT) if (changes[field] !== undefined) text(field, changes[field], true);
+  for (const field of OPTIONAL_TEXT) if (changes[field] !== undefined) text(field, changes[field], false);
+
+  if (changes.status !== undefined && !EMPLOYEE_STATUSES.includes(changes.status)) {
+    issues.add(ErrorCode.INVALID_VALUE, `status must be ACTIVE or INACTIVE, got "${String(changes.status)}".`, 'status');
+  }
+  if (changes.timeZone !== undefined && changes.timeZone !== null && text('timeZone', changes.timeZone, false)) {
+    if (!isValidTimeZone(changes.timeZone)) {
+      issues.add(
+        ErrorCode.INVALID_VALUE,
+        `timeZone must be an IANA time zone such as "America/New_York", got "${changes.timeZone}".`,
+        'timeZone',
+      );
+    }
+  }
+  if (changes.mobileNumber !== undefined && changes.mobileNumber !== null && text('mobileNumber', changes.mobileNumber, false)) {
+    if (normalizeMobileNumber(changes.mobileNumber) === undefined) {
+      issues.add(
+        ErrorCode.INVALID_VALUE,
+        `mobileNumber must be an international number such as "+14155550100", got "${changes.mobileNumber}".`,
+        'mobileNumber',
+      );
+    }
+  }
+  for (const { field, kind } of REFERENCE_FIELDS) {
+    const id = changes[field];
+    if (id === undefined || id === null) continue;
+    if (!(await catalogService.exists(ctx, kind, id))) {
+      issues.add(ErrorCode.INVALID_VALUE, `No ${CATALOGS[kind].label} with id "${id}" exists in this tenant.`, field);
+    }
+  }
+}
+
+/** The stored form of validated values: trimmed, canonical, empty optional text as null. */
+function normalize(changes: EmployeeChanges): EmployeeChanges {
+  const out: EmployeeChanges = { ...changes };
+  if (out.username !== undefined) out.username = normalizeUsername(out.username);
+  if (out.email !== undefined) out.email = out.email.trim().normalize('NFC');
+  for (const field of REQUIRED_TEXT) if (out[field] !== undefined) out[field] = out[field]!.trim();
+  for (const field of OPTIONAL_TEXT) {
+    const value = out[field];
+    if (typeof value === 'string') out[field] = value.trim() === '' ? null : value.trim();
+  }
+  if (typeof out.timeZone === 'string' && out.timeZone.trim() === '') out.timeZone = null;
+  if (typeof out.mobileNumber === 'string') {
+    out.mobileNumber = out.mobileNumber.trim() === '' ? null : normalizeMobileNumber(out.mobileNumber)!;
+  }
+  return out;
+}
+
+function usernameTaken(username: string): DomainError {
+  return new DomainError(
+    ErrorCode.UNIQUENESS,
+    `An employee with username "${username}" already exists in this tenant (usernames are compared case-insensitively).`,
+    'username',
+  );
+}
+
+async function insertEmployee(
+  ctx: RequestContext,
+  input: NewEmployee,
+  managedBy: ManagedBy,
+  externalId: string | null,
+): Promise<Employee> {
+  const issues = new IssueCollector();
+  for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
+    if (input[field] === undefined || input[field] === null) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
+  }
+  if (externalId !== null && (hasControlCharacters(externalId) || externalId.length > MAX_TEXT_LENGTH)) {
+    issues.add(ErrorCode.INVALID_VALUE, 'externalId contains control characters or is too long.', 'externalId');
+  }
+  await validate(ctx, input, issues);
+  issues.throwIfAny();
+  const values = normalize(input) as NewEmployee;
+  if (values.primaryRoleId === undefined || values.primaryRoleId === null) {
+    values.primaryRoleId = await tenantService.defaultRoleId(ctx);
+  }
+  if (values.loginAuthenticatorId === undefined) {
+    const rows: { id: string }[] = await ctx.manager.query(
+      'SELECT id FROM login_authenticators WHERE tenant_id = $1 AND is_default LIMIT 1',
+      [ctx.tenantId],
+    );
+    values.loginAuthenticatorId = rows[0]?.id ?? null;
+  }
+  const status = values.status ?? 'ACTIVE';
+  let raw: Record<string, unknown>[];
+  try {
+    // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
+    // violation here and a UNIQUENESS error (SCIM 409), never a 500.
+    raw = await ctx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Employee)
+      .values({
+        tenantId: ctx.tenantId,
+        username: values.username,
+        firstName: values.firstName,
+        lastName: values.lastName,
+        email: values.email,
+        displayName: values.displayName ?? null,
+        middleName: values.middleName ?? null,
+        mobileNumber: values.mobileNumber ?? null,
+        timeZone: values.timeZone ?? null,
+        type: values.type ?? null,
+        primaryRoleId: values.primaryRoleId,
+        teamId: values.teamId ?? null,
+        loginAuthenticatorId: values.loginAuthenticatorId ?? null,
+        status,
+        managedBy,
+        externalId,
+        deactivatedAt: status === 'INACTIVE' ? () => 'now()' : null,
+      })
+      .returning('*')
+      .execute()
+      .then((r) => r.raw as Record<string, unknown>[]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw usernameTaken(values.username);
+    throw error;
+  }
+  const employee = mapRow(ctx.manager, Employee, raw[0]);
+  await auditService.record(ctx, {
+    action: 'employee.created',
+    targetType: 'employee',
+    targetId: employee.id,
+    changes: diff(null, employee, AUDITED_FIELDS),
+  });
+  return employee;
+}
+
+async function updateEmployee(
+  ctx: RequestContext,
+  id: string,
+  requested: EmployeeChanges,
+  options: UpdateOptions,
+): Promise<Employee> {
+  const notFound = new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+  if (!isUuid(id)) throw notFound;
+  const current = await ctx.manager
+    .createQueryBuilder(Employee, 'e')
+    .setLock('pessimistic_write')
+    .where('e.tenant_id = :tenantId AND e.id = :id AND e.deleted_at IS NULL', { tenantId: ctx.tenantId, id })
+    .getOne();
+  if (!current) throw notFound;
+  if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+    throw new DomainError(
+      ErrorCode.VERSION_CONFLICT,
+      `The employee changed since version ${options.expectedVersion} (now version ${current.version}); read it again and retry.`,
+    );
+  }
+
+  const issues = new IssueCollector();
+  for (const field of EMPLOYEE_FIELDS) {
+    if (requested[field] === undefined) continue;
+    if (!canWrite(ctx.actor.surface, current.managedBy, field) && requested[field] !== current[field]) {
+      issues.add(
+        ErrorCode.IDP_MANAGED_FIELD,
+        `${field} of this employee is managed by the identity provider; change it there and it will sync to Rollcall.`,
+        field,
+      );
+    }
+  }
+  await validate(ctx, requested, issues);
+  issues.throwIfAny();
+
+  const values = normalize(requested);
+  const set: Record<string, unknown> = {};
+  for (const field of EMPLOYEE_FIELDS) {
+    const value = values[field];
+    if (value !== undefined && value !== current[field]) set[field] = value;
+  }
+  if (options.externalId !== undefined && options.externalId !== current.externalId) set.externalId = options.externalId;
+  const claim = ctx.actor.surface === 'scim' && current.managedBy === 'LOCAL';
+  if (claim) set.managedBy = 'IDENTITY_PROVIDER';
+  if (Object.keys(set).length === 0) return current;
+
+  if (set.status === 'INACTIVE') set.deactivatedAt = () => 'now()';
+  if (set.status === 'ACTIVE') set.deactivatedAt = null;
+  let raw: Record<string, unknown>[];
+  try {
+    raw = await ctx.manager
+      .createQueryBuilder()
+      .update(Employee)
+      .set({ ...set, version: () => 'version + 1', updatedAt: () => 'now()' })
+      .where('tenant_id = :tenantId AND id = :id', { tenantId: ctx.tenantId, id })
+      .returning('*')
+      .execute()
+      .then((r) => r.raw as Record<string, unknown>[]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw usernameTaken(String(values.username));
+    throw error;
+  }
+  const employee = mapRow(ctx.manager, Employee, raw[0]);
+  await auditService.record(ctx, {
+    action: claim ? 'employee.claimed' : 'employee.updated',
+    targetType: 'employee',
+    targetId: employee.id,
+    changes: diff(current, employee, AUDITED_FIELDS),
+  });
+  return employee;
+}
+
+/** Names of the role, team and login authenticator an employee refers to (for representations such as SCIM's). */
+export interface EmployeeReferenceNames {
+  primaryRole: string | null;
+  team: string | null;
+  loginAuthenticator: string | null;
+}
+
+export async function referenceNames(ctx: RequestContext, employee: Employee): Promise<EmployeeReferenceNames> {
+  const rows: { primary_role: string | null; team: string | null; login_authenticator: string | null }[] =
+    await ctx.manager.query(
+      `SELECT (SELECT name::text FROM roles WHERE tenant_id = $1 AND id = $2) AS primary_role,
+              (SELECT name::text FROM teams WHERE tenant_id = $1 AND id = $3) AS team,
+              (SELECT name::text FROM login_authenticators WHERE tenant_id = $1 AND id = $4) AS login_authenticator`,
+      [ctx.tenantId, employee.primaryRoleId, employee.teamId, employee.loginAuthenticatorId],
+    );
+  return {
+    primaryRole: rows[0]?.primary_role ?? null,
+    team: rows[0]?.team ?? null,
+    loginAuthenticator: rows[0]?.login_authenticator ?? null,
+  };
+}

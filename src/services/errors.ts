@@ -1,0 +1,88 @@
+/**
+ * The one error type services throw. Each surface maps `code` once: src/scim/errors.ts to an HTTP status and
+ * `scimType`, src/graphql/errors.ts to a `userErrors` entry or a top-level error.
+ */
+export enum ErrorCode {
+  /** The token is missing, unknown, revoked or expired. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The token is valid but its scope does not allow this operation. */
+  FORBIDDEN = 'FORBIDDEN',
+  /** The thing does not exist in the caller's tenant (other tenants' rows are indistinguishable from absent ones). */
+  NOT_FOUND = 'NOT_FOUND',
+  /** A value is malformed or names something that does not exist (an unknown role name, a bad time zone...). */
+  INVALID_VALUE = 'INVALID_VALUE',
+  /** A required value is missing. */
+  REQUIRED = 'REQUIRED',
+  /** Another row already holds this unique value (e.g. the username). */
+  UNIQUENESS = 'UNIQUENESS',
+  /** The field is owned by the identity provider for this employee; change it there. */
+  IDP_MANAGED_FIELD = 'IDP_MANAGED_FIELD',
+  /** The tenant's default role for IdP-created employees does not exist. */
+  DEFAULT_ROLE_MISSING = 'DEFAULT_ROLE_MISSING',
+  /** The row changed since the caller read it (stale version / If-Match). */
+  VERSION_CONFLICT = 'VERSION_CONFLICT',
+  /** The thing is still referenced and cannot be deleted. */
+  IN_USE = 'IN_USE',
+}
+
+export interface ErrorIssue {
+  code: ErrorCode;
+  message: string;
+  /** The domain field concerned, e.g. `username` or `primaryRoleId`. */
+  field?: string;
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  /** Every problem found: services check everything before they refuse, so a client can fix all at once. */
+  readonly issues: readonly ErrorIssue[];
+
+  constructor(code: ErrorCode, message: string, field?: string);
+  constructor(issues: readonly ErrorIssue[]);
+  constructor(codeOrIssues: ErrorCode | readonly ErrorIssue[], message?: string, field?: string) {
+    const issues: readonly ErrorIssue[] =
+      typeof codeOrIssues === 'string' ? [{ code: codeOrIssues, message: message ?? codeOrIssues, field }] : codeOrIssues;
+    if (issues.length === 0) throw new Error('DomainError needs at least one issue');
+    super(issues.map((i) => i.message).join(' '));
+    this.name = 'DomainError';
+    this.code = issues[0].code;
+    this.field = issues[0].field;
+    this.issues = issues;
+  }
+}
+
+/** Collects issues while a service checks its input, then throws them together. */
+export class IssueCollector {
+  private readonly list: ErrorIssue[] = [];
+
+  add(code: ErrorCode, message: string, field?: string): void {
+    this.list.push({ code, message, field });
+  }
+
+  get isEmpty(): boolean {
+    return this.list.length === 0;
+  }
+
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new DomainError(this.list);
+  }
+}
+
+/** PostgreSQL unique_violation, raised when a concurrent write won the race for a unique value. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e.driverError?.code ?? e.code;
+  const name = e.driverError?.constraint ?? e.constraint;
+  return code === '23505' && (constraint === undefined || name === constraint);
+}
+
+/** PostgreSQL foreign_key_violation (e.g. deleting a role that employees still hold). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return (e.driverError?.code ?? e.code) === '23503';
+}
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled value: ${String(value)}`);
+}

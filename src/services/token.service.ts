@@ -1,0 +1,157 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { AccessToken } from '../entities';
+import { TOKEN_SCOPES, TokenScope } from '../entities/enums';
+import { auditService } from './audit.service';
+import { RequestContext } from './context';
+import { DomainError, ErrorCode } from './errors';
+
+/** Readable start of every generated secret, per scope, so a leaked token is recognisable (and greppable). */
+export const TOKEN_PREFIX: Record<TokenScope, string> = { scim: 'rc_scim_', admin: 'rc_admin_', read: 'rc_read_' };
+/** Random characters of the secret shown after the scope prefix, to tell tokens apart in lists. */
+const VISIBLE_RANDOM_CHARS = 6;
+/** Generated secrets carry 256 bits of randomness. */
+const SECRET_BYTES = 32;
+/** `last_used_at` is refreshed at most this often, so authentication does not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface AuthenticatedToken {
+  tokenId: string;
+  tenantId: string;
+  scope: TokenScope;
+}
+
+export interface CreatedToken {
+  token: AccessToken;
+  /** The secret, shown this once: only its hash is stored. */
+  secret: string;
+}
+
+export function hashToken(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+function isScope(value: string): value is TokenScope {
+  return (TOKEN_SCOPES as readonly string[]).includes(value);
+}
+
+export const tokenService = {
+  async create(ctx: RequestContext, input: { name: string; scope: string; expiresAt?: Date | null }): Promise<CreatedToken> {
+    if (!isScope(input.scope)) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, `scope must be one of ${TOKEN_SCOPES.join(', ')}, got "${input.scope}".`, 'scope');
+    }
+    const name = input.name.trim();
+    if (name === '' || name.length > 100) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, 'name must be 1 to 100 characters.', 'name');
+    }
+    const secret = TOKEN_PREFIX[input.scope] + randomBytes(SECRET_BYTES).toString('base64url');
+    return this.store(ctx, { name, scope: input.scope, secret, expiresAt: input.expiresAt ?? null });
+  },
+
+  /**
+   * Makes sure `secret` is a valid token of this tenant and scope (start-up bootstrap, idempotent). A secret already
+   * registered to another tenant is refused rather than moved.
+   */
+  async ensure(ctx: RequestContext, input: { name: string; scope: TokenScope; secret: string }): Promise<AccessToken> {
+    const existing = await ctx.manager.findOneBy(AccessToken, { tokenHash: hashToken(input.secret) });
+    if (existing) {
+      if (existing.tenantId !== ctx.tenantId || existing.scope !== input.scope) {
+        throw new DomainError(
+          ErrorCode.UNIQUENESS,
+          `The bootstrap ${input.scope} token is already registered for another tenant or scope; choose a different secret.`,
+          'secret',
+        );
+      }
+      if (existing.revokedAt !== null || (existing.expiresAt !== null && existing.expiresAt <= new Date())) {
+        await ctx.manager.update(
+          AccessToken,
+          { tenantId: existing.tenantId, id: existing.id },
+          { revokedAt: null, expiresAt: null },
+        );
+        await auditService.record(ctx, { action: 'token.restored', targetType: 'access_token', targetId: existing.id });
+      }
+      return existing;
+    }
+    return (await this.store(ctx, { ...input, expiresAt: null })).token;
+  },
+
+  async store(
+    ctx: RequestContext,
+    input: { name: string; scope: TokenScope; secret: string; expiresAt: Date | null },
+  ): Promise<CreatedToken> {
+    const visible = input.secret.startsWith(TOKEN_PREFIX[input.scope])
+      ? input.secret.slice(0, TOKEN_PREFIX[input.scope].length + VISIBLE_RANDOM_CHARS)
+      : input.secret.slice(0, VISIBLE_RANDOM_CHARS);
+    const token = await ctx.manager.save(
+      ctx.manager.create(AccessToken, {
+        tenantId: ctx.tenantId,
+        name: input.name,
+        scope: input.scope,
+        tokenHash: hashToken(input.secret),
+        prefix: visible,
+        expiresAt: input.expiresAt,
+      }),
+    );
+    await auditService.record(ctx, {
+      action: 'token.created',
+      targetType: 'access_token',
+      targetId: token.id,
+      changes: { name: { from: null, to: token.name }, scope: { from: null, to: token.scope } },
+    });
+    return { token, secret: input.secret };
+  },
+
+  /** Tenants having a token with this visible prefix or id (the CLI revokes by prefix without naming the tenant). */
+  async tenantsOf(manager: EntityManager, ref: string): Promise<string[]> {
+    const rows: { tenant_id: string }[] = await manager.query(
+      'SELECT DISTINCT tenant_id FROM access_tokens WHERE prefix = $1 OR id::text = $1',
+      [ref],
+    );
+    return rows.map((r) => r.tenant_id);
+  },
+
+  async list(ctx: RequestContext): Promise<AccessToken[]> {
+    return ctx.manager.find(AccessToken, { where: { tenantId: ctx.tenantId }, order: { createdAt: 'ASC' } });
+  },
+
+  /** Revokes the tenant's tokens whose visible prefix or id is `ref`; refuses an ambiguous prefix. */
+  async revoke(ctx: RequestContext, ref: string): Promise<AccessToken> {
+    const matches = (await this.list(ctx)).filter((t) => t.id === ref || t.prefix === ref);
+    if (matches.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `No token "${ref}" in this tenant.`, 'prefix');
+    if (matches.length > 1) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, `"${ref}" matches ${matches.length} tokens; revoke by id instead.`, 'prefix');
+    }
+    const token = matches[0];
+    if (token.revokedAt === null) {
+      token.revokedAt = new Date();
+      await ctx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
+      await auditService.record(ctx, { action: 'token.revoked', targetType: 'access_token', targetId: token.id });
+    }
+    return token;
+  },
+
+  /**
+   * Resolves a presented secret to its token. The lookup is by SHA-256 hash (the secret itself is never stored or
+   * compared), and the stored hash is checked again in constant time. Returns null for unknown, revoked or expired.
+   */
+  async authenticate(manager: EntityManager, secret: string): Promise<AuthenticatedToken | null> {
+    if (secret.length < 16 || secret.length > 512) return null;
+    const hash = hashToken(secret);
+    const rows: { id: string; tenant_id: string; scope: TokenScope; token_hash: string; last_used_at: Date | null }[] =
+      await manager.query(
+        `SELECT id, tenant_id, scope, token_hash, last_used_at FROM access_tokens
+          WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+        [hash],
+      );
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return null;
+    if (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+      await manager.query('UPDATE access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [
+        row.tenant_id,
+        row.id,
+      ]);
+    }
+    return { tokenId: row.id, tenantId: row.tenant_id, scope: row.scope };
+  },
+};
+
