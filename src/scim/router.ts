@@ -95,8 +95,23 @@ export function scimRouter(options: ScimRouterOptions): Router {
     send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
   };
 
+  const replaceUser: Handler = async (req, res) => {
+    const ctx = context(req);
+    const id = String(req.params.id);
+    if (!(await employeeService.get(ctx, id))) throw new ScimError(404, `No user with id "${id}" exists.`);
+    // Attributes a PUT leaves out keep their value (only explicit nulls clear): Okta PUTs back what it read and
+    // must not wipe fields it does not map, such as a role assigned in Rollcall.
+    const input = fromScimUser(req.body);
+    const { employee } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
+      expectedVersion: ifMatchVersion(req),
+    });
+    res.setHeader('ETag', etag(employee));
+    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+  };
+
   router.post('/Users', createUser);
   router.get('/Users/:id', getUser);
+  router.put('/Users/:id', replaceUser);
   router.all('/Users/:id', (req) => {
     throw new ScimError(405, `${req.method} /Users/{id} is not supported yet.`);
   });
@@ -109,6 +124,18 @@ export function scimRouter(options: ScimRouterOptions): Router {
 
   router.use(scimErrorHandler);
   return router;
+}
+
+/**
+ * The version an `If-Match` header requires (RFC 7644 §3.14), or undefined when there is none or it is `*`.
+ * An ETag that is not one of ours can never match: 412.
+ */
+function ifMatchVersion(req: Request): number | undefined {
+  const header = req.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  if (!match) throw new ScimError(412, `If-Match ${header} does not match the current version of the resource.`);
+  return Number(match[1]);
 }
 
 /** Every failure under /scim/v2 becomes a SCIM error body: domain errors, parser errors and unexpected faults. */

@@ -1,0 +1,136 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { App, createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { Employee, Tenant } from '../../src/entities';
+import { TokenScope } from '../../src/entities/enums';
+import { RequestContext } from '../../src/services/context';
+import { tenantService } from '../../src/services/tenant.service';
+import { tokenService } from '../../src/services/token.service';
+import { TestDatabase, createTestDatabase } from './test-databases';
+
+export interface TestTenant {
+  tenant: Tenant;
+  tokens: Record<TokenScope, string>;
+  /** A service context for this tenant acting as the system (for arranging data the surfaces don't create yet). */
+  ctx: RequestContext;
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/**
+ * A real Rollcall for one test file: its own database (PostgreSQL or embedded), the real Express app on a real port,
+ * and helpers that speak HTTP to it the way IdPs and admin clients do.
+ */
+export class Harness {
+  private constructor(
+    readonly db: TestDatabase,
+    readonly dataSource: DataSource,
+    readonly app: App,
+    readonly server: http.Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<Harness> {
+    const db = await createTestDatabase();
+    const dataSource = createDataSource({ url: db.url, poolSize: db.kind === 'embedded' ? 1 : 5 });
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATABASE_URL: db.url, ...env });
+    const app = await createApp(config, dataSource);
+    server.on('request', app.express);
+    return new Harness(db, dataSource, app, server, `http://127.0.0.1:${port}`);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.app.stop();
+    await this.dataSource.destroy();
+    await this.db.drop();
+  }
+
+  /** A new tenant with one token of each scope. */
+  async tenant(slug: string): Promise<TestTenant> {
+    const system = { surface: 'system' as const, tokenId: null };
+    const tenant = await tenantService.create(this.dataSource.manager, system, { slug });
+    const ctx: RequestContext = { tenantId: tenant.id, actor: system, requestId: 'test', manager: this.dataSource.manager };
+    const tokens = {} as Record<TokenScope, string>;
+    for (const scope of ['scim', 'admin', 'read'] as const) {
+      tokens[scope] = (await tokenService.create(ctx, { name: `test-${scope}`, scope })).secret;
+    }
+    return { tenant, tokens, ctx };
+  }
+
+  async request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['Content-Type'] ??= 'application/scim+json; charset=utf-8';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  scim(method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult> {
+    return this.request(method, `/scim/v2${path}`, { token, body, headers });
+  }
+
+  async graphql<T = any>(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<HttpResult<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>> {
+    return this.request('POST', '/graphql', {
+      token,
+      body: { query, variables },
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+
+  /** The employee row as stored, read straight from the database (bypassing every surface). */
+  async employeeRow(tenantId: string, id: string): Promise<Employee | null> {
+    return this.dataSource.manager.findOneBy(Employee, { tenantId, id });
+  }
+}
+
+/** The body Okta sends when an admin assigns a person to the app (Okta developer docs, SCIM 2.0 reference). */
+export function oktaCreateUser(userName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const [local] = userName.split('@');
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: local.charAt(0).toUpperCase() + local.slice(1), familyName: 'Tester' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: `${local} Tester`,
+    locale: 'en-US',
+    externalId: '00ujl29u0le5T6Aj10h7',
+    groups: [],
+    password: '1mz050nq',
+    active: true,
+    ...overrides,
+  };
+}
