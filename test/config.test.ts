@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+/** A bad start-up value stops start-up with a message naming the variable. */
+test.each([
+  [{ PORT: 'abc' }, 'PORT'],
+  [{ PORT: '70000' }, 'PORT'],
+  [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+  [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+  [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+  [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+  [{ ROLLCALL_BOOTSTRAP_TENANT: 'Not A Slug' }, 'ROLLCALL_BOOTSTRAP_TENANT'],
+  [{ ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'short' }, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN'],
+  [{ ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'x'.repeat(40) }, 'ROLLCALL_BOOTSTRAP_TENANT'],
+  [
+    { ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'x'.repeat(40), ROLLCALL_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(40) },
+    'ROLLCALL_BOOTSTRAP_ADMIN_TOKEN',
+  ],
+])('%j is refused naming %s', (env, variable) => {
+  let error: unknown;
+  try {
+    loadConfig(env);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).variable).toBe(variable);
+  expect((error as Error).message).toContain(variable);
+});
+
+test('defaults', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, databaseUrl: undefined, dbPoolSize: 10 });
+  expect(config.dataDir).toMatch(/\/data$/);
+  expect(config.publicUrl).toBe('http://127.0.0.1:3000');
+});
