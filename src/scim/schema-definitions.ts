@@ -1,0 +1,301 @@
+/**
+ * The SCIM schemas Rollcall implements for Users (RFC 7643 §2.2, §7): the core User schema, limited to the attributes
+ * Rollcall keeps, and the Rollcall extension. /Schemas serves these definitions as they are, and other modules
+ * (PATCH paths, filters, `attributes`/`excludedAttributes`) resolve attribute paths against them with
+ * `findUserAttribute`.
+ *
+ * This module imports nothing, so any SCIM module can import it without creating an import cycle. The URNs below
+ * must equal the ones in user-mapping.ts (test/scim-discovery.test.ts checks that they do).
+ */
+
+export const CORE_USER_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+/** Rollcall's own extension (a fixed interface: Okta and Entra attribute mappings name it). */
+export const ROLLCALL_USER_EXTENSION_URN = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+
+export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
+export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+export type Returned = 'always' | 'never' | 'default' | 'request';
+export type Uniqueness = 'none' | 'server' | 'global';
+
+/** One attribute definition, with the characteristics of RFC 7643 §7 (all of them stated, none left to defaults). */
+export interface AttributeDefinition {
+  readonly name: string;
+  readonly type: AttributeType;
+  readonly multiValued: boolean;
+  readonly description: string;
+  readonly required: boolean;
+  readonly caseExact: boolean;
+  readonly mutability: Mutability;
+  readonly returned: Returned;
+  readonly uniqueness: Uniqueness;
+  readonly canonicalValues?: readonly string[];
+  /** For type "reference": what the URI may point at (RFC 7643 §7). */
+  readonly referenceTypes?: readonly string[];
+  /** For type "complex": its sub-attributes (one level only, RFC 7643 §2.3.8). */
+  readonly subAttributes?: readonly AttributeDefinition[];
+}
+
+/** A schema resource's content (RFC 7643 §7), without `schemas` and `meta` (discovery adds those). */
+export interface SchemaDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly attributes: readonly AttributeDefinition[];
+}
+
+type Options = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description' | 'subAttributes'>>;
+
+function attr(name: string, type: AttributeType, description: string, options: Options = {}): AttributeDefinition {
+  return {
+    name,
+    type,
+    multiValued: false,
+    description,
+    required: false,
+    caseExact: false,
+    mutability: 'readWrite',
+    returned: 'default',
+    uniqueness: 'none',
+    ...options,
+  };
+}
+
+function complex(
+  name: string,
+  description: string,
+  subAttributes: AttributeDefinition[],
+  options: Options = {},
+): AttributeDefinition {
+  return { ...attr(name, 'complex', description, options), subAttributes };
+}
+
+const READ_ONLY = { mutability: 'readOnly' } as const;
+
+export const CORE_USER_SCHEMA: SchemaDefinition = {
+  id: CORE_USER_SCHEMA_URN,
+  name: 'User',
+  description: 'An employee in the Rollcall directory. Only the attributes listed here are kept; others are ignored.',
+  attributes: [
+    attr('id', 'string', 'Identifier Rollcall assigns to the user: unique, stable, never reused.', {
+      caseExact: true,
+      mutability: 'readOnly',
+      returned: 'always',
+      uniqueness: 'server',
+    }),
+    attr('externalId', 'string', "The identity provider's own identifier for the user.", { caseExact: true }),
+    attr(
+      'userName',
+      'string',
+      "The user's sign-in name, an email address. Unique within the tenant, compared without regard to case.",
+      { required: true, uniqueness: 'server' },
+    ),
+    complex(
+      'name',
+      "The components of the user's name. givenName and familyName are required.",
+      [
+        attr('givenName', 'string', 'Given (first) name.', { required: true }),
+        attr('familyName', 'string', 'Family (last) name.', { required: true }),
+        attr('middleName', 'string', 'Middle name(s). Kept only if the tenant imports it.'),
+        attr('formatted', 'string', 'The full name, composed by Rollcall from the given, middle and family names.', READ_ONLY),
+      ],
+      { required: true },
+    ),
+    attr('displayName', 'string', 'The name shown for the user. Kept only if the tenant imports it.'),
+    complex(
+      'emails',
+      'Email addresses. Rollcall keeps one: the primary one, else the one of type work, else the first; without ' +
+        'any, the userName. It is returned as the primary work address.',
+      [
+        attr('value', 'string', 'The email address.'),
+        attr('type', 'string', 'The kind of address.', { canonicalValues: ['work', 'home', 'other'] }),
+        attr('primary', 'boolean', 'Whether this is the preferred address.'),
+      ],
+      { multiValued: true },
+    ),
+    complex(
+      'phoneNumbers',
+      'Phone numbers. Rollcall keeps only the one of type mobile (if the tenant imports it); others are ignored.',
+      [
+        attr('value', 'string', 'The phone number; Rollcall stores it in E.164 form.'),
+        attr('type', 'string', 'The kind of number; only mobile is kept.', { canonicalValues: ['mobile'] }),
+      ],
+      { multiValued: true },
+    ),
+    attr('timezone', 'string', "The user's IANA time zone, e.g. America/Chicago. Kept only if the tenant imports it."),
+    attr('userType', 'string', 'The kind of worker, e.g. Employee or Contractor. Kept only if the tenant imports it.'),
+    attr('active', 'boolean', 'Whether the user may work in Rollcall. false deactivates the user; nothing is deleted.'),
+    complex(
+      'groups',
+      'The groups the user belongs to. Read-only: membership is changed through the groups.',
+      [
+        attr('value', 'string', 'The id of the group.', { caseExact: true, mutability: 'readOnly' }),
+        attr('$ref', 'reference', 'The URI of the group.', {
+          caseExact: true,
+          mutability: 'readOnly',
+          referenceTypes: ['Group'],
+        }),
+        attr('display', 'string', 'The name of the group.', READ_ONLY),
+      ],
+      { multiValued: true, mutability: 'readOnly' },
+    ),
+    complex(
+      'meta',
+      'Resource metadata, maintained by Rollcall.',
+      [
+        attr('resourceType', 'string', 'The resource type: User.', { caseExact: true, mutability: 'readOnly' }),
+        attr('created', 'dateTime', 'When the user was created in Rollcall.', READ_ONLY),
+        attr('lastModified', 'dateTime', 'When the user was last changed.', READ_ONLY),
+        attr('location', 'reference', 'The URI of the user.', {
+          caseExact: true,
+          mutability: 'readOnly',
+          referenceTypes: ['uri'],
+        }),
+        attr('version', 'string', 'The entity tag of the current version (use it in If-Match).', {
+          caseExact: true,
+          mutability: 'readOnly',
+        }),
+      ],
+      READ_ONLY,
+    ),
+  ],
+};
+
+export const ROLLCALL_USER_EXTENSION: SchemaDefinition = {
+  id: ROLLCALL_USER_EXTENSION_URN,
+  name: 'Rollcall User',
+  description: "Rollcall's assignments of a user. Names are the tenant's names, matched without regard to case.",
+  attributes: [
+    attr('primaryRole', 'string', "The name of the user's primary role. Kept only if the tenant imports it."),
+    attr('team', 'string', "The name of the user's team. Kept only if the tenant imports it."),
+    attr(
+      'loginAuthenticator',
+      'string',
+      'The name of the login authenticator the user signs in with. Kept only if the tenant imports it.',
+    ),
+    attr(
+      'employeeTemplate',
+      'string',
+      'The name of an employee template whose presets (role, team, time zone, type) apply when the user is ' +
+        'created. Ignored on later updates; never returned.',
+      { mutability: 'writeOnly', returned: 'never' },
+    ),
+  ],
+};
+
+/** Every schema a User is made of: the core schema first, then the extensions. */
+export const USER_SCHEMAS: readonly SchemaDefinition[] = [CORE_USER_SCHEMA, ROLLCALL_USER_EXTENSION];
+
+/** The schema with this URN (compared without regard to case), or undefined. */
+export function findUserSchema(urn: string): SchemaDefinition | undefined {
+  const wanted = urn.toLowerCase();
+  return USER_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
+}
+
+/** An attribute path resolved against the User schemas. */
+export interface ResolvedAttribute {
+  /** URN of the schema that defines the attribute. */
+  readonly schema: string;
+  /**
+   * The path spelled as the schema spells it: `name.givenName`, or qualified with the URN for extension attributes
+   * (`urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team`). A value filter in the path is dropped.
+   */
+  readonly path: string;
+  /** The definition of the attribute itself (the sub-attribute's, for `name.givenName`). */
+  readonly attribute: AttributeDefinition;
+  /** For a sub-attribute: the complex attribute it belongs to. */
+  readonly parent?: AttributeDefinition;
+  /** Whether clients may not set it: the attribute, or the attribute it belongs to, is readOnly. */
+  readonly readOnly: boolean;
+  /** Whether it is never returned (writeOnly, or `returned: never`). */
+  readonly neverReturned: boolean;
+}
+
+/**
+ * Resolves a SCIM attribute path (RFC 7644 §3.10) against the User schemas, ignoring case: `userName`,
+ * `name.givenName`, `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName`,
+ * `urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team`, and value paths such as
+ * `emails[type eq "work"].value` (the filter is skipped, not evaluated). Unqualified names refer to the core schema.
+ *
+ * Returns undefined for anything Rollcall does not keep (`locale`, the enterprise extension, `name.nickName`), for a
+ * schema URN on its own, and for malformed paths. Lookups go through arrays, never object keys, so names such as
+ * `__proto__` or `constructor` simply do not resolve.
+ */
+export function findUserAttribute(path: string): ResolvedAttribute | undefined {
+  const trimmed = path.trim();
+  let schema: SchemaDefinition = CORE_USER_SCHEMA;
+  let rest = trimmed;
+  const lower = trimmed.toLowerCase();
+  const qualifier = USER_SCHEMAS.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
+  if (qualifier) {
+    schema = qualifier;
+    rest = trimmed.slice(qualifier.id.length + 1);
+  } else if (lower.startsWith('urn:')) {
+    return undefined; // another schema's attribute, or a bare schema URN
+  }
+
+  const parts = splitPath(rest);
+  if (!parts) return undefined;
+  const [topName, subName] = parts;
+  const top = byName(schema.attributes, topName);
+  if (!top) return undefined;
+  let attribute = top;
+  let parent: AttributeDefinition | undefined;
+  if (subName !== undefined) {
+    const sub = byName(top.subAttributes ?? [], subName);
+    if (!sub) return undefined;
+    attribute = sub;
+    parent = top;
+  }
+  const local = parent ? `${parent.name}.${attribute.name}` : attribute.name;
+  return {
+    schema: schema.id,
+    path: schema === CORE_USER_SCHEMA ? local : `${schema.id}:${local}`,
+    attribute,
+    ...(parent ? { parent } : {}),
+    readOnly: attribute.mutability === 'readOnly' || parent?.mutability === 'readOnly',
+    neverReturned:
+      attribute.returned === 'never' || attribute.mutability === 'writeOnly' ||
+      parent?.returned === 'never' || parent?.mutability === 'writeOnly',
+  };
+}
+
+function byName(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+  const wanted = name.toLowerCase();
+  return attributes.find((a) => a.name.toLowerCase() === wanted);
+}
+
+/**
+ * `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub` into [attr, sub?]; undefined if malformed. The filter may
+ * contain quoted strings with `]` or `"` (escaped) inside.
+ */
+function splitPath(path: string): [string, string?] | undefined {
+  const NAME = /^\$?[A-Za-z][\w$-]*$/;
+  const open = path.indexOf('[');
+  let head = path;
+  if (open >= 0) {
+    const close = filterEnd(path, open);
+    if (close < 0) return undefined;
+    const after = path.slice(close + 1);
+    if (after !== '' && !after.startsWith('.')) return undefined;
+    if (path.slice(0, open).includes('.')) return undefined; // a value filter applies to a top-level attribute
+    head = path.slice(0, open) + after;
+  }
+  const segments = head.split('.');
+  if (segments.length > 2 || !segments.every((s) => NAME.test(s))) return undefined;
+  return segments.length === 2 ? [segments[0], segments[1]] : [segments[0]];
+}
+
+/** Index of the `]` closing the filter that opens at `open`, or -1. */
+function filterEnd(path: string, open: number): number {
+  let quoted = false;
+  for (let i = open + 1; i < path.length; i++) {
+    const c = path[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '[') return -1;
+    else if (c === ']') return i;
+  }
+  return -1;
+}
