@@ -5,10 +5,16 @@ import { RequestContext } from '../services/context';
 import { employeeService, referenceNames } from '../services/employee.service';
 import { DomainError } from '../services/errors';
 import { tokenService } from '../services/token.service';
+import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './discovery';
 import { ScimError, fromDomainError, scimErrorBody } from './errors';
-import { etag, fromScimUser, toScimUser } from './user-mapping';
+import { parseFilter } from './filter';
+import { applyProjection, parseProjection } from './projection';
+import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
+import { userFilterToQuery, userSortField } from './user-query';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
+/** Page size when a client sends no `count`. */
+export const DEFAULT_COUNT = 100;
 /** Largest SCIM request body accepted (a group PATCH with thousands of members fits well inside). */
 export const SCIM_BODY_LIMIT = '1mb';
 
@@ -89,10 +95,39 @@ export function scimRouter(options: ScimRouterOptions): Router {
   const getUser: Handler = async (req, res) => {
     const ctx = context(req);
     const id = String(req.params.id);
-    const employee = await employeeService.get(ctx, id);
-    if (!employee) throw new ScimError(404, `No user with id "${id}" exists.`);
-    res.setHeader('ETag', etag(employee));
-    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+    const projection = parseProjection(req.query, USER_SCHEMA);
+    const view = await employeeService.getView(ctx, id);
+    if (!view) throw new ScimError(404, `No user with id "${id}" exists.`);
+    res.setHeader('ETag', etag(view.employee));
+    send(res, 200, applyProjection(toScimUser(view.employee, view.names, baseUrl), projection));
+  };
+
+  const listUsers: Handler = async (req, res) => {
+    const ctx = context(req);
+    const query = req.query as Record<string, unknown>;
+    const filter = single(query, 'filter');
+    const startIndex = Math.max(1, integerParameter(query, 'startIndex') ?? 1);
+    const count = Math.min(SCIM_MAX_RESULTS, Math.max(0, integerParameter(query, 'count') ?? DEFAULT_COUNT));
+    const sortBy = single(query, 'sortBy');
+    const sortOrder = single(query, 'sortOrder')?.toLowerCase();
+    if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
+      throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${sortOrder}".`, 'invalidValue');
+    }
+    const projection = parseProjection(query, USER_SCHEMA);
+    const { views, totalResults } = await employeeService.list(ctx, {
+      query: filter !== undefined ? userFilterToQuery(parseFilter(filter)) : undefined,
+      sortBy: sortBy !== undefined ? userSortField(sortBy) : undefined,
+      descending: sortOrder === 'descending',
+      startIndex,
+      count,
+    });
+    send(res, 200, {
+      schemas: [LIST_RESPONSE_SCHEMA],
+      totalResults,
+      startIndex,
+      itemsPerPage: views.length,
+      Resources: views.map((v) => applyProjection(toScimUser(v.employee, v.names, baseUrl), projection)),
+    });
   };
 
   const replaceUser: Handler = async (req, res) => {
@@ -109,7 +144,9 @@ export function scimRouter(options: ScimRouterOptions): Router {
     send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
   };
 
+  router.use(discoveryRouter({ baseUrl }));
   router.post('/Users', createUser);
+  router.get('/Users', listUsers);
   router.get('/Users/:id', getUser);
   router.put('/Users/:id', replaceUser);
   router.all('/Users/:id', (req) => {
@@ -124,6 +161,22 @@ export function scimRouter(options: ScimRouterOptions): Router {
 
   router.use(scimErrorHandler);
   return router;
+}
+
+/** A query parameter given at most once. */
+function single(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ScimError(400, `The ${name} parameter must be given once.`, 'invalidValue');
+  return value;
+}
+
+/** An integer query parameter (RFC 7644 §3.4.2.4); anything but an integer is refused rather than guessed. */
+function integerParameter(query: Record<string, unknown>, name: string): number | undefined {
+  const value = single(query, name);
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer, got "${value}".`, 'invalidValue');
+  return Number(value.trim());
 }
 
 /**

@@ -2,6 +2,8 @@ import { IsNull } from 'typeorm';
 import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
 import { auditService, diff } from './audit.service';
+import { ContinuationCache } from './continuation-cache';
+import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
@@ -107,12 +109,118 @@ export interface EmployeePage {
   hasNextPage: boolean;
 }
 
+/** The value of a sort key in a raw row, as the keyset condition compares it. */
+function sortValueOf(raw: Record<string, unknown>, field: EmployeeSortField): unknown {
+  const column: Record<EmployeeSortField, string> = {
+    id: 'id',
+    username: 'username',
+    email: 'email',
+    firstName: 'first_name',
+    lastName: 'last_name',
+    displayName: 'display_name',
+    externalId: 'external_id',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  };
+  const value = raw[column[field]];
+  if (value instanceof Date) return value.toISOString();
+  return value ?? '';
+}
+
 function normalizeUsername(value: string): string {
   // Unicode-equivalent spellings must collide on the unique index, so store one canonical form.
   return value.trim().normalize('NFC');
 }
 
+/** An employee with the names of what it refers to, as list and representation endpoints need them. */
+export interface EmployeeView {
+  employee: Employee;
+  names: EmployeeReferenceNames;
+}
+
+export interface ListOptions {
+  query?: EmployeeQuery;
+  sortBy?: EmployeeSortField;
+  descending?: boolean;
+  /** 1-based position of the first employee to return. */
+  startIndex: number;
+  /** How many to return; 0 returns only the total. */
+  count: number;
+}
+
+const VIEW_SELECT = `SELECT e.*, r.name::text AS _primary_role, t.name::text AS _team, a.name::text AS _login_authenticator
+  FROM employees e
+  LEFT JOIN roles r ON r.tenant_id = e.tenant_id AND r.id = e.primary_role_id
+  LEFT JOIN teams t ON t.tenant_id = e.tenant_id AND t.id = e.team_id
+  LEFT JOIN login_authenticators a ON a.tenant_id = e.tenant_id AND a.id = e.login_authenticator_id`;
+
+function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView {
+  return {
+    employee: mapRow(ctx.manager, Employee, raw),
+    names: {
+      primaryRole: (raw._primary_role as string | null) ?? null,
+      team: (raw._team as string | null) ?? null,
+      loginAuthenticator: (raw._login_authenticator as string | null) ?? null,
+    },
+  };
+}
+
+const continuations = new ContinuationCache();
+
 export const employeeService = {
+  /** One employee with its reference names, in one statement. */
+  async getView(ctx: RequestContext, id: string): Promise<EmployeeView | null> {
+    if (!isUuid(id)) return null;
+    const rows: Record<string, unknown>[] = await ctx.manager.query(
+      `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL`,
+      [ctx.tenantId, id],
+    );
+    return rows[0] ? toView(ctx, rows[0]) : null;
+  },
+
+  /**
+   * A page of employees matching `query`, in a stable order (the sort key, then id) whatever startIndex and count,
+   * with the exact total. Consecutive pages continue by keyset (see ContinuationCache).
+   */
+  async list(ctx: RequestContext, options: ListOptions): Promise<{ views: EmployeeView[]; totalResults: number }> {
+    const params: unknown[] = [ctx.tenantId];
+    const where = `e.tenant_id = $1 AND e.deleted_at IS NULL${options.query ? ` AND ${compileQuery(options.query, params)}` : ''}`;
+    const countPromise: Promise<{ n: number }[]> = ctx.manager.query(
+      `SELECT count(*)::int AS n FROM employees e WHERE ${where}`,
+      params,
+    );
+    if (options.count <= 0) return { views: [], totalResults: (await countPromise)[0].n };
+
+    const sort = SORT_FIELDS[options.sortBy ?? 'id'];
+    const direction = options.descending ? 'DESC' : 'ASC';
+    const listKey = `${ctx.tenantId}|${where}|${JSON.stringify(params)}|${options.sortBy ?? 'id'}|${direction}`;
+    const continuation = options.startIndex > 1 ? continuations.get(listKey, options.startIndex) : undefined;
+    const pageParams = [...params];
+    let keyset = '';
+    let offset = '';
+    if (continuation) {
+      pageParams.push(continuation.sortValue, continuation.id);
+      const n = pageParams.length;
+      keyset = ` AND (${sort.sql}, e.id) ${options.descending ? '<' : '>'} ($${n - 1}${sort.cast}, $${n}::uuid)`;
+    } else if (options.startIndex > 1) {
+      pageParams.push(options.startIndex - 1);
+      offset = ` OFFSET $${pageParams.length}`;
+    }
+    pageParams.push(options.count);
+    const rowsPromise: Promise<Record<string, unknown>[]> = ctx.manager.query(
+      `${VIEW_SELECT} WHERE ${where}${keyset} ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT $${pageParams.length}${offset}`,
+      pageParams,
+    );
+    const [countRows, rows] = await Promise.all([countPromise, rowsPromise]);
+    const views = rows.map((raw) => toView(ctx, raw));
+    const last = rows[rows.length - 1];
+    if (last) {
+      const sortValue = sortValueOf(last, options.sortBy ?? 'id');
+      continuations.set(listKey, options.startIndex + rows.length, { sortValue, id: String(last.id) });
+    }
+    return { views, totalResults: countRows[0].n };
+  },
+
   async get(ctx: RequestContext, id: string): Promise<Employee | null> {
     if (!isUuid(id)) return null;
     return ctx.manager.findOneBy(Employee, { tenantId: ctx.tenantId, id, deletedAt: IsNull() });
