@@ -3,10 +3,15 @@ import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { graphqlMiddleware } from './graphql/server';
 import { requestId } from './http/request-id';
+import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import { scimErrorHandler, scimRouter } from './scim/router';
+
+/** How often expired provisioning-log entries are purged. */
+const PURGE_INTERVAL_MS = 60 * 60_000;
 
 export interface App {
   express: Express;
+  provisioningLog: ProvisioningLogWriter;
   stop(): Promise<void>;
 }
 
@@ -30,7 +35,12 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   });
 
   const scimBase = `${config.publicUrl}/scim/v2`;
-  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase }));
+  const provisioningLog = new ProvisioningLogWriter(dataSource);
+  const purge = setInterval(() => {
+    provisioningLogService.purgeExpired(dataSource.manager).catch((error) => console.error('[provisioning-log] purge failed:', error));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase, provisioningLog }));
   // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
   app.use('/scim/v2', scimErrorHandler);
 
@@ -50,5 +60,13 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     res.status(500).json({ error: 'internal', message: `Internal error (request id ${req.requestId}).` });
   });
 
-  return { express: app, stop: graphql.stop };
+  return {
+    express: app,
+    provisioningLog,
+    async stop() {
+      clearInterval(purge);
+      await graphql.stop();
+      await provisioningLog.flush();
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { answerClientErrors } from './http/client-errors';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
 import { BootstrapResult, bootstrap } from './services/bootstrap.service';
 
@@ -68,6 +69,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
       res.end(JSON.stringify({ status: 'starting' }));
     };
     server = http.createServer((req, res) => handler(req, res));
+    answerClientErrors(server);
     // Okta's socket timeout is 60 s; keep idle keep-alive sockets a little longer than typical load balancers.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;

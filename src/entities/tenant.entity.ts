@@ -22,6 +22,10 @@ export class Tenant {
   @Column({ type: 'uuid', nullable: true })
   defaultRoleId: string | null;
 
+  /** How long SCIM provisioning-log entries are kept. */
+  @Column({ type: 'integer', default: 30 })
+  provisioningLogRetentionDays: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -92,6 +92,8 @@ function tokenize(input: string): Token[] {
 }
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
+/** Names that could reach an object prototype if they were ever used as keys. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parses `attrPath` (optionally URN-qualified, optionally with one `.subAttr`). */
 export function parseAttrPath(text: string): AttrPath {
@@ -103,7 +105,7 @@ export function parseAttrPath(text: string): AttrPath {
     rest = text.slice(colon + 1);
   }
   const parts = rest.split('.');
-  if (parts.length > 2 || !parts.every((p) => ATTR_NAME.test(p))) {
+  if (parts.length > 2 || !parts.every((p) => ATTR_NAME.test(p) && !FORBIDDEN_NAMES.has(p.toLowerCase()))) {
     throw invalid(`"${text}" is not a valid attribute path.`);
   }
   return { ...(schema ? { schema } : {}), attribute: parts[0], ...(parts[1] ? { subAttribute: parts[1] } : {}) };

@@ -2,12 +2,15 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import { DataSource } from 'typeorm';
 import { presentedToken } from '../http/auth';
 import { RequestContext } from '../services/context';
-import { employeeService, referenceNames } from '../services/employee.service';
+import { IdpEmployee, employeeService, referenceNames } from '../services/employee.service';
 import { DomainError } from '../services/errors';
+import { ProvisioningLogWriter } from '../services/provisioning-log.service';
 import { tokenService } from '../services/token.service';
+import { isUuid } from '../services/validation';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './discovery';
 import { ScimError, fromDomainError, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
+import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
 import { applyProjection, parseProjection } from './projection';
 import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
@@ -26,6 +29,8 @@ declare module 'express-serve-static-core' {
 
 export interface ScimRouterOptions {
   dataSource: DataSource;
+  /** Where the outcome of SCIM writes and failures goes (the provisioning log). */
+  provisioningLog: ProvisioningLogWriter;
   /** Public base URL of the SCIM API, e.g. http://localhost:3000/scim/v2 (for Location and meta.location). */
   baseUrl: string;
 }
@@ -43,11 +48,11 @@ function context(req: Request): RequestContext {
 type Handler = (req: Request, res: Response) => Promise<void>;
 
 export function scimRouter(options: ScimRouterOptions): Router {
-  const { dataSource, baseUrl } = options;
+  const { dataSource, baseUrl, provisioningLog } = options;
   const router = Router();
 
   // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
-  router.use(async (req, _res, next) => {
+  router.use(async (req, res, next) => {
     const secret = presentedToken(req);
     const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
     if (!token) {
@@ -64,6 +69,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
       requestId: req.requestId,
       manager: dataSource.manager,
     };
+    recordOutcome(req, res, provisioningLog);
     next();
   });
 
@@ -80,12 +86,31 @@ export function scimRouter(options: ScimRouterOptions): Router {
     }
     next();
   });
-  router.use(express.json({ type: ['application/json', SCIM_CONTENT_TYPE], limit: SCIM_BODY_LIMIT, strict: false }));
+  router.use(
+    express.json({
+      type: ['application/json', SCIM_CONTENT_TYPE],
+      limit: SCIM_BODY_LIMIT,
+      strict: false,
+      // PostgreSQL cannot store NUL in text: refuse it here, before any SQL runs.
+      verify: (_req, _res, buffer) => {
+        if (buffer.includes('\\u0000')) {
+          throw new ScimError(400, 'The request body contains a NUL character (\\u0000), which Rollcall cannot store.', 'invalidValue');
+        }
+      },
+    }),
+  );
+  router.use((req, _res, next) => {
+    if (req.url.includes('%00') || req.url.includes('\u0000')) {
+      throw new ScimError(400, 'The URL contains a NUL character (%00), which Rollcall cannot process.', 'invalidValue');
+    }
+    next();
+  });
 
   const createUser: Handler = async (req, res) => {
     const ctx = context(req);
     const input = fromScimUser(req.body);
-    const { employee } = await employeeService.createFromIdentityProvider(ctx, input);
+    const { employee, ignoredAttributes } = await employeeService.createFromIdentityProvider(ctx, input);
+    noteOutcome(res, employee.id, ignoredAttributes);
     const user = toScimUser(employee, await referenceNames(ctx, employee), baseUrl);
     res.setHeader('Location', user.meta.location);
     res.setHeader('ETag', etag(employee));
@@ -137,18 +162,52 @@ export function scimRouter(options: ScimRouterOptions): Router {
     // Attributes a PUT leaves out keep their value (only explicit nulls clear): Okta PUTs back what it read and
     // must not wipe fields it does not map, such as a role assigned in Rollcall.
     const input = fromScimUser(req.body);
-    const { employee } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
+    noteOutcome(res, id, []);
+    const { employee, ignoredAttributes } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
       expectedVersion: ifMatchVersion(req),
     });
+    noteOutcome(res, id, ignoredAttributes);
     res.setHeader('ETag', etag(employee));
     send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
   };
 
   router.use(discoveryRouter({ baseUrl }));
+  const patchUser: Handler = async (req, res) => {
+    const ctx = context(req);
+    const id = String(req.params.id);
+    const operations = parsePatchRequest(req.body);
+    noteOutcome(res, isUuid(id) ? id : null, []);
+    const { employee, ignoredAttributes } = await employeeService.patchFromIdentityProvider(
+      ctx,
+      id,
+      (current) => {
+        const before = toScimUser(current.employee, current.names, baseUrl);
+        const after = applyPatch(before as unknown as Record<string, unknown>, operations, USER_PATCH_SCHEMA);
+        // Hand over only what the operations changed, so untouched attributes are neither rewritten nor reported
+        // as ignored.
+        return changedAttributes(fromScimUser(before), fromScimUser(after));
+      },
+      { expectedVersion: ifMatchVersion(req) },
+    );
+    noteOutcome(res, id, ignoredAttributes);
+    res.setHeader('ETag', etag(employee));
+    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+  };
+
+  const deleteUser: Handler = async (req, res) => {
+    const ctx = context(req);
+    const id = String(req.params.id);
+    noteOutcome(res, isUuid(id) ? id : null, []);
+    await employeeService.remove(ctx, id, { expectedVersion: ifMatchVersion(req) });
+    res.status(204).end();
+  };
+
   router.post('/Users', createUser);
   router.get('/Users', listUsers);
   router.get('/Users/:id', getUser);
   router.put('/Users/:id', replaceUser);
+  router.patch('/Users/:id', patchUser);
+  router.delete('/Users/:id', deleteUser);
   router.all('/Users/:id', (req) => {
     throw new ScimError(405, `${req.method} /Users/{id} is not supported yet.`);
   });
@@ -161,6 +220,20 @@ export function scimRouter(options: ScimRouterOptions): Router {
 
   router.use(scimErrorHandler);
   return router;
+}
+
+function changedAttributes(before: IdpEmployee, after: IdpEmployee): Partial<IdpEmployee> {
+  const changes: Partial<IdpEmployee> = {};
+  for (const key of Object.keys(after) as (keyof IdpEmployee)[]) {
+    const value = after[key];
+    if (value !== before[key]) (changes as Record<string, unknown>)[key] = value === undefined ? null : value;
+  }
+  for (const key of Object.keys(before) as (keyof IdpEmployee)[]) {
+    if (!(key in changes) && after[key] === undefined && before[key] !== undefined) {
+      (changes as Record<string, unknown>)[key] = null;
+    }
+  }
+  return changes;
 }
 
 /** A query parameter given at most once. */
@@ -191,6 +264,53 @@ function ifMatchVersion(req: Request): number | undefined {
   return Number(match[1]);
 }
 
+interface OutcomeNotes {
+  employeeId?: string | null;
+  ignoredAttributes?: string[];
+  scimType?: string;
+  detail?: string;
+}
+
+function notes(res: Response): OutcomeNotes {
+  res.locals.provisioning ??= {};
+  return res.locals.provisioning as OutcomeNotes;
+}
+
+/** Handlers note which employee a write concerned and what the tenant's settings made them ignore. */
+function noteOutcome(res: Response, employeeId: string | null, ignoredAttributes: string[]): void {
+  Object.assign(notes(res), { employeeId, ignoredAttributes });
+}
+
+/**
+ * Records the outcome of every SCIM write and every failed SCIM request once the response is sent (successful reads
+ * are not recorded). Runs after the answer, so it never delays the IdP.
+ */
+function recordOutcome(req: Request, res: Response, log: ProvisioningLogWriter): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const ctx = req.scim;
+    if (!ctx || (req.method === 'GET' && res.statusCode < 400)) return;
+    const n = notes(res);
+    const body = req.body as Record<string, unknown> | undefined;
+    const userName = body && typeof body === 'object' && typeof body.userName === 'string' ? body.userName : null;
+    log.record({
+      tenantId: ctx.tenantId,
+      outcome: res.statusCode < 400 ? 'SUCCESS' : 'FAILURE',
+      method: req.method,
+      path: req.originalUrl.split('?')[0],
+      status: res.statusCode,
+      scimType: n.scimType ?? null,
+      detail: n.detail ?? null,
+      employeeId: n.employeeId ?? null,
+      userName,
+      ignoredAttributes: n.ignoredAttributes ?? [],
+      durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
+      requestId: req.requestId,
+      tokenId: ctx.actor.tokenId,
+    });
+  });
+}
+
 /** Every failure under /scim/v2 becomes a SCIM error body: domain errors, parser errors and unexpected faults. */
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   let scimError: ScimError;
@@ -202,6 +322,7 @@ export function scimErrorHandler(error: unknown, req: Request, res: Response, _n
     scimError = new ScimError(500, `Internal error (request id ${req.requestId}); nothing was changed.`);
   }
   for (const [name, value] of Object.entries(scimError.headers)) res.setHeader(name, value);
+  Object.assign(notes(res), { scimType: scimError.scimType, detail: scimError.detail });
   send(res, scimError.status, scimErrorBody(scimError.status, scimError.detail, scimError.scimType));
 }
 

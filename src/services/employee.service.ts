@@ -313,6 +313,74 @@ export const employeeService = {
   },
 
   /**
+   * Read-modify-write for SCIM PATCH, under a row lock so that concurrent PATCHes never lose each other's fields:
+   * `transform` receives the current employee and returns the IdP attributes that changed.
+   */
+  async patchFromIdentityProvider(
+    ctx: RequestContext,
+    id: string,
+    transform: (current: EmployeeView) => Partial<IdpEmployee>,
+    options: { expectedVersion?: number } = {},
+  ): Promise<IdpWriteResult> {
+    return inTransaction(ctx, async (tx) => {
+      if (!isUuid(id)) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+      const rows: Record<string, unknown>[] = await tx.manager.query(
+        `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
+        [tx.tenantId, id],
+      );
+      if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+      const view = toView(tx, rows[0]);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== view.employee.version) {
+        throw new DomainError(
+          ErrorCode.VERSION_CONFLICT,
+          `The employee changed since version ${options.expectedVersion} (now version ${view.employee.version}); read it again and retry.`,
+        );
+      }
+      const input = transform(view);
+      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false);
+      const employee = await updateEmployee(tx, id, changes, { externalId: input.externalId });
+      return { employee, ignoredAttributes };
+    });
+  },
+
+  /**
+   * Soft-deletes an IdP-managed employee (SCIM DELETE, e.g. Entra's hard delete after 30 days): the row and its
+   * history stay, the employee is deactivated and disappears from every read, and the username becomes free again.
+   */
+  async remove(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<Employee> {
+    return inTransaction(ctx, async (tx) => {
+      const notFound = new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+      if (!isUuid(id)) throw notFound;
+      const rows: Record<string, unknown>[] = await tx.manager.query(
+        `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+        [tx.tenantId, id],
+      );
+      if (!rows[0]) throw notFound;
+      const current = mapRow(tx.manager, Employee, rows[0]);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+        throw new DomainError(
+          ErrorCode.VERSION_CONFLICT,
+          `The employee changed since version ${options.expectedVersion} (now version ${current.version}); read it again and retry.`,
+        );
+      }
+      const updated: Record<string, unknown>[] = await tx.manager.query(
+        `UPDATE employees SET deleted_at = now(), status = 'INACTIVE',
+                deactivated_at = COALESCE(deactivated_at, now()), version = version + 1, updated_at = now()
+          WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+        [tx.tenantId, id],
+      );
+      const employee = mapRow(tx.manager, Employee, updated[0]);
+      await auditService.record(tx, {
+        action: 'employee.deleted',
+        targetType: 'employee',
+        targetId: id,
+        changes: diff(current, employee, ['status', 'deletedAt']),
+      });
+      return employee;
+    });
+  },
+
+  /**
    * Changes an employee. The ownership table decides: for an IdP-managed employee, a non-SCIM actor changing an
    * IdP-owned field gets one IDP_MANAGED_FIELD issue per field and nothing is written.
    */
@@ -351,7 +419,7 @@ async function resolveIdpInput(
   for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
     if (input[field] !== undefined) changes[field] = input[field];
   }
-  if (input.active !== undefined) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
+  if (input.active !== undefined && input.active !== null) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
 
   const referenceAttributes = new Set<string>(NAMED_REFERENCES.map((r) => r.attribute));
   for (const { attribute, setting } of OPTIONAL_IDP_FIELDS) {

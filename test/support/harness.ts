@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
+import { answerClientErrors } from '../../src/http/client-errors';
 import { Employee, Tenant } from '../../src/entities';
 import { TokenScope } from '../../src/entities/enums';
 import { RequestContext } from '../../src/services/context';
@@ -44,6 +45,7 @@ export class Harness {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const server = http.createServer();
+    answerClientErrors(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATABASE_URL: db.url, ...env });

@@ -1,0 +1,67 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Tenant } from './tenant.entity';
+
+export const PROVISIONING_OUTCOMES = ['SUCCESS', 'FAILURE'] as const;
+export type ProvisioningOutcome = (typeof PROVISIONING_OUTCOMES)[number];
+
+/**
+ * The SCIM provisioning log: the outcome of every SCIM write and of every failed SCIM request, so an admin can see
+ * why the IdP flagged a person. Successful reads are not recorded. Old rows are purged per the tenant's retention.
+ */
+@Entity({ name: 'provisioning_events' })
+@Index('ix_provisioning_events_tenant_time', ['tenantId', 'occurredAt'])
+@Index('ix_provisioning_events_tenant_employee', ['tenantId', 'employeeId', 'occurredAt'])
+@Check('ck_provisioning_events_outcome', `outcome IN ('SUCCESS','FAILURE')`)
+export class ProvisioningEvent {
+  @PrimaryColumn({ type: 'uuid' })
+  tenantId: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'tenant_id' })
+  tenant?: Tenant;
+
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  occurredAt: Date;
+
+  @Column({ type: 'varchar', length: 8 })
+  outcome: ProvisioningOutcome;
+
+  @Column({ type: 'varchar', length: 8 })
+  method: string;
+
+  @Column({ type: 'text' })
+  path: string;
+
+  @Column({ type: 'smallint' })
+  status: number;
+
+  @Column({ type: 'text', nullable: true })
+  scimType: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  detail: string | null;
+
+  /** The employee the request concerned, when known (no foreign key: the log outlives nothing, but must not block). */
+  @Column({ type: 'uuid', nullable: true })
+  employeeId: string | null;
+
+  /** The userName the IdP sent, to find failed creates that have no employee. */
+  @Column({ type: 'text', nullable: true })
+  userName: string | null;
+
+  /** Attributes the IdP sent that the tenant does not import. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  ignoredAttributes: string[];
+
+  @Column({ type: 'integer' })
+  durationMs: number;
+
+  @Column({ type: 'text' })
+  requestId: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  tokenId: string | null;
+}

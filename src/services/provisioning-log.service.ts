@@ -1,0 +1,124 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { ProvisioningEvent } from '../entities';
+import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
+import { RequestContext } from './context';
+
+export interface ProvisioningRecord {
+  tenantId: string;
+  outcome: ProvisioningOutcome;
+  method: string;
+  path: string;
+  status: number;
+  scimType: string | null;
+  detail: string | null;
+  employeeId: string | null;
+  userName: string | null;
+  ignoredAttributes: string[];
+  durationMs: number;
+  requestId: string;
+  tokenId: string | null;
+}
+
+/** How long entries wait in memory before one multi-row INSERT writes them. */
+const FLUSH_DELAY_MS = 50;
+const MAX_BATCH = 500;
+/** At most this many entries wait; past it, the oldest are dropped (and counted) rather than exhausting memory. */
+const MAX_PENDING = 20_000;
+const COLUMNS = 13;
+
+/**
+ * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one multi-row INSERT
+ * shortly after, so recording costs a request almost nothing. A failed flush is logged and does not fail requests.
+ */
+export class ProvisioningLogWriter {
+  private pending: ProvisioningRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  dropped = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly onError: (error: unknown) => void = (error) => console.error('[provisioning-log] write failed:', error),
+  ) {}
+
+  record(entry: ProvisioningRecord): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.pending.shift();
+      this.dropped++;
+    }
+    this.pending.push(entry);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
+  /** Writes everything buffered so far (tests and shutdown wait on it). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(() => this.write(batch)).catch(this.onError);
+    return this.flushing;
+  }
+
+  private async write(batch: ProvisioningRecord[]): Promise<void> {
+    for (let i = 0; i < batch.length; i += MAX_BATCH) {
+      const chunk = batch.slice(i, i + MAX_BATCH);
+      const params: unknown[] = [];
+      const rows = chunk.map((e, n) => {
+        params.push(
+          e.tenantId,
+          e.outcome,
+          e.method,
+          e.path.slice(0, 2000),
+          e.status,
+          e.scimType,
+          e.detail?.slice(0, 4000) ?? null,
+          e.employeeId,
+          e.userName?.slice(0, 300) ?? null,
+          e.ignoredAttributes,
+          e.durationMs,
+          e.requestId,
+          e.tokenId,
+        );
+        const base = n * COLUMNS;
+        return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+      });
+      await this.dataSource.query(
+        `INSERT INTO provisioning_events (tenant_id, outcome, method, path, status, scim_type, detail, employee_id,
+           user_name, ignored_attributes, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    }
+  }
+}
+
+export const provisioningLogService = {
+  /** Newest first; `outcome` narrows to successes or failures. Keyset paging on (occurred_at, id). */
+  async list(
+    ctx: RequestContext,
+    options: { outcome?: ProvisioningOutcome; employeeId?: string; first: number; after?: { occurredAt: string; id: string } },
+  ): Promise<{ events: ProvisioningEvent[]; hasNextPage: boolean }> {
+    const qb = ctx.manager
+      .createQueryBuilder(ProvisioningEvent, 'p')
+      .where('p.tenant_id = :tenantId', { tenantId: ctx.tenantId });
+    if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
+    if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
+    if (options.after) {
+      qb.andWhere('(p.occurred_at, p.id) < (:afterTime::timestamptz, :afterId::uuid)', {
+        afterTime: options.after.occurredAt,
+        afterId: options.after.id,
+      });
+    }
+    const rows = await qb.orderBy('p.occurred_at', 'DESC').addOrderBy('p.id', 'DESC').take(options.first + 1).getMany();
+    return { events: rows.slice(0, options.first), hasNextPage: rows.length > options.first };
+  },
+
+  /** Deletes entries older than each tenant's retention; returns how many. */
+  async purgeExpired(manager: EntityManager): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM provisioning_events p USING tenants t
+        WHERE p.tenant_id = t.id AND p.occurred_at < now() - make_interval(days => t.provisioning_log_retention_days)`,
+    );
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+  },
+};
