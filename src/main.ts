@@ -79,7 +79,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     });
     const port = (server.address() as AddressInfo).port;
     const effective: Config =
-      config.port === 0 && process.env.PUBLIC_URL === undefined
+      config.port === 0 && config.publicUrl.endsWith(':0')
         ? { ...config, port, publicUrl: config.publicUrl.replace(/:0$/, `:${port}`) }
         : config;
     const app = await createApp(effective, db.dataSource);

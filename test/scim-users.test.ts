@@ -92,7 +92,7 @@ describe('POST /Users (Okta assign)', () => {
     ['a userName that is not an email', { userName: 'not-an-email' }, 'userName'],
     ['a missing given name', { name: { familyName: 'X' } }, 'name.givenName'],
     ['an empty family name', { name: { givenName: 'X', familyName: '' } }, 'name.familyName'],
-    ['a NUL character', { userName: 'nul\u0000@example.com' }, 'userName'],
+    ['a NUL character', { userName: 'nul\u0000@example.com' }, 'NUL'],
     ['an email that is not an email', { emails: [{ value: 'nope', primary: true }] }, 'emails'],
   ])('%s: 400 invalidValue naming the attribute, nothing created', async (_label, override, attribute) => {
     const count = await employeeCount();

@@ -40,6 +40,9 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource):
     // Batched HTTP requests would multiply the cost limits; one operation per request.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT (finish in-flight requests, then stop Apollo, then the pool); Apollo's own handler
+    // would re-raise the signal and kill the process mid-shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     plugins: [
       config.isProduction

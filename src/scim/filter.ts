@@ -77,6 +77,8 @@ function tokenize(input: string): Token[] {
       } catch {
         throw invalid(`Invalid string ${literal} in the filter.`);
       }
+      // PostgreSQL text cannot hold NUL: refuse it here rather than let the database fail on it.
+      if (value.includes('\u0000')) throw invalid('Filter values cannot contain the NUL character (\\u0000).');
       tokens.push({ type: 'string', value, at: i });
       i = j + 1;
       continue;

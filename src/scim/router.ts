@@ -295,6 +295,7 @@ function recordOutcome(req: Request, res: Response, log: ProvisioningLogWriter):
     const userName = body && typeof body === 'object' && typeof body.userName === 'string' ? body.userName : null;
     log.record({
       tenantId: ctx.tenantId,
+      occurredAt: new Date(),
       outcome: res.statusCode < 400 ? 'SUCCESS' : 'FAILURE',
       method: req.method,
       path: req.originalUrl.split('?')[0],

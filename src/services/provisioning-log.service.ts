@@ -5,6 +5,8 @@ import { RequestContext } from './context';
 
 export interface ProvisioningRecord {
   tenantId: string;
+  /** When the request finished (the batch insert happens later). */
+  occurredAt: Date;
   outcome: ProvisioningOutcome;
   method: string;
   path: string;
@@ -24,7 +26,7 @@ const FLUSH_DELAY_MS = 50;
 const MAX_BATCH = 500;
 /** At most this many entries wait; past it, the oldest are dropped (and counted) rather than exhausting memory. */
 const MAX_PENDING = 20_000;
-const COLUMNS = 13;
+const COLUMNS = 14;
 
 /**
  * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one multi-row INSERT
@@ -67,6 +69,7 @@ export class ProvisioningLogWriter {
       const rows = chunk.map((e, n) => {
         params.push(
           e.tenantId,
+          e.occurredAt,
           e.outcome,
           e.method,
           e.path.slice(0, 2000),
@@ -84,7 +87,7 @@ export class ProvisioningLogWriter {
         return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
       });
       await this.dataSource.query(
-        `INSERT INTO provisioning_events (tenant_id, outcome, method, path, status, scim_type, detail, employee_id,
+        `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
            user_name, ignored_attributes, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
         params,
       );

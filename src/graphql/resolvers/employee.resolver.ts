@@ -2,6 +2,7 @@ import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputTy
 import { EmployeeStatus } from '../../entities/enums';
 import { EmployeeChanges, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode } from '../../services/errors';
+import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
@@ -161,6 +162,9 @@ export class EmployeeResolver {
   async employees(@Args() args: EmployeesArgs, @Ctx() { ctx }: GraphQLContext): Promise<EmployeeConnection> {
     if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
       throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`);
+    }
+    if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
+      throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
     const after = args.after ? decodeCursor(args.after) : null;
     const page = await employeeService.search(ctx, { search: args.search, first: args.first, after });
