@@ -272,6 +272,14 @@ describe('errors Okta checks', () => {
     expectScimError(await h.request('GET', '/scim/v2/Users/abc', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } }), 401);
   });
 
+  test("Okta's Basic auth mode: any username, the SCIM token as password", async () => {
+    const basic = Buffer.from(`okta:${t.tokens.scim}`).toString('base64');
+    const ok = await h.request('GET', '/scim/v2/Users?count=1', { headers: { Authorization: `Basic ${basic}` } });
+    expect(ok.status).toBe(200);
+    const wrong = Buffer.from('okta:rc_scim_wrong-wrong-wrong-wrong-wrong').toString('base64');
+    expectScimError(await h.request('GET', '/scim/v2/Users?count=1', { headers: { Authorization: `Basic ${wrong}` } }), 401);
+  });
+
   test('an unknown SCIM route: 404 with a SCIM error body', async () => {
     expectScimError(await h.scim('GET', '/Nope', t.tokens.scim), 404);
   });

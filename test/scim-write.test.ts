@@ -176,6 +176,17 @@ describe('DELETE /Users/{id} (Entra hard delete)', () => {
   });
 });
 
+describe('totalResults during an import walk', () => {
+  test('later pages see writes made through this instance', async () => {
+    const first = await h.scim('GET', '/Users?startIndex=1&count=1', t.tokens.scim);
+    const second = await h.scim('GET', '/Users?startIndex=2&count=1', t.tokens.scim);
+    expect(second.body.totalResults).toBe(first.body.totalResults);
+    await create('walk-insert@example.com');
+    const third = await h.scim('GET', '/Users?startIndex=3&count=1', t.tokens.scim);
+    expect(third.body.totalResults).toBe(first.body.totalResults + 1);
+  });
+});
+
 describe('provisioning log', () => {
   test('records writes and failures with status, scimType, detail and the employee; not successful reads', async () => {
     const before = (await provisioningEvents()).length;

@@ -35,3 +35,35 @@ export class ContinuationCache {
     }
   }
 }
+
+/**
+ * `totalResults` for the pages after the first: counting a million rows on every page of an import walk would make
+ * the walk quadratic. The first page (startIndex 1) always counts; later pages reuse that count while no employee of
+ * the tenant was written through this process and for at most a few seconds (writes through another instance can
+ * therefore show up in totalResults of later pages only after COUNT_TTL_MS).
+ */
+const COUNT_TTL_MS = 5_000;
+
+export class ListCountCache {
+  private readonly counts = new Map<string, { count: number; generation: number; expires: number }>();
+  private readonly generations = new Map<string, number>();
+
+  /** Called on every employee write of a tenant. */
+  invalidate(tenantId: string): void {
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
+  }
+
+  get(tenantId: string, listKey: string): number | undefined {
+    const entry = this.counts.get(listKey);
+    if (!entry || entry.expires < Date.now() || entry.generation !== (this.generations.get(tenantId) ?? 0)) return undefined;
+    return entry.count;
+  }
+
+  set(tenantId: string, listKey: string, count: number): void {
+    this.counts.set(listKey, { count, generation: this.generations.get(tenantId) ?? 0, expires: Date.now() + COUNT_TTL_MS });
+    if (this.counts.size > MAX_ENTRIES) {
+      const oldest = this.counts.keys().next().value;
+      if (oldest !== undefined) this.counts.delete(oldest);
+    }
+  }
+}

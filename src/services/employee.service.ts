@@ -2,7 +2,7 @@ import { IsNull } from 'typeorm';
 import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
 import { auditService, diff } from './audit.service';
-import { ContinuationCache } from './continuation-cache';
+import { ContinuationCache, ListCountCache } from './continuation-cache';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
 import { RequestContext, inTransaction } from './context';
@@ -166,6 +166,7 @@ function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView
 }
 
 const continuations = new ContinuationCache();
+const counts = new ListCountCache();
 
 export const employeeService = {
   /** One employee with its reference names, in one statement. */
@@ -185,15 +186,20 @@ export const employeeService = {
   async list(ctx: RequestContext, options: ListOptions): Promise<{ views: EmployeeView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `e.tenant_id = $1 AND e.deleted_at IS NULL${options.query ? ` AND ${compileQuery(options.query, params)}` : ''}`;
-    const countPromise: Promise<{ n: number }[]> = ctx.manager.query(
-      `SELECT count(*)::int AS n FROM employees e WHERE ${where}`,
-      params,
-    );
-    if (options.count <= 0) return { views: [], totalResults: (await countPromise)[0].n };
+    const countKey = `${ctx.tenantId}|${where}|${JSON.stringify(params)}`;
+    const cachedCount = options.startIndex > 1 ? counts.get(ctx.tenantId, countKey) : undefined;
+    const countPromise: Promise<number> =
+      cachedCount !== undefined
+        ? Promise.resolve(cachedCount)
+        : ctx.manager.query(`SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params).then((rows: { n: number }[]) => {
+            counts.set(ctx.tenantId, countKey, rows[0].n);
+            return rows[0].n;
+          });
+    if (options.count <= 0) return { views: [], totalResults: await countPromise };
 
     const sort = SORT_FIELDS[options.sortBy ?? 'id'];
     const direction = options.descending ? 'DESC' : 'ASC';
-    const listKey = `${ctx.tenantId}|${where}|${JSON.stringify(params)}|${options.sortBy ?? 'id'}|${direction}`;
+    const listKey = `${countKey}|${options.sortBy ?? 'id'}|${direction}`;
     const continuation = options.startIndex > 1 ? continuations.get(listKey, options.startIndex) : undefined;
     const pageParams = [...params];
     let keyset = '';
@@ -211,14 +217,14 @@ export const employeeService = {
       `${VIEW_SELECT} WHERE ${where}${keyset} ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT $${pageParams.length}${offset}`,
       pageParams,
     );
-    const [countRows, rows] = await Promise.all([countPromise, rowsPromise]);
+    const [totalResults, rows] = await Promise.all([countPromise, rowsPromise]);
     const views = rows.map((raw) => toView(ctx, raw));
     const last = rows[rows.length - 1];
     if (last) {
       const sortValue = sortValueOf(last, options.sortBy ?? 'id');
       continuations.set(listKey, options.startIndex + rows.length, { sortValue, id: String(last.id) });
     }
-    return { views, totalResults: countRows[0].n };
+    return { views, totalResults };
   },
 
   async get(ctx: RequestContext, id: string): Promise<Employee | null> {
@@ -370,6 +376,7 @@ export const employeeService = {
         [tx.tenantId, id],
       );
       const employee = mapRow(tx.manager, Employee, updated[0]);
+      counts.invalidate(tx.tenantId);
       await auditService.record(tx, {
         action: 'employee.deleted',
         targetType: 'employee',
@@ -608,6 +615,7 @@ async function insertEmployee(
     throw error;
   }
   const employee = mapRow(ctx.manager, Employee, raw[0]);
+  counts.invalidate(ctx.tenantId);
   await auditService.record(ctx, {
     action: 'employee.created',
     targetType: 'employee',
@@ -680,6 +688,7 @@ async function updateEmployee(
     throw error;
   }
   const employee = mapRow(ctx.manager, Employee, raw[0]);
+  counts.invalidate(ctx.tenantId);
   await auditService.record(ctx, {
     action: claim ? 'employee.claimed' : 'employee.updated',
     targetType: 'employee',
