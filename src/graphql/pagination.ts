@@ -1,0 +1,53 @@
+import { badUserInput } from './errors';
+import { PageInfo } from './types/connection.type';
+
+/** `first` is bounded so that no query can ask for an unbounded page (and the cost limit can trust it). */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export function checkFirst(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`);
+  }
+  return first;
+}
+
+/**
+ * Keyset cursors: opaque base64url of the sort key values of the last row (never an offset, so deep pages cost the
+ * same as the first and rows inserted meanwhile do not shift pages).
+ */
+export function encodeCursor(values: readonly (string | number | null)[]): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): (string | number | null)[] {
+  try {
+    if (cursor.length > 1000) throw new Error('too long');
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(values) &&
+      values.length === length &&
+      values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')
+    ) {
+      return values as (string | number | null)[];
+    }
+  } catch {
+    /* fall through */
+  }
+  throw badUserInput('`after` is not a cursor returned by this connection.');
+}
+
+/** Builds `{ edges, nodes, pageInfo, totalCount }` from one page of nodes. */
+export function connection<T>(
+  nodes: T[],
+  options: { cursorOf: (node: T) => string; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number },
+): { edges: { cursor: string; node: T }[]; nodes: T[]; pageInfo: PageInfo; totalCount: number } {
+  const edges = nodes.map((node) => ({ cursor: options.cursorOf(node), node }));
+  const pageInfo = Object.assign(new PageInfo(), {
+    hasNextPage: options.hasNextPage,
+    hasPreviousPage: options.hasPreviousPage,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  });
+  return { edges, nodes, pageInfo, totalCount: options.totalCount };
+}
