@@ -108,7 +108,12 @@ test('validation problems come back as userErrors, all at once, and nothing is w
     { input: { id, email: 'not-an-email', timeZone: 'Nowhere/City', mobileNumber: '12', firstName: null, displayName: 'ok' } },
   );
   const errors = result.body.data.updateEmployee.userErrors;
-  expect(errors.map((e: { field: string[] }) => e.field[1]).sort()).toEqual(['firstName']);
+  expect(errors.map((e: { code: string; field: string[] }) => `${e.code}:${e.field[1]}`).sort()).toEqual([
+    'INVALID_VALUE:email',
+    'INVALID_VALUE:mobileNumber',
+    'INVALID_VALUE:timeZone',
+    'REQUIRED:firstName',
+  ]);
   expect(await h.dataSource.query('SELECT * FROM employees WHERE tenant_id = $1 ORDER BY id', [t.tenant.id])).toEqual(before);
 
   const second = await h.graphql(

@@ -3,7 +3,7 @@ import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
 import { auditService, diff } from './audit.service';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
-import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery } from './employee-query';
+import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
@@ -102,6 +102,30 @@ export interface UpdateOptions {
   /** Set by the SCIM mapping only. */
   externalId?: string | null;
 }
+
+export interface EmployeeSearchFilter {
+  status?: EmployeeStatus | null;
+  managedBy?: ManagedBy | null;
+  primaryRoleIds?: string[] | null;
+  teamIds?: string[] | null;
+  type?: string | null;
+}
+
+export interface SearchOptions {
+  search?: string | null;
+  filter?: EmployeeSearchFilter;
+  orderBy?: { field: EmployeeSortField; descending: boolean };
+  first: number;
+  after?: { value: string; id: string } | null;
+}
+
+/**
+ * The text `search` looks in: first and last name side by side (so "Ada Lovelace" matches), username, email, display
+ * and middle name. The migration indexes exactly this expression with gin_trgm_ops; keep the two identical.
+ */
+export const SEARCH_DOCUMENT =
+  "(e.first_name || ' ' || e.last_name || ' ' || e.username::text || ' ' || e.email::text || ' ' || " +
+  "coalesce(e.display_name, '') || ' ' || coalesce(e.middle_name, ''))";
 
 export interface EmployeePage {
   employees: Employee[];
@@ -249,36 +273,76 @@ export const employeeService = {
    * A page of employees ordered by username, then id (keyset pagination: `after` is the last row of the previous
    * page, so deep pages cost the same as the first). `search` matches names, username and email by substring.
    */
-  async search(
-    ctx: RequestContext,
-    options: { search?: string | null; first: number; after?: { username: string; id: string } | null },
-  ): Promise<EmployeePage> {
+  /**
+   * A page of employees for admin clients: substring `search` over names, username and email (served by the trigram
+   * index on SEARCH_DOCUMENT), exact `filter`s, any sort key, keyset pagination (`after` holds the last row's sort
+   * value and id, so deep pages cost the same as the first).
+   */
+  async search(ctx: RequestContext, options: SearchOptions): Promise<EmployeePage> {
     const qb = ctx.manager
       .createQueryBuilder(Employee, 'e')
       .where('e.tenant_id = :tenantId AND e.deleted_at IS NULL', { tenantId: ctx.tenantId });
     const term = options.search?.trim();
     if (term) {
-      const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb.andWhere(
-        `(e.username ILIKE :pattern OR e.email ILIKE :pattern OR e.first_name ILIKE :pattern
-          OR e.last_name ILIKE :pattern OR e.display_name ILIKE :pattern
-          OR (e.first_name || ' ' || e.last_name) ILIKE :pattern)`,
-        { pattern },
-      );
+      qb.andWhere(`${SEARCH_DOCUMENT} ILIKE :pattern`, { pattern: likePattern(term, 'co') });
     }
+    const filter = options.filter ?? {};
+    if (filter.status) qb.andWhere('e.status = :status', { status: filter.status });
+    if (filter.managedBy) qb.andWhere('e.managed_by = :managedBy', { managedBy: filter.managedBy });
+    if (filter.type !== undefined && filter.type !== null) qb.andWhere('e.type = :type', { type: filter.type });
+    if (filter.primaryRoleIds) qb.andWhere('e.primary_role_id = ANY(:roleIds::uuid[])', { roleIds: filter.primaryRoleIds.filter(isUuid) });
+    if (filter.teamIds) qb.andWhere('e.team_id = ANY(:teamIds::uuid[])', { teamIds: filter.teamIds.filter(isUuid) });
     const totalCount = await qb.clone().getCount();
+
+    const sortField = options.orderBy?.field ?? 'username';
+    const sort = SORT_FIELDS[sortField];
+    const descending = options.orderBy?.descending ?? false;
     if (options.after) {
-      qb.andWhere('(e.username, e.id) > (:afterUsername::citext, :afterId::uuid)', {
-        afterUsername: options.after.username,
+      qb.andWhere(`(${sort.sql}, e.id) ${descending ? '<' : '>'} (:afterValue${sort.cast}, :afterId::uuid)`, {
+        afterValue: options.after.value,
         afterId: options.after.id,
       });
     }
     const rows = await qb
-      .orderBy('e.username', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .take(options.first + 1)
+      .orderBy(sort.sql, descending ? 'DESC' : 'ASC')
+      .addOrderBy('e.id', descending ? 'DESC' : 'ASC')
+      .limit(options.first + 1)
       .getMany();
     return { employees: rows.slice(0, options.first), totalCount, hasNextPage: rows.length > options.first };
+  },
+
+  /** The value of `field` that `search` sorts by, as its keyset cursor stores it. */
+  sortValue(employee: Employee, field: EmployeeSortField): string {
+    const value = sortValueOf(
+      {
+        id: employee.id,
+        username: employee.username,
+        email: employee.email,
+        first_name: employee.firstName,
+        last_name: employee.lastName,
+        display_name: employee.displayName,
+        external_id: employee.externalId,
+        created_at: employee.createdAt,
+        updated_at: employee.updatedAt,
+      },
+      field,
+    );
+    return String(value);
+  },
+
+  /** Runs every check `update` would, without writing: lets a surface report all problems of a request at once. */
+  async checkUpdate(ctx: RequestContext, id: string, changes: EmployeeChanges): Promise<void> {
+    const current = await this.get(ctx, id);
+    if (!current) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+    await checkChanges(ctx, current, changes);
+  },
+
+  /**
+   * Sets the status of a LOCAL employee (GraphQL `setEmployeeStatus`). For an IdP-managed employee the ownership
+   * table refuses it with IDP_MANAGED_FIELD, like any other IdP-owned field.
+   */
+  async setStatus(ctx: RequestContext, id: string, status: EmployeeStatus): Promise<Employee> {
+    return this.update(ctx, id, { status });
   },
 
   /** Creates an employee managed in Rollcall itself (GraphQL, CLI). Without a role, the tenant's default applies. */
@@ -625,6 +689,23 @@ async function insertEmployee(
   return employee;
 }
 
+/** The ownership rule and every value check for a change of `current`; throws all issues at once. */
+async function checkChanges(ctx: RequestContext, current: Employee, requested: EmployeeChanges): Promise<void> {
+  const issues = new IssueCollector();
+  for (const field of EMPLOYEE_FIELDS) {
+    if (requested[field] === undefined) continue;
+    if (!canWrite(ctx.actor.surface, current.managedBy, field) && requested[field] !== current[field]) {
+      issues.add(
+        ErrorCode.IDP_MANAGED_FIELD,
+        `${field} of this employee is managed by the identity provider; change it there and it will sync to Rollcall.`,
+        field,
+      );
+    }
+  }
+  await validate(ctx, requested, issues);
+  issues.throwIfAny();
+}
+
 async function updateEmployee(
   ctx: RequestContext,
   id: string,
@@ -646,19 +727,7 @@ async function updateEmployee(
     );
   }
 
-  const issues = new IssueCollector();
-  for (const field of EMPLOYEE_FIELDS) {
-    if (requested[field] === undefined) continue;
-    if (!canWrite(ctx.actor.surface, current.managedBy, field) && requested[field] !== current[field]) {
-      issues.add(
-        ErrorCode.IDP_MANAGED_FIELD,
-        `${field} of this employee is managed by the identity provider; change it there and it will sync to Rollcall.`,
-        field,
-      );
-    }
-  }
-  await validate(ctx, requested, issues);
-  issues.throwIfAny();
+  await checkChanges(ctx, current, requested);
 
   const values = normalize(requested);
   const set: Record<string, unknown> = {};

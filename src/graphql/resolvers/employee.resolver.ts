@@ -1,35 +1,151 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { EmployeeStatus } from '../../entities/enums';
-import { EmployeeChanges, employeeService } from '../../services/employee.service';
-import { DomainError, ErrorCode } from '../../services/errors';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  registerEnumType,
+} from 'type-graphql';
+import { EmployeeStatus, ManagedBy } from '../../entities/enums';
+import { EmployeeSortField } from '../../services/employee-query';
+import { EmployeeChanges, NewEmployee, employeeService } from '../../services/employee.service';
+import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
 import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
-import { Connection, PageInfo } from '../types/connection.type';
+import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
-import { EmployeeStatusEnum } from '../types/enums';
+import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
+import { OrderDirection } from '../types/order.type';
 import { UserError } from '../types/user-error.type';
-
-export const MAX_PAGE_SIZE = 100;
 
 @ObjectType('EmployeeConnection', { description: 'A page of employees.' })
 export class EmployeeConnection extends Connection(EmployeeType, 'Employee') {}
+
+export enum EmployeeOrderField {
+  USERNAME = 'username',
+  FIRST_NAME = 'firstName',
+  LAST_NAME = 'lastName',
+  EMAIL = 'email',
+  CREATED_AT = 'createdAt',
+  UPDATED_AT = 'updatedAt',
+}
+registerEnumType(EmployeeOrderField, {
+  name: 'EmployeeOrderField',
+  description: 'What employees can be ordered by.',
+  valuesConfig: {
+    USERNAME: { description: 'By username.' },
+    FIRST_NAME: { description: 'By first name.' },
+    LAST_NAME: { description: 'By last name.' },
+    EMAIL: { description: 'By email address.' },
+    CREATED_AT: { description: 'By creation time.' },
+    UPDATED_AT: { description: 'By time of the last change.' },
+  },
+});
+
+@InputType('EmployeeOrder', { description: 'Ordering of an employee connection. Ties are broken by id.' })
+class EmployeeOrder {
+  @Field(() => EmployeeOrderField, { description: 'The field to order by.' })
+  field: EmployeeOrderField;
+
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'The direction.' })
+  direction: OrderDirection;
+}
+
+@InputType('EmployeeFilter', { description: 'Exact conditions an employee must meet; all given conditions apply.' })
+class EmployeeFilter {
+  @Field(() => EmployeeStatusEnum, { nullable: true, description: 'Only employees with this status.' })
+  status?: EmployeeStatusEnum | null;
+
+  @Field(() => ManagedByEnum, { nullable: true, description: 'Only IdP-managed or only LOCAL employees.' })
+  managedBy?: ManagedByEnum | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only employees whose primary role is one of these (global ids).' })
+  primaryRoleIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only employees in one of these teams (global ids).' })
+  teamIds?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Only employees of this type (exact match).' })
+  type?: string | null;
+}
 
 @ArgsType()
 class EmployeesArgs {
   @Field(() => String, {
     nullable: true,
-    description: 'Substring to find in first, last or display name, username or email (case-insensitive).',
+    description: 'Substring to find in first, last, middle or display name, username or email (case-insensitive).',
   })
   search?: string | null;
 
-  @Field(() => Int, { defaultValue: 20, description: `How many employees to return (1 to ${MAX_PAGE_SIZE}).` })
+  @Field(() => EmployeeFilter, { nullable: true, description: 'Exact conditions.' })
+  filter?: EmployeeFilter | null;
+
+  @Field(() => EmployeeOrder, { nullable: true, description: 'Ordering; by default USERNAME ascending.' })
+  orderBy?: EmployeeOrder | null;
+
+  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: `How many employees to return (1 to ${MAX_PAGE_SIZE}).` })
   first: number;
 
   @Field(() => String, { nullable: true, description: 'Return employees after this cursor (a previous `endCursor`).' })
   after?: string | null;
+}
+
+@InputType('CreateEmployeeInput', {
+  description: 'A new employee managed in Rollcall (LOCAL). Without primaryRoleId the tenant\'s default role applies.',
+})
+class CreateEmployeeInput {
+  @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
+  username: string;
+
+  @Field({ description: 'Given name.' })
+  firstName: string;
+
+  @Field({ description: 'Family name.' })
+  lastName: string;
+
+  @Field({ description: 'Work email address.' })
+  email: string;
+
+  @Field(() => EmployeeStatusEnum, { nullable: true, description: 'Initial status; ACTIVE by default.' })
+  status?: EmployeeStatusEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'Display name.' })
+  displayName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Middle name.' })
+  middleName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Mobile number (E.164, e.g. +14155550100).' })
+  mobileNumber?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris.' })
+  timeZone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Employee type, e.g. Employee or Contractor.' })
+  type?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Global id of the primary role; the tenant's default role if omitted." })
+  primaryRoleId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Global id of the team.' })
+  teamId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Global id of the login authenticator; the default one if omitted.' })
+  loginAuthenticatorId?: string | null;
 }
 
 @InputType('UpdateEmployeeInput', {
@@ -81,6 +197,24 @@ class UpdateEmployeeInput {
   loginAuthenticatorId?: string | null;
 }
 
+@InputType('SetEmployeeStatusInput', { description: 'Activate or deactivate a LOCAL employee.' })
+class SetEmployeeStatusInput {
+  @Field(() => ID, { description: 'Global id of the employee.' })
+  id: string;
+
+  @Field(() => EmployeeStatusEnum, { description: 'The new status.' })
+  status: EmployeeStatusEnum;
+}
+
+@ObjectType('CreateEmployeePayload', { description: 'Result of createEmployee.' })
+class CreateEmployeePayload {
+  @Field(() => EmployeeType, { nullable: true, description: 'The new employee; null when refused.' })
+  employee: EmployeeType | null;
+
+  @Field(() => [UserError], { description: 'Why the employee was not created; empty on success.' })
+  userErrors: UserError[];
+}
+
 @ObjectType('UpdateEmployeePayload', { description: 'Result of updateEmployee.' })
 class UpdateEmployeePayload {
   @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
@@ -90,23 +224,13 @@ class UpdateEmployeePayload {
   userErrors: UserError[];
 }
 
-interface Cursor {
-  username: string;
-  id: string;
-}
+@ObjectType('SetEmployeeStatusPayload', { description: 'Result of setEmployeeStatus.' })
+class SetEmployeeStatusPayload {
+  @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
+  employee: EmployeeType | null;
 
-function encodeCursor(employee: EmployeeType): string {
-  return Buffer.from(JSON.stringify([employee.username, employee.uuid])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const [username, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof username === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { username, id };
-  } catch {
-    /* fall through */
-  }
-  throw badUserInput('`after` is not a cursor returned by this API.');
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
+  userErrors: UserError[];
 }
 
 const REFERENCES = [
@@ -115,10 +239,15 @@ const REFERENCES = [
   { field: 'loginAuthenticatorId', type: 'LoginAuthenticator' },
 ] as const;
 
-/** Turns the GraphQL input into domain changes: global ids to uuids, GraphQL null to "clear" or "required". */
-function toChanges(input: UpdateEmployeeInput): EmployeeChanges {
+type EmployeeInput = Partial<Omit<UpdateEmployeeInput, 'id'>>;
+
+/**
+ * Turns GraphQL input into domain changes: global ids to uuids, GraphQL null to "clear" (optional fields) or a
+ * REQUIRED issue (fields an employee must have). Issues are returned, so they can join the service's own.
+ */
+function toChanges(input: EmployeeInput): { changes: EmployeeChanges; issues: ErrorIssue[] } {
   const changes: EmployeeChanges = {};
-  const issues: { code: ErrorCode; message: string; field: string }[] = [];
+  const issues: ErrorIssue[] = [];
   for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
     const value = input[field];
     if (value === undefined) continue;
@@ -141,8 +270,33 @@ function toChanges(input: UpdateEmployeeInput): EmployeeChanges {
     if (!id) issues.push({ code: ErrorCode.INVALID_VALUE, message: `${field} is not the id of a ${type}.`, field });
     else changes[field] = id;
   }
-  if (issues.length > 0) throw new DomainError(issues);
-  return changes;
+  return { changes, issues };
+}
+
+/** Runs the service call, merging input issues found here with the service's, so all come back at once. */
+async function withInputIssues(issues: ErrorIssue[], check: () => Promise<void>): Promise<never> {
+  try {
+    await check();
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError([...issues, ...error.issues]);
+    throw error;
+  }
+  throw new DomainError(issues);
+}
+
+function employeeId(globalId: string): string {
+  const uuid = idOfType(globalId, 'Employee');
+  if (!uuid) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${globalId}" exists.`, 'id');
+  return uuid;
+}
+
+function ids(globalIds: string[] | null | undefined, type: string, argument: string): string[] | undefined {
+  if (!globalIds) return undefined;
+  return globalIds.map((g) => {
+    const id = idOfType(g, type);
+    if (!id) throw badUserInput(`${argument}: "${g}" is not the id of a ${type}.`);
+    return id;
+  });
 }
 
 @Resolver(() => EmployeeType)
@@ -158,25 +312,56 @@ export class EmployeeResolver {
     return employee ? EmployeeType.from(employee) : null;
   }
 
-  @Query(() => EmployeeConnection, { description: 'Employees of your tenant, ordered by username.' })
+  @Query(() => EmployeeConnection, { description: 'Employees of your tenant: search, filter, order and page.' })
   async employees(@Args() args: EmployeesArgs, @Ctx() { ctx }: GraphQLContext): Promise<EmployeeConnection> {
-    if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
-      throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`);
-    }
+    const first = checkFirst(args.first);
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
-    const after = args.after ? decodeCursor(args.after) : null;
-    const page = await employeeService.search(ctx, { search: args.search, first: args.first, after });
-    const nodes = page.employees.map(EmployeeType.from);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
-    const pageInfo = Object.assign(new PageInfo(), {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    const field = (args.orderBy?.field ?? EmployeeOrderField.USERNAME) as EmployeeSortField;
+    const descending = args.orderBy?.direction === OrderDirection.DESC;
+    const after = args.after ? decodeCursor(args.after, 2) : null;
+    const filter = args.filter ?? {};
+    const page = await employeeService.search(ctx, {
+      search: args.search,
+      filter: {
+        status: filter.status as EmployeeStatus | null | undefined,
+        managedBy: filter.managedBy as ManagedBy | null | undefined,
+        type: filter.type,
+        primaryRoleIds: ids(filter.primaryRoleIds, 'Role', 'filter.primaryRoleIds'),
+        teamIds: ids(filter.teamIds, 'Team', 'filter.teamIds'),
+      },
+      orderBy: { field, descending },
+      first,
+      after: after ? { value: String(after[0]), id: String(after[1]) } : null,
     });
-    return Object.assign(new EmployeeConnection(), { edges, nodes, pageInfo, totalCount: page.totalCount });
+    const nodes = page.employees.map(EmployeeType.from);
+    const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
+    return Object.assign(
+      new EmployeeConnection(),
+      connection(nodes, {
+        cursorOf: (node) => encodeCursor([sortValues.get(node.uuid) ?? '', node.uuid]),
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: after !== null,
+        totalCount: page.totalCount,
+      }),
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateEmployeePayload, {
+    description: 'Creates an employee managed in Rollcall (LOCAL: every field stays editable here).',
+  })
+  async createEmployee(
+    @Arg('input', () => CreateEmployeeInput, { description: 'The new employee.' }) input: CreateEmployeeInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<CreateEmployeePayload> {
+    const { result, userErrors } = await withUserErrors(async () => {
+      const { changes, issues } = toChanges(input);
+      if (issues.length > 0) throw new DomainError(issues);
+      return employeeService.createLocal(ctx, changes as NewEmployee);
+    });
+    return Object.assign(new CreateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
   }
 
   @Authorized('admin')
@@ -188,11 +373,32 @@ export class EmployeeResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<UpdateEmployeePayload> {
     const { result, userErrors } = await withUserErrors(async () => {
-      const uuid = idOfType(input.id, 'Employee');
-      if (!uuid) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${input.id}" exists.`, 'id');
-      return employeeService.update(ctx, uuid, toChanges(input));
+      const id = employeeId(input.id);
+      const { changes, issues } = toChanges(input);
+      if (issues.length > 0) {
+        // Let the service report its own findings too (ownership, formats), without writing anything.
+        const valid = Object.fromEntries(Object.entries(changes).filter(([k]) => !issues.some((i) => i.field === k)));
+        return withInputIssues(issues, () => employeeService.checkUpdate(ctx, id, valid));
+      }
+      return employeeService.update(ctx, id, changes);
     });
     return Object.assign(new UpdateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => SetEmployeeStatusPayload, {
+    description:
+      'Activates or deactivates a LOCAL employee. The status of an IdP-managed employee changes only in the identity ' +
+      'provider (IDP_MANAGED_FIELD).',
+  })
+  async setEmployeeStatus(
+    @Arg('input', () => SetEmployeeStatusInput, { description: 'The employee and its new status.' }) input: SetEmployeeStatusInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<SetEmployeeStatusPayload> {
+    const { result, userErrors } = await withUserErrors(() =>
+      employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
+    );
+    return Object.assign(new SetEmployeeStatusPayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
   }
 
   @FieldResolver(() => RoleType, { nullable: true, description: 'The primary role.' })
