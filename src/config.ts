@@ -23,6 +23,10 @@ export interface Config {
     adminToken: string | undefined;
   };
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Serve Apollo Sandbox at GET /graphql (default: on outside production). */
+  graphqlSandbox: boolean;
+  /** Answer introspection queries (default: on outside production). */
+  graphqlIntrospection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +59,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
 function bootstrapToken(env: Env, name: string): string | undefined {
@@ -135,5 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     bootstrap: { tenant, scimToken, adminToken },
     logLevel,
+    graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
+    graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };
 }

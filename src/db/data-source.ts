@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './naming-strategy';
@@ -8,6 +8,8 @@ export interface DataSourceSettings {
   poolSize: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Receives every SQL statement (tests count statements per request with it). */
+  logger?: Logger;
 }
 
 /** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
@@ -26,7 +28,8 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     applicationName: settings.applicationName ?? 'rollcall',
-    logging: false,
+    logging: settings.logger ? ['query'] : false,
+    ...(settings.logger ? { logger: settings.logger } : {}),
     extra: {
       max: settings.poolSize,
       // Fail a request instead of hanging when the pool is exhausted or the database is unreachable.

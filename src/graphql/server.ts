@@ -12,6 +12,7 @@ import { tokenService } from '../services/token.service';
 import { GraphQLContext } from './context';
 import { forbidden, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
+import { checkCost, depthLimit } from './limits';
 import { createSchema } from './schema';
 
 /** Codes that are safe to show as they are; anything else is masked outside development. */
@@ -36,7 +37,7 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource):
   const schema = await createSchema();
   const server = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: !config.isProduction,
+    introspection: config.graphqlIntrospection,
     // Batched HTTP requests would multiply the cost limits; one operation per request.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -44,10 +45,22 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource):
     // would re-raise the signal and kill the process mid-shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit],
     plugins: [
-      config.isProduction
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      config.graphqlSandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      {
+        // Cost depends on variables (`first`), so it is checked once the operation is resolved, before execution.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ request, document }) {
+              const error = checkCost(schema, document, request.operationName ?? undefined, request.variables);
+              if (error) throw error;
+            },
+          };
+        },
+      },
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
       const code = formatted.extensions?.code;

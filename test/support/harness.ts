@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
+import { DataSource, Logger } from 'typeorm';
 import { App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
@@ -37,11 +37,14 @@ export class Harness {
     readonly app: App,
     readonly server: http.Server,
     readonly baseUrl: string,
+    /** Every SQL statement the app runs, counted (tests assert statements per request with it). */
+    readonly statements: StatementCounter,
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<Harness> {
     const db = await createTestDatabase();
-    const dataSource = createDataSource({ url: db.url, poolSize: db.kind === 'embedded' ? 1 : 5 });
+    const statements = new StatementCounter();
+    const dataSource = createDataSource({ url: db.url, poolSize: db.kind === 'embedded' ? 1 : 5, logger: statements });
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const server = http.createServer();
@@ -51,7 +54,7 @@ export class Harness {
     const config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATABASE_URL: db.url, ...env });
     const app = await createApp(config, dataSource);
     server.on('request', app.express);
-    return new Harness(db, dataSource, app, server, `http://127.0.0.1:${port}`);
+    return new Harness(db, dataSource, app, server, `http://127.0.0.1:${port}`, statements);
   }
 
   async close(): Promise<void> {
@@ -117,6 +120,19 @@ export class Harness {
   async employeeRow(tenantId: string, id: string): Promise<Employee | null> {
     return this.dataSource.manager.findOneBy(Employee, { tenantId, id });
   }
+}
+
+/** A TypeORM logger that only counts statements. */
+export class StatementCounter implements Logger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
 }
 
 /** The body Okta sends when an admin assigns a person to the app (Okta developer docs, SCIM 2.0 reference). */

@@ -1,0 +1,40 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { employeeService } from '../../services/employee.service';
+import { GraphQLContext } from '../context';
+import { fromGlobalId } from '../global-id';
+import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
+import { EmployeeType } from '../types/employee.type';
+import { NodeType } from '../types/node.type';
+
+/** Fetches any object of the caller's tenant by its global id; ids of other tenants resolve to null. */
+@Resolver()
+export class NodeResolver {
+  @Query(() => NodeType, { nullable: true, description: 'Any object by its global id; null when it does not exist in your tenant.' })
+  async node(
+    @Arg('id', () => ID, { description: 'A global id, as returned in any `id` field.' }) id: string,
+    @Ctx() { ctx, loaders }: GraphQLContext,
+  ): Promise<NodeType | null> {
+    const parsed = fromGlobalId(id);
+    if (!parsed) return null;
+    switch (parsed.type) {
+      case 'Employee': {
+        const employee = await employeeService.get(ctx, parsed.id);
+        return employee ? EmployeeType.from(employee) : null;
+      }
+      case 'Role': {
+        const role = await loaders.role.load(parsed.id);
+        return role ? RoleType.from(role) : null;
+      }
+      case 'Team': {
+        const team = await loaders.team.load(parsed.id);
+        return team ? TeamType.from(team) : null;
+      }
+      case 'LoginAuthenticator': {
+        const authenticator = await loaders.loginAuthenticator.load(parsed.id);
+        return authenticator ? LoginAuthenticatorType.from(authenticator) : null;
+      }
+      default:
+        return null;
+    }
+  }
+}
