@@ -1,0 +1,92 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/**
+ * The reference ceiling: a no-storage Node HTTP server answering Rollcall's routes with the same JSON shapes from
+ * memory (it still reads and parses every body). What Node HTTP plus the load client can do on this machine.
+ */
+function user(id: string, userName = `user-${id.slice(0, 8)}@bench.example`): Record<string, unknown> {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User'],
+    id,
+    externalId: 'ext',
+    userName,
+    name: { givenName: 'Bench', familyName: 'User', formatted: 'Bench User' },
+    emails: [{ value: userName, type: 'work', primary: true }],
+    active: true,
+    'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User': { primaryRole: 'Agent', loginAuthenticator: 'Default' },
+    meta: {
+      resourceType: 'User',
+      created: '2026-01-01T00:00:00.000Z',
+      lastModified: '2026-01-01T00:00:00.000Z',
+      location: `http://127.0.0.1/scim/v2/Users/${id}`,
+      version: 'W/"1"',
+    },
+  };
+}
+
+const ID = '6f2ed6ad-0bd5-4bc3-b5cd-7a7dbc7c2b02';
+
+function list(count: number, total: number): Record<string, unknown> {
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+    totalResults: total,
+    startIndex: 1,
+    itemsPerPage: count,
+    Resources: Array.from({ length: count }, () => user(ID)),
+  };
+}
+
+export async function startCeilingServer(totalEmployees: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, payload?: unknown) => {
+        const text = payload === undefined ? '' : JSON.stringify(payload);
+        res.writeHead(status, { 'Content-Type': 'application/scim+json', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (url.pathname === '/graphql') {
+        send(200, { data: { employees: { totalCount: totalEmployees, nodes: Array.from({ length: 100 }, () => ({ id: ID, username: 'u@x', primaryRole: { name: 'Agent' }, team: null })) } } });
+        return;
+      }
+      if (url.pathname.startsWith('/scim/v2/Groups')) {
+        if (req.method === 'PATCH' || req.method === 'DELETE') return send(204);
+        if (url.pathname === '/scim/v2/Groups') {
+          return send(200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1000, startIndex: 1, itemsPerPage: 100, Resources: Array.from({ length: 100 }, (_, i) => ({ id: ID, displayName: `Group ${i}`, meta: { resourceType: 'Group' } })) });
+        }
+        return send(200, { id: ID, displayName: 'Group', members: [] });
+      }
+      const idMatch = /^\/scim\/v2\/Users\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'POST') return send(201, user(ID, String(body?.userName ?? 'x')));
+      if (idMatch && (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'GET')) return send(200, user(idMatch[1]));
+      if (url.pathname === '/scim/v2/Users') {
+        const filter = url.searchParams.get('filter');
+        const count = Math.min(200, Number(url.searchParams.get('count') ?? 100));
+        return send(200, filter ? list(1, 1) : list(count, totalEmployees));
+      }
+      send(404, { detail: 'not found' });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    pid: process.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+if (require.main === module) {
+  void startCeilingServer(Number(process.argv[2] ?? 100_000)).then((server) => {
+    process.stdout.write(`${server.url}\n`);
+  });
+}
