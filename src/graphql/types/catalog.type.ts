@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { LoginAuthenticator, Role, Team } from '../../entities';
+import { EmployeeTemplate, LoginAuthenticator, Role, Team } from '../../entities';
 import { toGlobalId } from '../global-id';
 import { NodeType } from './node.type';
 
@@ -45,6 +45,41 @@ export class LoginAuthenticatorType extends NodeType {
       id: toGlobalId('LoginAuthenticator', a.id),
       name: a.name,
       isDefault: a.isDefault,
+    });
+  }
+}
+
+@ObjectType('EmployeeTemplate', {
+  implements: NodeType,
+  description:
+    'Presets for new employees. An identity provider names a template when it creates an employee (Rollcall SCIM ' +
+    'extension `employeeTemplate`), and the employee starts with the preset role, team, time zone, type and login ' +
+    'authenticator; values the identity provider sends explicitly take precedence.',
+})
+export class EmployeeTemplateType extends NodeType {
+  @Field({ description: 'The template name, unique in the tenant (case-insensitively); identity providers send it.' })
+  name: string;
+
+  @Field(() => String, { nullable: true, description: 'Preset IANA time zone, e.g. Europe/Paris; null when none.' })
+  timeZone: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Preset employee type, e.g. Contractor; null when none.' })
+  type: string | null;
+
+  /** Raw ids for the relation resolvers; not exposed. */
+  primaryRoleId: string | null;
+  teamId: string | null;
+  loginAuthenticatorId: string | null;
+
+  static from(t: EmployeeTemplate): EmployeeTemplateType {
+    return Object.assign(new EmployeeTemplateType(), {
+      id: toGlobalId('EmployeeTemplate', t.id),
+      name: t.name,
+      timeZone: t.timeZone,
+      type: t.type,
+      primaryRoleId: t.primaryRoleId,
+      teamId: t.teamId,
+      loginAuthenticatorId: t.loginAuthenticatorId,
     });
   }
 }

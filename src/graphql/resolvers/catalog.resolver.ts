@@ -1,0 +1,461 @@
+import { Arg, Args, Authorized, ClassType, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  CatalogListOptions,
+  CatalogPage,
+  CatalogSortField,
+  catalogService,
+  isCatalogSortKey,
+} from '../../services/catalog.service';
+import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
+import { isUuid } from '../../services/validation';
+import { GraphQLContext } from '../context';
+import { badUserInput, withUserErrors } from '../errors';
+import { idOfType, toGlobalId } from '../global-id';
+import { checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import {
+  CatalogListArgs,
+  CatalogOrderField,
+  CreateEmployeeTemplateInput,
+  CreateLoginAuthenticatorInput,
+  CreateRoleInput,
+  CreateTeamInput,
+  DEFAULT_CATALOG_ORDER,
+  DeleteEmployeeTemplateInput,
+  DeleteLoginAuthenticatorInput,
+  DeleteRoleInput,
+  DeleteTeamInput,
+  EmployeeTemplateListArgs,
+  LoginAuthenticatorListArgs,
+  RoleListArgs,
+  TeamListArgs,
+  UpdateEmployeeTemplateInput,
+  UpdateLoginAuthenticatorInput,
+  UpdateRoleInput,
+  UpdateTeamInput,
+} from '../types/catalog-inputs.type';
+import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
+import { Connection } from '../types/connection.type';
+import { OrderDirection } from '../types/order.type';
+import { UserError } from '../types/user-error.type';
+
+@ObjectType('RoleConnection', { description: 'A page of roles.' })
+export class RoleConnection extends Connection(RoleType, 'Role') {}
+
+@ObjectType('TeamConnection', { description: 'A page of teams.' })
+export class TeamConnection extends Connection(TeamType, 'Team') {}
+
+@ObjectType('LoginAuthenticatorConnection', { description: 'A page of login authenticators.' })
+export class LoginAuthenticatorConnection extends Connection(LoginAuthenticatorType, 'LoginAuthenticator') {}
+
+@ObjectType('EmployeeTemplateConnection', { description: 'A page of employee templates.' })
+export class EmployeeTemplateConnection extends Connection(EmployeeTemplateType, 'EmployeeTemplate') {}
+
+const NOTHING_WRITTEN = 'Why the change was refused; empty on success. Nothing is written when not empty.';
+
+interface Payload<T> {
+  result: T | null;
+  userErrors: UserError[];
+}
+
+/** `{ <field>: T, userErrors }`, the payload of a create or update mutation. */
+function ObjectPayload<T extends object>(name: string, type: ClassType<T>, field: string, mutation: string) {
+  const label = field.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  @ObjectType(name, { description: `Result of ${mutation}.` })
+  class PayloadType implements Payload<T> {
+    @Field(() => type, { name: field, nullable: true, description: `The ${label} after the change; null when refused.` })
+    result: T | null;
+
+    @Field(() => [UserError], { description: NOTHING_WRITTEN })
+    userErrors: UserError[];
+  }
+  return PayloadType;
+}
+
+/** `{ deleted<Type>Id, userErrors }`, the payload of a delete mutation. */
+function DeletePayload(type: string, mutation: string) {
+  @ObjectType(`${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Payload`, { description: `Result of ${mutation}.` })
+  class PayloadType implements Payload<string> {
+    @Field(() => ID, {
+      name: `deleted${type}Id`,
+      nullable: true,
+      description: `Global id of the deleted ${type.replace(/(.)([A-Z])/g, '$1 $2').toLowerCase()}; null when refused.`,
+    })
+    result: string | null;
+
+    @Field(() => [UserError], { description: NOTHING_WRITTEN })
+    userErrors: UserError[];
+  }
+  return PayloadType;
+}
+
+const CreateRolePayload = ObjectPayload('CreateRolePayload', RoleType, 'role', 'createRole');
+const UpdateRolePayload = ObjectPayload('UpdateRolePayload', RoleType, 'role', 'updateRole');
+const DeleteRolePayload = DeletePayload('Role', 'deleteRole');
+const CreateTeamPayload = ObjectPayload('CreateTeamPayload', TeamType, 'team', 'createTeam');
+const UpdateTeamPayload = ObjectPayload('UpdateTeamPayload', TeamType, 'team', 'updateTeam');
+const DeleteTeamPayload = DeletePayload('Team', 'deleteTeam');
+const CreateLoginAuthenticatorPayload = ObjectPayload(
+  'CreateLoginAuthenticatorPayload',
+  LoginAuthenticatorType,
+  'loginAuthenticator',
+  'createLoginAuthenticator',
+);
+const UpdateLoginAuthenticatorPayload = ObjectPayload(
+  'UpdateLoginAuthenticatorPayload',
+  LoginAuthenticatorType,
+  'loginAuthenticator',
+  'updateLoginAuthenticator',
+);
+const DeleteLoginAuthenticatorPayload = DeletePayload('LoginAuthenticator', 'deleteLoginAuthenticator');
+const CreateEmployeeTemplatePayload = ObjectPayload(
+  'CreateEmployeeTemplatePayload',
+  EmployeeTemplateType,
+  'employeeTemplate',
+  'createEmployeeTemplate',
+);
+const UpdateEmployeeTemplatePayload = ObjectPayload(
+  'UpdateEmployeeTemplatePayload',
+  EmployeeTemplateType,
+  'employeeTemplate',
+  'updateEmployeeTemplate',
+);
+const DeleteEmployeeTemplatePayload = DeletePayload('EmployeeTemplate', 'deleteEmployeeTemplate');
+
+/** Runs the service call and fills the payload: the converted result, or the userErrors of a refusal. */
+async function payload<R, T>(
+  type: ClassType<Payload<T>>,
+  work: () => Promise<R>,
+  convert: (result: R) => T,
+): Promise<Payload<T>> {
+  const { result, userErrors } = await withUserErrors(work);
+  return Object.assign(new type(), { result: result === null ? null : convert(result), userErrors });
+}
+
+const SORT_FIELDS: Record<CatalogOrderField, CatalogSortField> = { NAME: 'name', CREATED_AT: 'createdAt' };
+
+/**
+ * Connection args to service options. Cursors are `[order field, sort key, id]`: a cursor from another order, or
+ * one that was not handed out, is BAD_USER_INPUT before any SQL runs.
+ */
+function listOptions(args: CatalogListArgs): CatalogListOptions & { orderField: CatalogOrderField } {
+  const first = checkFirst(args.first);
+  const order = args.orderBy ?? DEFAULT_CATALOG_ORDER;
+  const sortBy = SORT_FIELDS[order.field];
+  let after: CatalogListOptions['after'] = null;
+  if (args.after) {
+    const [field, key, id] = decodeCursor(args.after, 3);
+    if (field !== order.field || typeof key !== 'string' || typeof id !== 'string' || !isUuid(id) || !isCatalogSortKey(sortBy, key)) {
+      throw badUserInput('`after` is not a cursor returned by this connection in this order.');
+    }
+    after = { key, id };
+  }
+  return { first, after, sortBy, descending: order.direction === OrderDirection.DESC, orderField: order.field };
+}
+
+function toConnection<R extends { id: string }, N extends object>(
+  page: CatalogPage<R>,
+  options: ReturnType<typeof listOptions>,
+  toNode: (row: R) => N,
+) {
+  const cursors = new Map<N, string>();
+  const nodes = page.items.map(({ row, sortKey }) => {
+    const node = toNode(row);
+    cursors.set(node, encodeCursor([options.orderField, sortKey, row.id]));
+    return node;
+  });
+  return connection(nodes, {
+    cursorOf: (node) => cursors.get(node)!,
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: options.after !== null,
+    totalCount: page.totalCount,
+  });
+}
+
+/** The uuid inside the global id of the object a mutation works on; NOT_FOUND (on `id`) when it is not one. */
+function targetId(globalId: string, type: string, label: string): string {
+  const id = idOfType(globalId, type);
+  if (!id) throw new DomainError(ErrorCode.NOT_FOUND, `No ${label} with id "${globalId}" exists.`, 'id');
+  return id;
+}
+
+const TEMPLATE_REFERENCES = [
+  { field: 'primaryRoleId', type: 'Role' },
+  { field: 'teamId', type: 'Team' },
+  { field: 'loginAuthenticatorId', type: 'LoginAuthenticator' },
+] as const;
+
+/** Template presets with related global ids turned into uuids; a wrong or malformed id is INVALID_VALUE on its field. */
+function templateChanges(input: CreateEmployeeTemplateInput | UpdateEmployeeTemplateInput) {
+  const issues: ErrorIssue[] = [];
+  const ids: { primaryRoleId?: string | null; teamId?: string | null; loginAuthenticatorId?: string | null } = {};
+  for (const { field, type } of TEMPLATE_REFERENCES) {
+    const value = input[field];
+    if (value === undefined || value === null) {
+      ids[field] = value;
+      continue;
+    }
+    const id = idOfType(value, type);
+    if (!id) issues.push({ code: ErrorCode.INVALID_VALUE, message: `${field} is not the id of a ${type}.`, field });
+    else ids[field] = id;
+  }
+  if (issues.length > 0) throw new DomainError(issues);
+  return { name: input.name, timeZone: input.timeZone, type: input.type, ...ids };
+}
+
+@Resolver(() => RoleType)
+export class RoleResolver {
+  @Query(() => RoleConnection, { description: 'Roles of your tenant; by name unless `orderBy` says otherwise.' })
+  async roles(@Args(() => RoleListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<RoleConnection> {
+    const options = listOptions(args);
+    const page = await catalogService.list(ctx, 'role', options);
+    return Object.assign(new RoleConnection(), toConnection(page, options, RoleType.from));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateRolePayload, { description: 'Creates a role.' })
+  async createRole(
+    @Arg('input', () => CreateRoleInput, { description: 'The new role.' }) input: CreateRoleInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<RoleType>> {
+    return payload(CreateRolePayload, () => catalogService.createRole(ctx, { name: input.name, description: input.description }), RoleType.from);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => UpdateRolePayload, { description: 'Renames a role or changes its description.' })
+  async updateRole(
+    @Arg('input', () => UpdateRoleInput, { description: 'The role and the changes.' }) input: UpdateRoleInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<RoleType>> {
+    return payload(
+      UpdateRolePayload,
+      () => catalogService.updateRole(ctx, targetId(input.id, 'Role', 'role'), {
+          name: input.name,
+          description: input.description,
+        }),
+      RoleType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => DeleteRolePayload, {
+    description: 'Deletes a role that no employee or template uses and that is not the default role.',
+  })
+  async deleteRole(
+    @Arg('input', () => DeleteRoleInput, { description: 'The role to delete.' }) input: DeleteRoleInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<string>> {
+    return payload(
+      DeleteRolePayload,
+      () => catalogService.deleteRole(ctx, targetId(input.id, 'Role', 'role')),
+      (role) => toGlobalId('Role', role.id),
+    );
+  }
+}
+
+@Resolver(() => TeamType)
+export class TeamResolver {
+  @Query(() => TeamConnection, { description: 'Teams of your tenant; by name unless `orderBy` says otherwise.' })
+  async teams(@Args(() => TeamListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<TeamConnection> {
+    const options = listOptions(args);
+    const page = await catalogService.list(ctx, 'team', options);
+    return Object.assign(new TeamConnection(), toConnection(page, options, TeamType.from));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateTeamPayload, { description: 'Creates a team.' })
+  async createTeam(
+    @Arg('input', () => CreateTeamInput, { description: 'The new team.' }) input: CreateTeamInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<TeamType>> {
+    return payload(CreateTeamPayload, () => catalogService.createTeam(ctx, { name: input.name, description: input.description }), TeamType.from);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => UpdateTeamPayload, { description: 'Renames a team or changes its description.' })
+  async updateTeam(
+    @Arg('input', () => UpdateTeamInput, { description: 'The team and the changes.' }) input: UpdateTeamInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<TeamType>> {
+    return payload(
+      UpdateTeamPayload,
+      () => catalogService.updateTeam(ctx, targetId(input.id, 'Team', 'team'), {
+          name: input.name,
+          description: input.description,
+        }),
+      TeamType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => DeleteTeamPayload, { description: 'Deletes a team that no employee or template uses.' })
+  async deleteTeam(
+    @Arg('input', () => DeleteTeamInput, { description: 'The team to delete.' }) input: DeleteTeamInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<string>> {
+    return payload(
+      DeleteTeamPayload,
+      () => catalogService.deleteTeam(ctx, targetId(input.id, 'Team', 'team')),
+      (team) => toGlobalId('Team', team.id),
+    );
+  }
+}
+
+@Resolver(() => LoginAuthenticatorType)
+export class LoginAuthenticatorResolver {
+  @Query(() => LoginAuthenticatorConnection, {
+    description: 'Login authenticators of your tenant; by name unless `orderBy` says otherwise.',
+  })
+  async loginAuthenticators(
+    @Args(() => LoginAuthenticatorListArgs) args: CatalogListArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<LoginAuthenticatorConnection> {
+    const options = listOptions(args);
+    const page = await catalogService.list(ctx, 'loginAuthenticator', options);
+    return Object.assign(new LoginAuthenticatorConnection(), toConnection(page, options, LoginAuthenticatorType.from));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateLoginAuthenticatorPayload, {
+    description: 'Creates a login authenticator; with isDefault it replaces the current default.',
+  })
+  async createLoginAuthenticator(
+    @Arg('input', () => CreateLoginAuthenticatorInput, { description: 'The new login authenticator.' })
+    input: CreateLoginAuthenticatorInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<LoginAuthenticatorType>> {
+    return payload(
+      CreateLoginAuthenticatorPayload,
+      () => catalogService.createLoginAuthenticator(ctx, { name: input.name, isDefault: input.isDefault ?? undefined }),
+      LoginAuthenticatorType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => UpdateLoginAuthenticatorPayload, {
+    description: 'Renames a login authenticator or makes it the default (which clears the previous default).',
+  })
+  async updateLoginAuthenticator(
+    @Arg('input', () => UpdateLoginAuthenticatorInput, { description: 'The login authenticator and the changes.' })
+    input: UpdateLoginAuthenticatorInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<LoginAuthenticatorType>> {
+    return payload(
+      UpdateLoginAuthenticatorPayload,
+      () =>
+        catalogService.updateLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator'), {
+          name: input.name,
+          isDefault: input.isDefault ?? undefined,
+        }),
+      LoginAuthenticatorType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => DeleteLoginAuthenticatorPayload, {
+    description: 'Deletes a login authenticator that no employee or template uses and that is not the default.',
+  })
+  async deleteLoginAuthenticator(
+    @Arg('input', () => DeleteLoginAuthenticatorInput, { description: 'The login authenticator to delete.' })
+    input: DeleteLoginAuthenticatorInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<string>> {
+    return payload(
+      DeleteLoginAuthenticatorPayload,
+      () => catalogService.deleteLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator')),
+      (authenticator) => toGlobalId('LoginAuthenticator', authenticator.id),
+    );
+  }
+}
+
+@Resolver(() => EmployeeTemplateType)
+export class EmployeeTemplateResolver {
+  @Query(() => EmployeeTemplateConnection, {
+    description: 'Employee templates of your tenant; by name unless `orderBy` says otherwise.',
+  })
+  async employeeTemplates(
+    @Args(() => EmployeeTemplateListArgs) args: CatalogListArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<EmployeeTemplateConnection> {
+    const options = listOptions(args);
+    const page = await catalogService.list(ctx, 'employeeTemplate', options);
+    return Object.assign(new EmployeeTemplateConnection(), toConnection(page, options, EmployeeTemplateType.from));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateEmployeeTemplatePayload, { description: 'Creates an employee template.' })
+  async createEmployeeTemplate(
+    @Arg('input', () => CreateEmployeeTemplateInput, { description: 'The new employee template.' })
+    input: CreateEmployeeTemplateInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<EmployeeTemplateType>> {
+    return payload(
+      CreateEmployeeTemplatePayload,
+      () => catalogService.createEmployeeTemplate(ctx, { ...templateChanges(input), name: input.name }),
+      EmployeeTemplateType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => UpdateEmployeeTemplatePayload, {
+    description: 'Changes an employee template. Employees created from it earlier keep their values.',
+  })
+  async updateEmployeeTemplate(
+    @Arg('input', () => UpdateEmployeeTemplateInput, { description: 'The employee template and the changes.' })
+    input: UpdateEmployeeTemplateInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<EmployeeTemplateType>> {
+    return payload(
+      UpdateEmployeeTemplatePayload,
+      () =>
+        catalogService.updateEmployeeTemplate(
+          ctx,
+          targetId(input.id, 'EmployeeTemplate', 'employee template'),
+          templateChanges(input),
+        ),
+      EmployeeTemplateType.from,
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => DeleteEmployeeTemplatePayload, {
+    description: 'Deletes an employee template. Employees created from it keep their values.',
+  })
+  async deleteEmployeeTemplate(
+    @Arg('input', () => DeleteEmployeeTemplateInput, { description: 'The employee template to delete.' })
+    input: DeleteEmployeeTemplateInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Payload<string>> {
+    return payload(
+      DeleteEmployeeTemplatePayload,
+      () => catalogService.deleteEmployeeTemplate(ctx, targetId(input.id, 'EmployeeTemplate', 'employee template')),
+      (template) => toGlobalId('EmployeeTemplate', template.id),
+    );
+  }
+
+  @FieldResolver(() => RoleType, { nullable: true, description: 'The preset primary role; null when none.' })
+  async primaryRole(@Root() template: EmployeeTemplateType, @Ctx() { loaders }: GraphQLContext): Promise<RoleType | null> {
+    if (!template.primaryRoleId) return null;
+    const role = await loaders.role.load(template.primaryRoleId);
+    return role ? RoleType.from(role) : null;
+  }
+
+  @FieldResolver(() => TeamType, { nullable: true, description: 'The preset team; null when none.' })
+  async team(@Root() template: EmployeeTemplateType, @Ctx() { loaders }: GraphQLContext): Promise<TeamType | null> {
+    if (!template.teamId) return null;
+    const team = await loaders.team.load(template.teamId);
+    return team ? TeamType.from(team) : null;
+  }
+
+  @FieldResolver(() => LoginAuthenticatorType, { nullable: true, description: 'The preset login authenticator; null when none.' })
+  async loginAuthenticator(
+    @Root() template: EmployeeTemplateType,
+    @Ctx() { loaders }: GraphQLContext,
+  ): Promise<LoginAuthenticatorType | null> {
+    if (!template.loginAuthenticatorId) return null;
+    const authenticator = await loaders.loginAuthenticator.load(template.loginAuthenticatorId);
+    return authenticator ? LoginAuthenticatorType.from(authenticator) : null;
+  }
+}
+
+/** Every catalog resolver, for the schema's resolver list. */
+export const CATALOG_RESOLVERS = [RoleResolver, TeamResolver, LoginAuthenticatorResolver, EmployeeTemplateResolver] as const;
