@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
-import { LoginAuthenticator, Role, Team } from '../entities';
+import { Employee, LoginAuthenticator, Role, Team } from '../entities';
 import { catalogService } from '../services/catalog.service';
 import { RequestContext } from '../services/context';
+import { employeeService } from '../services/employee.service';
 
 function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
@@ -17,6 +18,7 @@ export function createLoaders(ctx: RequestContext) {
     role: byId<Role>((ids) => catalogService.rolesByIds(ctx, ids)),
     team: byId<Team>((ids) => catalogService.teamsByIds(ctx, ids)),
     loginAuthenticator: byId<LoginAuthenticator>((ids) => catalogService.loginAuthenticatorsByIds(ctx, ids)),
+    employee: byId<Employee>((ids) => employeeService.getMany(ctx, ids)),
   };
 }
 

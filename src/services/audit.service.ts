@@ -1,12 +1,28 @@
 import { AuditEvent } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { RequestContext } from './context';
+import { isUuid } from './validation';
 
 export interface AuditRecord {
   action: string;
   targetType: string;
   targetId: string | null;
   changes?: AuditChanges;
+}
+
+/** Where a log row sits in a time-ordered list: its timestamp at full precision, then its id. */
+export interface LogPosition {
+  occurredAt: string;
+  id: string;
+}
+
+/**
+ * A timestamptz column as exact UTC text for keyset cursors. PostgreSQL keeps microseconds and a JS Date keeps
+ * milliseconds, so a cursor built from the Date would not sit exactly on its row: rows at a page boundary would be
+ * skipped or repeated.
+ */
+export function exactTimestamp(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 /** Writes audit rows through the context's manager, i.e. inside the transaction of the change they describe. */
@@ -22,6 +38,46 @@ export const auditService = {
       changes: (record.changes ?? {}) as AuditEvent['changes'] & object,
       requestId: ctx.requestId,
     });
+  },
+
+  /**
+   * Newest first, optionally for one target (e.g. `employee` and its id), with the exact total. Keyset paging on
+   * (occurred_at, id); `positions[i]` is where `events[i]` sits, to pass back as `after`.
+   */
+  async list(
+    ctx: RequestContext,
+    options: { targetType?: string; targetId?: string; first: number; after?: LogPosition },
+  ): Promise<{ events: AuditEvent[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
+    const qb = ctx.manager.createQueryBuilder(AuditEvent, 'a').where('a.tenant_id = :tenantId', { tenantId: ctx.tenantId });
+    if (options.targetType !== undefined) qb.andWhere('a.target_type = :targetType', { targetType: options.targetType });
+    if (options.targetId !== undefined) qb.andWhere('a.target_id = :targetId', { targetId: options.targetId });
+    const totalCount = await qb.clone().getCount();
+    if (options.after) {
+      qb.andWhere('(a.occurred_at, a.id) < (:afterTime::timestamptz, :afterId::uuid)', {
+        afterTime: options.after.occurredAt,
+        afterId: options.after.id,
+      });
+    }
+    const { entities, raw } = await qb
+      .addSelect(exactTimestamp('a.occurred_at'), 'position_time')
+      .orderBy('a.occurred_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(options.first + 1)
+      .getRawAndEntities<{ a_id: string; position_time: string }>();
+    const times = new Map(raw.map((r) => [r.a_id, r.position_time]));
+    const events = entities.slice(0, options.first);
+    return {
+      events,
+      positions: events.map((e) => ({ occurredAt: times.get(e.id)!, id: e.id })),
+      hasNextPage: entities.length > options.first,
+      totalCount,
+    };
+  },
+
+  /** One audit row of the caller's tenant by id, or null. */
+  async get(ctx: RequestContext, id: string): Promise<AuditEvent | null> {
+    if (!isUuid(id)) return null;
+    return ctx.manager.findOneBy(AuditEvent, { tenantId: ctx.tenantId, id });
   },
 
   async listForTarget(ctx: RequestContext, targetType: string, targetId: string): Promise<AuditEvent[]> {

@@ -1,7 +1,9 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ProvisioningEvent } from '../entities';
 import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
+import { LogPosition, exactTimestamp } from './audit.service';
 import { RequestContext } from './context';
+import { isUuid } from './validation';
 
 export interface ProvisioningRecord {
   tenantId: string;
@@ -96,24 +98,46 @@ export class ProvisioningLogWriter {
 }
 
 export const provisioningLogService = {
-  /** Newest first; `outcome` narrows to successes or failures. Keyset paging on (occurred_at, id). */
+  /**
+   * Newest first; `outcome` narrows to successes or failures, `employeeId` to one employee. Keyset paging on
+   * (occurred_at, id); `positions[i]` is where `events[i]` sits, to pass back as `after`. `totalCount` is exact.
+   */
   async list(
     ctx: RequestContext,
-    options: { outcome?: ProvisioningOutcome; employeeId?: string; first: number; after?: { occurredAt: string; id: string } },
-  ): Promise<{ events: ProvisioningEvent[]; hasNextPage: boolean }> {
+    options: { outcome?: ProvisioningOutcome; employeeId?: string; first: number; after?: LogPosition },
+  ): Promise<{ events: ProvisioningEvent[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
     const qb = ctx.manager
       .createQueryBuilder(ProvisioningEvent, 'p')
       .where('p.tenant_id = :tenantId', { tenantId: ctx.tenantId });
     if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
     if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
+    const totalCount = await qb.clone().getCount();
     if (options.after) {
       qb.andWhere('(p.occurred_at, p.id) < (:afterTime::timestamptz, :afterId::uuid)', {
         afterTime: options.after.occurredAt,
         afterId: options.after.id,
       });
     }
-    const rows = await qb.orderBy('p.occurred_at', 'DESC').addOrderBy('p.id', 'DESC').take(options.first + 1).getMany();
-    return { events: rows.slice(0, options.first), hasNextPage: rows.length > options.first };
+    const { entities, raw } = await qb
+      .addSelect(exactTimestamp('p.occurred_at'), 'position_time')
+      .orderBy('p.occurred_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .take(options.first + 1)
+      .getRawAndEntities<{ p_id: string; position_time: string }>();
+    const times = new Map(raw.map((r) => [r.p_id, r.position_time]));
+    const events = entities.slice(0, options.first);
+    return {
+      events,
+      positions: events.map((e) => ({ occurredAt: times.get(e.id)!, id: e.id })),
+      hasNextPage: entities.length > options.first,
+      totalCount,
+    };
+  },
+
+  /** One provisioning-log entry of the caller's tenant by id, or null. */
+  async get(ctx: RequestContext, id: string): Promise<ProvisioningEvent | null> {
+    if (!isUuid(id)) return null;
+    return ctx.manager.findOneBy(ProvisioningEvent, { tenantId: ctx.tenantId, id });
   },
 
   /** Deletes entries older than each tenant's retention; returns how many. */

@@ -1,10 +1,12 @@
 import { EntityManager } from 'typeorm';
 import { SLUG_PATTERN } from '../config';
 import { LoginAuthenticator, Role, Tenant } from '../entities';
-import { ScimImportField } from '../entities/enums';
-import { Actor, RequestContext } from './context';
+import { AuditChanges } from '../entities/audit-event.entity';
+import { SCIM_IMPORT_FIELDS, ScimImportField } from '../entities/enums';
+import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
-import { DomainError, ErrorCode, isUniqueViolation } from './errors';
+import { catalogService } from './catalog.service';
+import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
 
 /** Roles every new tenant starts with. "Agent" is the default role of IdP-created employees. */
 export const SEEDED_ROLES = ['Agent', 'Supervisor', 'Administrator'] as const;
@@ -15,6 +17,20 @@ export interface TenantSettings {
   scimImportFields: ScimImportField[];
   /** The explicitly chosen default role; null means the role named "Agent". */
   defaultRoleId: string | null;
+  /** Days the SCIM provisioning log is kept. */
+  provisioningLogRetentionDays: number;
+}
+
+/** Bounds of `provisioningLogRetentionDays`: at least a day, at most ten years. */
+export const RETENTION_DAYS_MIN = 1;
+export const RETENTION_DAYS_MAX = 3650;
+
+/** Changes to the settings; an omitted field stays as it is. */
+export interface TenantSettingsChanges {
+  scimImportFields?: readonly string[];
+  /** null returns to the role named "Agent". */
+  defaultRoleId?: string | null;
+  provisioningLogRetentionDays?: number;
 }
 
 export const tenantService = {
@@ -72,7 +88,93 @@ export const tenantService = {
 
   async settings(ctx: RequestContext): Promise<TenantSettings> {
     const tenant = await this.get(ctx);
-    return { scimImportFields: tenant.scimImportFields, defaultRoleId: tenant.defaultRoleId };
+    return {
+      scimImportFields: tenant.scimImportFields,
+      defaultRoleId: tenant.defaultRoleId,
+      provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
+    };
+  },
+
+  /**
+   * Changes the tenant's settings after checking every value (all problems reported together, nothing written on
+   * any), with a `tenant.settings_updated` audit row of what changed in the same transaction. Import fields are
+   * stored once each, in the order of SCIM_IMPORT_FIELDS.
+   */
+  async updateSettings(ctx: RequestContext, changes: TenantSettingsChanges): Promise<TenantSettings> {
+    return inTransaction(ctx, async (tx) => {
+      const tenant = await tx.manager.findOne(Tenant, { where: { id: tx.tenantId }, lock: { mode: 'pessimistic_write' } });
+      if (!tenant) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+      const issues = new IssueCollector();
+      const next: TenantSettings = {
+        scimImportFields: tenant.scimImportFields,
+        defaultRoleId: tenant.defaultRoleId,
+        provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
+      };
+
+      if (changes.scimImportFields !== undefined) {
+        const requested = new Set(changes.scimImportFields);
+        const unknown = [...requested].filter((f) => !(SCIM_IMPORT_FIELDS as readonly string[]).includes(f));
+        if (unknown.length > 0) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `Unknown SCIM import field(s) ${unknown.map((f) => `"${f}"`).join(', ')}; use ${SCIM_IMPORT_FIELDS.join(', ')}.`,
+            'scimImportFields',
+          );
+        } else {
+          next.scimImportFields = SCIM_IMPORT_FIELDS.filter((f) => requested.has(f));
+        }
+      }
+      if (changes.defaultRoleId !== undefined) {
+        if (changes.defaultRoleId !== null && !(await catalogService.exists(tx, 'role', changes.defaultRoleId))) {
+          issues.add(ErrorCode.INVALID_VALUE, 'defaultRoleId is not the id of a role in this tenant.', 'defaultRoleId');
+        } else {
+          next.defaultRoleId = changes.defaultRoleId;
+        }
+      }
+      const days = changes.provisioningLogRetentionDays;
+      if (days !== undefined) {
+        if (!Number.isInteger(days) || days < RETENTION_DAYS_MIN || days > RETENTION_DAYS_MAX) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `provisioningLogRetentionDays must be a whole number from ${RETENTION_DAYS_MIN} to ${RETENTION_DAYS_MAX}.`,
+            'provisioningLogRetentionDays',
+          );
+        } else {
+          next.provisioningLogRetentionDays = days;
+        }
+      }
+      issues.throwIfAny();
+
+      const audit: AuditChanges = {};
+      if (next.scimImportFields.join(',') !== tenant.scimImportFields.join(',')) {
+        audit.scimImportFields = { from: tenant.scimImportFields, to: next.scimImportFields };
+      }
+      if (next.defaultRoleId !== tenant.defaultRoleId) {
+        audit.defaultRoleId = { from: tenant.defaultRoleId, to: next.defaultRoleId };
+      }
+      if (next.provisioningLogRetentionDays !== tenant.provisioningLogRetentionDays) {
+        audit.provisioningLogRetentionDays = { from: tenant.provisioningLogRetentionDays, to: next.provisioningLogRetentionDays };
+      }
+      if (Object.keys(audit).length === 0) return next;
+      await tx.manager.update(Tenant, { id: tenant.id }, next);
+      await auditService.record(tx, {
+        action: 'tenant.settings_updated',
+        targetType: 'tenant',
+        targetId: tenant.id,
+        changes: audit,
+      });
+      return next;
+    });
+  },
+
+  /** The role IdP-created employees get now (the chosen one, else "Agent"), or null when it does not exist. */
+  async effectiveDefaultRoleId(ctx: RequestContext): Promise<string | null> {
+    try {
+      return await this.defaultRoleId(ctx);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.DEFAULT_ROLE_MISSING) return null;
+      throw error;
+    }
   },
 
   /**

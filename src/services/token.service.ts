@@ -2,9 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AccessToken } from '../entities';
 import { TOKEN_SCOPES, TokenScope } from '../entities/enums';
-import { auditService } from './audit.service';
-import { RequestContext } from './context';
+import { auditService, exactTimestamp } from './audit.service';
+import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode } from './errors';
+import { isUuid } from './validation';
 
 /** Readable start of every generated secret, per scope, so a leaked token is recognisable (and greppable). */
 export const TOKEN_PREFIX: Record<TokenScope, string> = { scim: 'rc_scim_', admin: 'rc_admin_', read: 'rc_read_' };
@@ -27,6 +28,12 @@ export interface CreatedToken {
   secret: string;
 }
 
+/** Where a token sits in the newest-first list: its creation time at full precision, then its id. */
+export interface TokenPosition {
+  createdAt: string;
+  id: string;
+}
+
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
@@ -43,6 +50,9 @@ export const tokenService = {
     const name = input.name.trim();
     if (name === '' || name.length > 100) {
       throw new DomainError(ErrorCode.INVALID_VALUE, 'name must be 1 to 100 characters.', 'name');
+    }
+    if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, 'expiresAt must be in the future.', 'expiresAt');
     }
     const secret = TOKEN_PREFIX[input.scope] + randomBytes(SECRET_BYTES).toString('base64url');
     return this.store(ctx, { name, scope: input.scope, secret, expiresAt: input.expiresAt ?? null });
@@ -82,23 +92,26 @@ export const tokenService = {
     const visible = input.secret.startsWith(TOKEN_PREFIX[input.scope])
       ? input.secret.slice(0, TOKEN_PREFIX[input.scope].length + VISIBLE_RANDOM_CHARS)
       : input.secret.slice(0, VISIBLE_RANDOM_CHARS);
-    const token = await ctx.manager.save(
-      ctx.manager.create(AccessToken, {
-        tenantId: ctx.tenantId,
-        name: input.name,
-        scope: input.scope,
-        tokenHash: hashToken(input.secret),
-        prefix: visible,
-        expiresAt: input.expiresAt,
-      }),
-    );
-    await auditService.record(ctx, {
-      action: 'token.created',
-      targetType: 'access_token',
-      targetId: token.id,
-      changes: { name: { from: null, to: token.name }, scope: { from: null, to: token.scope } },
+    // The token and its audit row commit together.
+    return inTransaction(ctx, async (tx) => {
+      const token = await tx.manager.save(
+        tx.manager.create(AccessToken, {
+          tenantId: tx.tenantId,
+          name: input.name,
+          scope: input.scope,
+          tokenHash: hashToken(input.secret),
+          prefix: visible,
+          expiresAt: input.expiresAt,
+        }),
+      );
+      await auditService.record(tx, {
+        action: 'token.created',
+        targetType: 'access_token',
+        targetId: token.id,
+        changes: { name: { from: null, to: token.name }, scope: { from: null, to: token.scope } },
+      });
+      return { token, secret: input.secret };
     });
-    return { token, secret: input.secret };
   },
 
   /** Tenants having a token with this visible prefix or id (the CLI revokes by prefix without naming the tenant). */
@@ -112,6 +125,70 @@ export const tokenService = {
 
   async list(ctx: RequestContext): Promise<AccessToken[]> {
     return ctx.manager.find(AccessToken, { where: { tenantId: ctx.tenantId }, order: { createdAt: 'ASC' } });
+  },
+
+  /** One of the tenant's tokens by id, or null (another tenant's token is indistinguishable from an unknown one). */
+  async get(ctx: RequestContext, id: string): Promise<AccessToken | null> {
+    if (!isUuid(id)) return null;
+    return ctx.manager.findOneBy(AccessToken, { tenantId: ctx.tenantId, id });
+  },
+
+  /**
+   * The tenant's tokens, newest first, with the exact total. Keyset paging on (created_at, id); `positions[i]` is
+   * where `tokens[i]` sits, to pass back as `after`.
+   */
+  async page(
+    ctx: RequestContext,
+    options: { first: number; after?: TokenPosition },
+  ): Promise<{ tokens: AccessToken[]; positions: TokenPosition[]; hasNextPage: boolean; totalCount: number }> {
+    const qb = ctx.manager.createQueryBuilder(AccessToken, 't').where('t.tenant_id = :tenantId', { tenantId: ctx.tenantId });
+    const totalCount = await qb.clone().getCount();
+    if (options.after) {
+      qb.andWhere('(t.created_at, t.id) < (:afterTime::timestamptz, :afterId::uuid)', {
+        afterTime: options.after.createdAt,
+        afterId: options.after.id,
+      });
+    }
+    const { entities, raw } = await qb
+      .addSelect(exactTimestamp('t.created_at'), 'position_time')
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .take(options.first + 1)
+      .getRawAndEntities<{ t_id: string; position_time: string }>();
+    const times = new Map(raw.map((r) => [r.t_id, r.position_time]));
+    const tokens = entities.slice(0, options.first);
+    return {
+      tokens,
+      positions: tokens.map((t) => ({ createdAt: times.get(t.id)!, id: t.id })),
+      hasNextPage: entities.length > options.first,
+      totalCount,
+    };
+  },
+
+  /**
+   * Revokes one of the tenant's tokens by id (idempotent: an already revoked token is returned as it is). The token
+   * the caller authenticated with may be revoked too; it stops working from the next request.
+   */
+  async revokeById(ctx: RequestContext, id: string): Promise<AccessToken> {
+    return inTransaction(ctx, async (tx) => {
+      const token = isUuid(id)
+        ? await tx.manager.findOne(AccessToken, {
+            where: { tenantId: tx.tenantId, id },
+            lock: { mode: 'pessimistic_write' },
+          })
+        : null;
+      if (!token) throw new DomainError(ErrorCode.NOT_FOUND, `No access token with id "${id}" exists in this tenant.`, 'id');
+      if (token.revokedAt !== null) return token;
+      token.revokedAt = new Date();
+      await tx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
+      await auditService.record(tx, {
+        action: 'token.revoked',
+        targetType: 'access_token',
+        targetId: token.id,
+        changes: { revokedAt: { from: null, to: token.revokedAt.toISOString() } },
+      });
+      return token;
+    });
   },
 
   /** Revokes the tenant's tokens whose visible prefix or id is `ref`; refuses an ambiguous prefix. */

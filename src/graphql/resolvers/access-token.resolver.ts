@@ -1,0 +1,118 @@
+import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { DomainError, ErrorCode } from '../../services/errors';
+import { tokenService } from '../../services/token.service';
+import { GraphQLContext } from '../context';
+import { withUserErrors } from '../errors';
+import { idOfType } from '../global-id';
+import { checkFirst } from '../pagination';
+import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
+import { Connection } from '../types/connection.type';
+import { UserError } from '../types/user-error.type';
+import { PageArgs, decodeTimeCursor, timeConnection } from './log.resolver';
+
+@ObjectType('AccessTokenConnection', { description: 'A page of access tokens, newest first.' })
+export class AccessTokenConnection extends Connection(AccessTokenType, 'AccessToken') {}
+
+@InputType('CreateAccessTokenInput', { description: 'A new access token.' })
+class CreateAccessTokenInput {
+  @Field({ description: 'A name to tell the token apart (1 to 100 characters), e.g. "Okta production".' })
+  name: string;
+
+  @Field(() => TokenScopeEnum, { description: 'What the token may do.' })
+  scope: TokenScopeEnum;
+
+  @Field(() => Date, { nullable: true, description: 'When the token stops working by itself (in the future); omit for never.' })
+  expiresAt?: Date | null;
+}
+
+@ObjectType('CreateAccessTokenPayload', { description: 'Result of createAccessToken.' })
+class CreateAccessTokenPayload {
+  @Field(() => AccessTokenType, { nullable: true, description: 'The new token; null when refused.' })
+  accessToken: AccessTokenType | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The secret to send as "Authorization: Bearer <secret>". Shown only here, once: Rollcall stores only its ' +
+      'SHA-256 hash. Null when refused.',
+  })
+  secret: string | null;
+
+  @Field(() => [UserError], { description: 'Why the token was not created; empty on success.' })
+  userErrors: UserError[];
+}
+
+@InputType('RevokeAccessTokenInput', { description: 'The access token to revoke.' })
+class RevokeAccessTokenInput {
+  @Field(() => ID, { description: 'Global id of the access token.' })
+  id: string;
+}
+
+@ObjectType('RevokeAccessTokenPayload', { description: 'Result of revokeAccessToken.' })
+class RevokeAccessTokenPayload {
+  @Field(() => AccessTokenType, { nullable: true, description: 'The revoked token; null when refused.' })
+  accessToken: AccessTokenType | null;
+
+  @Field(() => [UserError], { description: 'Why the token was not revoked; empty on success.' })
+  userErrors: UserError[];
+}
+
+@Resolver(() => AccessTokenType)
+export class AccessTokenResolver {
+  @Query(() => AccessTokenConnection, {
+    description: "Your tenant's access tokens, newest first, revoked and expired ones included. Secrets are never shown.",
+  })
+  async accessTokens(@Args() args: PageArgs, @Ctx() { ctx }: GraphQLContext): Promise<AccessTokenConnection> {
+    const first = checkFirst(args.first);
+    const after = args.after ? decodeTimeCursor(args.after) : null;
+    const page = await tokenService.page(ctx, { first, after: after ? { createdAt: after.time, id: after.id } : undefined });
+    return Object.assign(
+      new AccessTokenConnection(),
+      timeConnection(
+        page.tokens.map(AccessTokenType.from),
+        page.positions.map((p) => ({ time: p.createdAt, id: p.id })),
+        { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
+      ),
+    );
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateAccessTokenPayload, {
+    description: 'Creates an access token. The secret is in this response only; store it now.',
+  })
+  async createAccessToken(
+    @Arg('input', () => CreateAccessTokenInput, { description: 'The name, scope and optional expiry.' })
+    input: CreateAccessTokenInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<CreateAccessTokenPayload> {
+    const { result, userErrors } = await withUserErrors(() =>
+      tokenService.create(ctx, { name: input.name, scope: input.scope, expiresAt: input.expiresAt ?? null }),
+    );
+    return Object.assign(new CreateAccessTokenPayload(), {
+      accessToken: result ? AccessTokenType.from(result.token) : null,
+      secret: result?.secret ?? null,
+      userErrors,
+    });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RevokeAccessTokenPayload, {
+    description:
+      'Revokes an access token: it is refused from the next request on. Revoking a revoked token changes nothing; ' +
+      'the token of this very request may be revoked too.',
+  })
+  async revokeAccessToken(
+    @Arg('input', () => RevokeAccessTokenInput, { description: 'The token to revoke.' }) input: RevokeAccessTokenInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<RevokeAccessTokenPayload> {
+    const { result, userErrors } = await withUserErrors(() => {
+      const id = idOfType(input.id, 'AccessToken');
+      if (!id) throw new DomainError(ErrorCode.NOT_FOUND, `No access token with id "${input.id}" exists.`, 'id');
+      return tokenService.revokeById(ctx, id);
+    });
+    return Object.assign(new RevokeAccessTokenPayload(), {
+      accessToken: result ? AccessTokenType.from(result) : null,
+      userErrors,
+    });
+  }
+}

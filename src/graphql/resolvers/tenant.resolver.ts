@@ -1,0 +1,117 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ScimImportField } from '../../entities/enums';
+import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
+import { TenantSettingsChanges, tenantService } from '../../services/tenant.service';
+import { tokenService } from '../../services/token.service';
+import { GraphQLContext } from '../context';
+import { unauthenticated, withUserErrors } from '../errors';
+import { idOfType } from '../global-id';
+import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
+import { RoleType } from '../types/catalog.type';
+import { ScimImportFieldEnum, TenantSettingsType, TenantType, ViewerType } from '../types/tenant.type';
+import { UserError } from '../types/user-error.type';
+
+@InputType('UpdateTenantSettingsInput', { description: 'Changes to the tenant settings. Omitted fields stay as they are.' })
+class UpdateTenantSettingsInput {
+  @Field(() => [ScimImportFieldEnum], {
+    nullable: true,
+    description: 'The optional attributes to import from now on (replaces the list; duplicates count once; [] for none).',
+  })
+  scimImportFields?: ScimImportField[] | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Global id of the role IdP-created employees get when none is sent; null returns to the role named "Agent".',
+  })
+  defaultRoleId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days to keep the SCIM provisioning log (1 to 3650).' })
+  provisioningLogRetentionDays?: number | null;
+}
+
+@ObjectType('UpdateTenantSettingsPayload', { description: 'Result of updateTenantSettings.' })
+class UpdateTenantSettingsPayload {
+  @Field(() => TenantSettingsType, { nullable: true, description: 'The settings after the change; null when refused.' })
+  tenantSettings: TenantSettingsType | null;
+
+  @Field(() => [UserError], { description: 'Why the change was refused; empty on success. Nothing is written when not empty.' })
+  userErrors: UserError[];
+}
+
+/** GraphQL input to domain changes: the global role id to a uuid, null where a value is required to REQUIRED. */
+function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
+  const changes: TenantSettingsChanges = {};
+  const issues: ErrorIssue[] = [];
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays'] as const) {
+    if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
+  }
+  if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
+  if (input.provisioningLogRetentionDays !== undefined && input.provisioningLogRetentionDays !== null) {
+    changes.provisioningLogRetentionDays = input.provisioningLogRetentionDays;
+  }
+  if (input.defaultRoleId === null) changes.defaultRoleId = null;
+  else if (input.defaultRoleId !== undefined) {
+    const id = idOfType(input.defaultRoleId, 'Role');
+    if (id) changes.defaultRoleId = id;
+    else issues.push({ code: ErrorCode.INVALID_VALUE, message: 'defaultRoleId is not the id of a Role.', field: 'defaultRoleId' });
+  }
+  if (issues.length > 0) throw new DomainError(issues);
+  return changes;
+}
+
+@Resolver(() => ViewerType)
+export class ViewerResolver {
+  @Query(() => ViewerType, { description: 'The token that authenticated this request, its scope and its tenant.' })
+  viewer(@Ctx() { ctx, scope }: GraphQLContext): ViewerType {
+    // The tenant is the token's, never an argument's.
+    if (!ctx.actor.tokenId) throw unauthenticated();
+    return Object.assign(new ViewerType(), { scope: scope as TokenScopeEnum, tenantId: ctx.tenantId, tokenId: ctx.actor.tokenId });
+  }
+
+  @FieldResolver(() => TenantType, { description: 'The tenant the token belongs to.' })
+  async tenant(@Ctx() { ctx }: GraphQLContext): Promise<TenantType> {
+    return TenantType.from(await tenantService.get(ctx));
+  }
+
+  @FieldResolver(() => AccessTokenType, { description: 'The token that authenticated this request.' })
+  async token(@Root() viewer: ViewerType, @Ctx() { ctx }: GraphQLContext): Promise<AccessTokenType> {
+    const token = await tokenService.get(ctx, viewer.tokenId);
+    if (!token) throw unauthenticated();
+    return AccessTokenType.from(token);
+  }
+}
+
+@Resolver(() => TenantSettingsType)
+export class TenantSettingsResolver {
+  @Query(() => TenantSettingsType, { description: 'How your tenant treats provisioning from the identity provider.' })
+  async tenantSettings(@Ctx() { ctx }: GraphQLContext): Promise<TenantSettingsType> {
+    return TenantSettingsType.from(await tenantService.settings(ctx));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => UpdateTenantSettingsPayload, {
+    description: 'Changes the tenant settings. All changes apply together or, when any userError is returned, none do.',
+  })
+  async updateTenantSettings(
+    @Arg('input', () => UpdateTenantSettingsInput, { description: 'The changes.' }) input: UpdateTenantSettingsInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<UpdateTenantSettingsPayload> {
+    const { result, userErrors } = await withUserErrors(() => tenantService.updateSettings(ctx, toSettingsChanges(input)));
+    return Object.assign(new UpdateTenantSettingsPayload(), {
+      tenantSettings: result ? TenantSettingsType.from(result) : null,
+      userErrors,
+    });
+  }
+
+  @FieldResolver(() => RoleType, {
+    nullable: true,
+    description:
+      'The role IdP-created employees get when none is sent: the chosen one, else the role named "Agent"; null ' +
+      'when that role does not exist (such creates are then refused with DEFAULT_ROLE_MISSING).',
+  })
+  async defaultRole(@Ctx() { ctx, loaders }: GraphQLContext): Promise<RoleType | null> {
+    const id = await tenantService.effectiveDefaultRoleId(ctx);
+    const role = id ? await loaders.role.load(id) : null;
+    return role ? RoleType.from(role) : null;
+  }
+}
