@@ -157,6 +157,17 @@ test('node(id) fetches employees and roles of the tenant; other tenants and bad 
   const NODE = `query($id: ID!) { node(id: $id) { id ... on Employee { username } ... on Role { name } } }`;
   const mine = await h.graphql(t.tokens.read, NODE, { id: gid('Role', supervisorId) });
   expect(mine.body.data.node).toEqual({ id: gid('Role', supervisorId), name: 'Supervisor' });
+  const viewer = await h.graphql(t.tokens.read, '{ viewer { tenant { id } token { id } } }');
+  for (const id of [viewer.body.data.viewer.tenant.id, viewer.body.data.viewer.token.id]) {
+    expect((await h.graphql(t.tokens.read, 'query($id: ID!) { node(id: $id) { id } }', { id })).body.data.node).toEqual({ id });
+  }
+  const [template] = await h.dataSource.query(`INSERT INTO employee_templates (tenant_id, name) VALUES ($1, 'Night') RETURNING id`, [t.tenant.id]);
+  const templateNode = await h.graphql(t.tokens.read, 'query($id: ID!) { node(id: $id) { ... on EmployeeTemplate { name } } }', {
+    id: gid('EmployeeTemplate', template.id),
+  });
+  expect(templateNode.body.data.node).toEqual({ name: 'Night' });
+  const otherViewer = await h.graphql(other.tokens.read, '{ viewer { tenant { id } } }');
+  expect((await h.graphql(t.tokens.read, 'query($id: ID!) { node(id: $id) { id } }', { id: otherViewer.body.data.viewer.tenant.id })).body.data.node).toBeNull();
   for (const id of [gid('Employee', otherEmployee.body.id), 'garbage', gid('Nope', supervisorId)]) {
     const result = await h.graphql(t.tokens.read, NODE, { id });
     expect(result.body.data.node).toBeNull();

@@ -2,7 +2,12 @@ import { GraphQLSchema } from 'graphql';
 import { AuthChecker, buildSchema } from 'type-graphql';
 import { GraphQLContext } from './context';
 import { forbidden } from './errors';
+import { AccessTokenResolver } from './resolvers/access-token.resolver';
+import { CATALOG_RESOLVERS } from './resolvers/catalog.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
+import { NodeResolver } from './resolvers/node.resolver';
+import { AuditEventResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
+import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
 
 /** `@Authorized('admin')` marks writes: `read` tokens may only query. */
 const authChecker: AuthChecker<GraphQLContext> = ({ context }, scopes) => {
@@ -11,9 +16,23 @@ const authChecker: AuthChecker<GraphQLContext> = ({ context }, scopes) => {
 };
 
 export async function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers: [EmployeeResolver],
+  const schema = await buildSchema({
+    resolvers: [
+      EmployeeResolver,
+      NodeResolver,
+      ViewerResolver,
+      TenantSettingsResolver,
+      AccessTokenResolver,
+      AuditEventResolver,
+      ProvisioningEventResolver,
+      ...CATALOG_RESOLVERS,
+    ],
     authChecker,
     validate: false,
   });
+  // type-graphql has no decorator for the root types; document them here.
+  schema.getQueryType()!.description = "The query root of Rollcall's admin API. Everything is scoped to the token's tenant.";
+  schema.getMutationType()!.description =
+    'The mutation root. Every mutation takes one `input` and returns a payload with `userErrors`; needs an admin token.';
+  return schema;
 }

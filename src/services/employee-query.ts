@@ -148,7 +148,9 @@ export const SORT_FIELDS = {
   lastName: { sql: 'e.last_name', cast: '::text' },
   displayName: { sql: "COALESCE(e.display_name, '')", cast: '::text' },
   externalId: { sql: "COALESCE(e.external_id, '')", cast: '::text' },
-  createdAt: { sql: 'e.created_at', cast: '::timestamptz' },
-  updatedAt: { sql: 'e.updated_at', cast: '::timestamptz' },
+  // Cursors carry JavaScript dates (milliseconds) while PostgreSQL keeps microseconds: sort on the millisecond value
+  // (ties broken by id) so that a cursor compares exactly with the rows it came from.
+  createdAt: { sql: "date_trunc('milliseconds', e.created_at)", cast: '::timestamptz' },
+  updatedAt: { sql: "date_trunc('milliseconds', e.updated_at)", cast: '::timestamptz' },
 } as const;
 export type EmployeeSortField = keyof typeof SORT_FIELDS;

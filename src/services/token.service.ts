@@ -193,6 +193,10 @@ export const tokenService = {
 
   /** Revokes the tenant's tokens whose visible prefix or id is `ref`; refuses an ambiguous prefix. */
   async revoke(ctx: RequestContext, ref: string): Promise<AccessToken> {
+    return inTransaction(ctx, (tx) => this.revokeIn(tx, ref));
+  },
+
+  async revokeIn(ctx: RequestContext, ref: string): Promise<AccessToken> {
     const matches = (await this.list(ctx)).filter((t) => t.id === ref || t.prefix === ref);
     if (matches.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `No token "${ref}" in this tenant.`, 'prefix');
     if (matches.length > 1) {

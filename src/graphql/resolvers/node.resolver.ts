@@ -1,9 +1,17 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { auditService } from '../../services/audit.service';
+import { catalogService } from '../../services/catalog.service';
 import { employeeService } from '../../services/employee.service';
+import { provisioningLogService } from '../../services/provisioning-log.service';
+import { tenantService } from '../../services/tenant.service';
+import { tokenService } from '../../services/token.service';
 import { GraphQLContext } from '../context';
 import { fromGlobalId } from '../global-id';
-import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
+import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
+import { AccessTokenType } from '../types/access-token.type';
 import { EmployeeType } from '../types/employee.type';
+import { AuditEventType, ProvisioningEventType } from '../types/log.type';
+import { TenantType } from '../types/tenant.type';
 import { NodeType } from '../types/node.type';
 
 /** Fetches any object of the caller's tenant by its global id; ids of other tenants resolve to null. */
@@ -32,6 +40,24 @@ export class NodeResolver {
       case 'LoginAuthenticator': {
         const authenticator = await loaders.loginAuthenticator.load(parsed.id);
         return authenticator ? LoginAuthenticatorType.from(authenticator) : null;
+      }
+      case 'EmployeeTemplate': {
+        const template = await catalogService.template(ctx, parsed.id);
+        return template ? EmployeeTemplateType.from(template) : null;
+      }
+      case 'Tenant':
+        return parsed.id === ctx.tenantId ? TenantType.from(await tenantService.get(ctx)) : null;
+      case 'AccessToken': {
+        const token = await tokenService.get(ctx, parsed.id);
+        return token ? AccessTokenType.from(token) : null;
+      }
+      case 'AuditEvent': {
+        const event = await auditService.get(ctx, parsed.id);
+        return event ? AuditEventType.from(event) : null;
+      }
+      case 'ProvisioningEvent': {
+        const event = await provisioningLogService.get(ctx, parsed.id);
+        return event ? ProvisioningEventType.from(event) : null;
       }
       default:
         return null;

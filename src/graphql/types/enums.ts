@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { EMPLOYEE_FIELDS, EmployeeField } from '../../services/ownership';
+import { EMPLOYEE_FIELDS, EMPLOYEE_FIELD_OWNER, EmployeeField } from '../../services/ownership';
 
 export enum EmployeeStatusEnum {
   ACTIVE = 'ACTIVE',
@@ -42,6 +42,17 @@ export const EmployeeFieldEnum = Object.fromEntries(EMPLOYEE_FIELDS.map((f) => [
 registerEnumType(EmployeeFieldEnum, {
   name: 'EmployeeField',
   description: 'A writable employee field, as named in `lockedFields` and in mutation inputs.',
+  valuesConfig: Object.fromEntries(
+    EMPLOYEE_FIELDS.map((f) => [
+      graphqlName(f),
+      {
+        description:
+          EMPLOYEE_FIELD_OWNER[f] === 'IDENTITY_PROVIDER'
+            ? `The \`${f}\` input field; changed only by the identity provider once it manages the employee.`
+            : `The \`${f}\` input field; editable in Rollcall for every employee.`,
+      },
+    ]),
+  ),
 });
 
 export function toEmployeeFieldEnum(field: EmployeeField): string {
