@@ -16,6 +16,17 @@ const SECRET_BYTES = 32;
 /** `last_used_at` is refreshed at most this often, so authentication does not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * Authentications are cached briefly so that a request costs no token lookup: one SQL statement less on every SCIM
+ * and GraphQL call. A revocation takes effect at once in the process that revokes (the cache is cleared) and within
+ * AUTH_CACHE_MS in other instances.
+ */
+const AUTH_CACHE_MS = 10_000;
+/** Unknown secrets are remembered for less long, so a token created elsewhere works almost at once. */
+const NEGATIVE_AUTH_CACHE_MS = 2_000;
+const AUTH_CACHE_ENTRIES = 10_000;
+const authenticated = new Map<string, { token: AuthenticatedToken | null; expires: number }>();
+
 export interface AuthenticatedToken {
   tokenId: string;
   tenantId: string;
@@ -180,6 +191,7 @@ export const tokenService = {
       if (!token) throw new DomainError(ErrorCode.NOT_FOUND, `No access token with id "${id}" exists in this tenant.`, 'id');
       if (token.revokedAt !== null) return token;
       token.revokedAt = new Date();
+      authenticated.clear();
       await tx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
       await auditService.record(tx, {
         action: 'token.revoked',
@@ -205,6 +217,7 @@ export const tokenService = {
     const token = matches[0];
     if (token.revokedAt === null) {
       token.revokedAt = new Date();
+      authenticated.clear();
       await ctx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
       await auditService.record(ctx, { action: 'token.revoked', targetType: 'access_token', targetId: token.id });
     }
@@ -218,21 +231,34 @@ export const tokenService = {
   async authenticate(manager: EntityManager, secret: string): Promise<AuthenticatedToken | null> {
     if (secret.length < 16 || secret.length > 512) return null;
     const hash = hashToken(secret);
-    const rows: { id: string; tenant_id: string; scope: TokenScope; token_hash: string; last_used_at: Date | null }[] =
+    const cached = authenticated.get(hash);
+    if (cached && cached.expires > Date.now()) return cached.token;
+    const rows: { id: string; tenant_id: string; scope: TokenScope; token_hash: string; last_used_at: Date | null; expires_at: Date | null }[] =
       await manager.query(
-        `SELECT id, tenant_id, scope, token_hash, last_used_at FROM access_tokens
+        `SELECT id, tenant_id, scope, token_hash, last_used_at, expires_at FROM access_tokens
           WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
         [hash],
       );
     const row = rows[0];
-    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return null;
-    if (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    const token = row && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))
+      ? { tokenId: row.id, tenantId: row.tenant_id, scope: row.scope }
+      : null;
+    if (row && token && (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS)) {
       await manager.query('UPDATE access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [
         row.tenant_id,
         row.id,
       ]);
     }
-    return { tokenId: row.id, tenantId: row.tenant_id, scope: row.scope };
+    // Never cache past the token's own expiry.
+    const expires = Math.min(Date.now() + (token ? AUTH_CACHE_MS : NEGATIVE_AUTH_CACHE_MS), row?.expires_at?.getTime() ?? Infinity);
+    if (authenticated.size >= AUTH_CACHE_ENTRIES) authenticated.delete(authenticated.keys().next().value!);
+    authenticated.set(hash, { token, expires });
+    return token;
+  },
+
+  /** Forgets every cached authentication (called when a token is revoked in this process). */
+  forgetAuthentications(): void {
+    authenticated.clear();
   },
 };
 
