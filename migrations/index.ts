@@ -1,6 +1,7 @@
 import { Initial1795732399778 } from './1795732399778-Initial';
 import { ProvisioningLog1795733447112 } from './1795733447112-ProvisioningLog';
 import { EmployeeSearchIndex1795734000000 } from './1795734000000-EmployeeSearchIndex';
+import { Groups1795734654840 } from './1795734654840-Groups';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -8,4 +9,5 @@ export const MIGRATIONS: Function[] = [
   Initial1795732399778,
   ProvisioningLog1795733447112,
   EmployeeSearchIndex1795734000000,
+  Groups1795734654840,
 ];

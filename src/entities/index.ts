@@ -2,13 +2,39 @@ import { AccessToken } from './access-token.entity';
 import { AuditEvent } from './audit-event.entity';
 import { EmployeeTemplate } from './employee-template.entity';
 import { Employee } from './employee.entity';
+import { GroupMember } from './group-member.entity';
+import { Group } from './group.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
 import { Tenant } from './tenant.entity';
 
-export { AccessToken, AuditEvent, Employee, EmployeeTemplate, LoginAuthenticator, ProvisioningEvent, Role, Team, Tenant };
+export {
+  AccessToken,
+  AuditEvent,
+  Employee,
+  EmployeeTemplate,
+  Group,
+  GroupMember,
+  LoginAuthenticator,
+  ProvisioningEvent,
+  Role,
+  Team,
+  Tenant,
+};
 
 /** Every entity, listed explicitly so the compiled and the TypeScript builds load the same set. */
-export const ENTITIES = [Tenant, Role, Team, LoginAuthenticator, EmployeeTemplate, Employee, AccessToken, AuditEvent, ProvisioningEvent];
+export const ENTITIES = [
+  Tenant,
+  Role,
+  Team,
+  LoginAuthenticator,
+  EmployeeTemplate,
+  Employee,
+  AccessToken,
+  AuditEvent,
+  ProvisioningEvent,
+  Group,
+  GroupMember,
+];

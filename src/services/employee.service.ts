@@ -7,6 +7,7 @@ import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePatter
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { groupService } from './group.service';
 import { EMPLOYEE_FIELDS, EmployeeField, canWrite } from './ownership';
 import { mapRow } from './rows';
 import { tenantService } from './tenant.service';
@@ -441,6 +442,8 @@ export const employeeService = {
       );
       const employee = mapRow(tx.manager, Employee, updated[0]);
       counts.invalidate(tx.tenantId);
+      // Deleted employees are members of nothing.
+      await groupService.removeEmployeeFromAll(tx, id);
       await auditService.record(tx, {
         action: 'employee.deleted',
         targetType: 'employee',
