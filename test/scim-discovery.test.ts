@@ -1,4 +1,5 @@
 import {
+  CORE_GROUP_SCHEMA,
   CORE_USER_SCHEMA,
   CORE_USER_SCHEMA_URN,
   ROLLCALL_USER_EXTENSION,
@@ -22,6 +23,7 @@ const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const EXT = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 function scimBase(): string {
   return `${h.baseUrl}/scim/v2`;
@@ -90,32 +92,45 @@ describe('GET /ResourceTypes', () => {
     meta: { resourceType: 'ResourceType', location: `${scimBase()}/ResourceTypes/User` },
   });
 
-  test('a ListResponse with the User resource type only (groups come later)', async () => {
+  const groupType = () => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+    id: 'Group',
+    name: 'Group',
+    description: expect.any(String),
+    endpoint: '/Groups',
+    schema: GROUP,
+    meta: { resourceType: 'ResourceType', location: `${scimBase()}/ResourceTypes/Group` },
+  });
+
+  test('a ListResponse with the User and Group resource types', async () => {
     const result = await h.scim('GET', '/ResourceTypes', t.tokens.scim);
     expectScimJson(result, 200);
     expect(result.body).toEqual({
       schemas: [LIST_SCHEMA],
-      totalResults: 1,
+      totalResults: 2,
       startIndex: 1,
-      itemsPerPage: 1,
-      Resources: [userType()],
+      itemsPerPage: 2,
+      Resources: [userType(), groupType()],
     });
   });
 
-  test('/ResourceTypes/User alone; an unknown type is a 404', async () => {
+  test('/ResourceTypes/User and /ResourceTypes/Group alone; an unknown type is a 404', async () => {
     const result = await h.scim('GET', '/ResourceTypes/User', t.tokens.scim);
     expectScimJson(result, 200);
     expect(result.body).toEqual(userType());
+    const group = await h.scim('GET', '/ResourceTypes/group', t.tokens.scim);
+    expectScimJson(group, 200);
+    expect(group.body).toEqual(groupType());
     expectScimError(await h.scim('GET', '/ResourceTypes/Printer', t.tokens.scim), 404);
   });
 });
 
 describe('GET /Schemas', () => {
-  test('a ListResponse of the core User schema and the Rollcall extension, each also at /Schemas/{urn}', async () => {
+  test('a ListResponse of the core User schema, the Rollcall extension and the Group schema, each also at /Schemas/{urn}', async () => {
     const result = await h.scim('GET', '/Schemas', t.tokens.scim);
     expectScimJson(result, 200);
-    expect(result.body).toMatchObject({ schemas: [LIST_SCHEMA], totalResults: 2, startIndex: 1, itemsPerPage: 2 });
-    expect(result.body.Resources.map((s: any) => s.id)).toEqual([CORE, EXT]);
+    expect(result.body).toMatchObject({ schemas: [LIST_SCHEMA], totalResults: 3, startIndex: 1, itemsPerPage: 3 });
+    expect(result.body.Resources.map((s: any) => s.id)).toEqual([CORE, EXT, GROUP]);
     for (const resource of result.body.Resources) {
       expect(resource).toEqual({
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
@@ -130,6 +145,7 @@ describe('GET /Schemas', () => {
     // Served straight from schema-definitions.ts.
     expect(result.body.Resources[0].attributes).toEqual(JSON.parse(JSON.stringify(CORE_USER_SCHEMA.attributes)));
     expect(result.body.Resources[1].attributes).toEqual(JSON.parse(JSON.stringify(ROLLCALL_USER_EXTENSION.attributes)));
+    expect(result.body.Resources[2].attributes).toEqual(JSON.parse(JSON.stringify(CORE_GROUP_SCHEMA.attributes)));
   });
 
   test('every attribute states every characteristic; multi-valued and complex ones are consistent', async () => {
@@ -148,7 +164,7 @@ describe('GET /Schemas', () => {
       expect(a.type === 'complex').toBe(Array.isArray(a.subAttributes));
       if (a.type === 'reference') expect(a.referenceTypes.length).toBeGreaterThan(0);
     };
-    for (const urn of [CORE, EXT]) {
+    for (const urn of [CORE, EXT, GROUP]) {
       for (const a of (await schema(urn)).attributes) {
         check(a);
         for (const sub of a.subAttributes ?? []) {
@@ -181,7 +197,7 @@ describe('GET /Schemas', () => {
     const ext = (await schema(EXT)).attributes;
     const returned = Object.keys(user).filter((key) => key !== 'schemas' && key !== EXT);
     expect(Object.keys(user)).toContain(EXT);
-    // groups is described (readOnly) for the groups to come; nothing else is described without being returned.
+    // groups (readOnly) is returned only for a user in a group; nothing else is described without being returned.
     expect(core.map((a: any) => a.name).sort()).toEqual([...returned, 'groups'].sort());
     expect(ext.map((a: any) => a.name).sort()).toEqual([...Object.keys(user[EXT]), 'employeeTemplate'].sort());
 
@@ -228,11 +244,8 @@ describe('GET /Schemas', () => {
 
   test('a schema URN is found whatever its case; an unknown one is a 404 SCIM error', async () => {
     expect((await schema(CORE.toLowerCase())).id).toBe(CORE);
-    for (const urn of [
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-      'urn:ietf:params:scim:schemas:core:2.0:Group',
-      'nope',
-    ]) {
+    expect((await schema(GROUP.toUpperCase())).id).toBe(GROUP);
+    for (const urn of ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'nope']) {
       expectScimError(await h.scim('GET', `/Schemas/${urn}`, t.tokens.scim), 404);
     }
   });
@@ -243,7 +256,9 @@ describe('discovery is read-only and authenticated', () => {
     '/ServiceProviderConfig',
     '/ResourceTypes',
     '/ResourceTypes/User',
+    '/ResourceTypes/Group',
     '/Schemas',
+    `/Schemas/${GROUP}`,
     `/Schemas/${CORE}`,
   ];
 

@@ -2,11 +2,12 @@ import { Response, Router } from 'express';
 import { ScimError } from './errors';
 import {
   AttributeDefinition,
+  CORE_GROUP_SCHEMA_URN,
   CORE_USER_SCHEMA_URN,
   ROLLCALL_USER_EXTENSION_URN,
+  SCIM_SCHEMAS,
   SchemaDefinition,
-  USER_SCHEMAS,
-  findUserSchema,
+  findSchema,
 } from './schema-definitions';
 
 /**
@@ -90,6 +91,18 @@ export function userResourceType(options: DiscoveryOptions) {
   };
 }
 
+export function groupResourceType(options: DiscoveryOptions) {
+  return {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: 'Group',
+    name: 'Group',
+    description: 'A group of employees, owned by the identity provider.',
+    endpoint: '/Groups',
+    schema: CORE_GROUP_SCHEMA_URN,
+    meta: { resourceType: 'ResourceType', location: `${options.baseUrl}/ResourceTypes/Group` },
+  };
+}
+
 export function schemaResource(schema: SchemaDefinition, options: DiscoveryOptions) {
   return {
     schemas: [SCHEMA_SCHEMA],
@@ -133,22 +146,25 @@ export function discoveryRouter(options: DiscoveryOptions): Router {
   router.get('/ServiceProviderConfig', (_req, res) => send(res, 200, serviceProviderConfig(options)));
   readOnly('/ServiceProviderConfig');
 
-  router.get('/ResourceTypes', (_req, res) => send(res, 200, listResponse([userResourceType(options)])));
+  router.get('/ResourceTypes', (_req, res) =>
+    send(res, 200, listResponse([userResourceType(options), groupResourceType(options)])),
+  );
   readOnly('/ResourceTypes');
   router.get('/ResourceTypes/:id', (req, res) => {
     const id = String(req.params.id);
-    if (id.toLowerCase() !== 'user') throw new ScimError(404, `No resource type "${id}": Rollcall serves User.`);
-    send(res, 200, userResourceType(options));
+    const type = [userResourceType(options), groupResourceType(options)].find((t) => t.id.toLowerCase() === id.toLowerCase());
+    if (!type) throw new ScimError(404, `No resource type "${id}": Rollcall serves User and Group.`);
+    send(res, 200, type);
   });
   readOnly('/ResourceTypes/:id');
 
-  router.get('/Schemas', (_req, res) => send(res, 200, listResponse(USER_SCHEMAS.map((s) => schemaResource(s, options)))));
+  router.get('/Schemas', (_req, res) => send(res, 200, listResponse(SCIM_SCHEMAS.map((s) => schemaResource(s, options)))));
   readOnly('/Schemas');
   router.get('/Schemas/:urn', (req, res) => {
     const urn = String(req.params.urn);
-    const schema = findUserSchema(urn);
+    const schema = findSchema(urn);
     if (!schema) {
-      throw new ScimError(404, `No schema "${urn}". Rollcall serves ${USER_SCHEMAS.map((s) => s.id).join(' and ')}.`);
+      throw new ScimError(404, `No schema "${urn}". Rollcall serves ${SCIM_SCHEMAS.map((s) => s.id).join(', ')}.`);
     }
     send(res, 200, schemaResource(schema, options));
   });

@@ -83,3 +83,15 @@ export function applyProjection<T extends object>(resource: T, projection: Proje
   if (projection.excluded && projection.excluded.length > 0) out = drop(out, projection.excluded);
   return out;
 }
+
+/**
+ * Whether the top-level core attribute `attribute` survives the projection, so that a handler can skip loading what
+ * would be dropped (e.g. `excludedAttributes=members` must not read any member).
+ */
+export function requests(projection: Projection, attribute: string): boolean {
+  const name = attribute.toLowerCase();
+  if (projection.attributes && projection.attributes.length > 0 && !projection.attributes.some((p) => p[0] === name)) {
+    return false;
+  }
+  return !projection.excluded?.some((p) => p.length === 1 && p[0] === name);
+}

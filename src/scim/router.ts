@@ -1,24 +1,27 @@
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { NextFunction, Request, Response, Router } from 'express';
 import { DataSource } from 'typeorm';
 import { presentedToken } from '../http/auth';
 import { RequestContext } from '../services/context';
 import { IdpEmployee, employeeService, referenceNames } from '../services/employee.service';
 import { DomainError } from '../services/errors';
+import { groupService } from '../services/group.service';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
 import { tokenService } from '../services/token.service';
 import { isUuid } from '../services/validation';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './discovery';
 import { ScimError, fromDomainError, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
+import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
-import { applyProjection, parseProjection } from './projection';
+import { applyProjection, parseProjection, requests } from './projection';
+import { Handler, SCIM_CONTENT_TYPE, context, ifMatchVersion, integerParameter, scimJson, send, single } from './request';
 import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json';
+export { SCIM_CONTENT_TYPE };
 /** Page size when a client sends no `count`. */
 export const DEFAULT_COUNT = 100;
-/** Largest SCIM request body accepted (a group PATCH with thousands of members fits well inside). */
+/** Largest SCIM request body accepted outside /Groups (see GROUP_BODY_LIMIT). */
 export const SCIM_BODY_LIMIT = '1mb';
 
 declare module 'express-serve-static-core' {
@@ -34,18 +37,6 @@ export interface ScimRouterOptions {
   /** Public base URL of the SCIM API, e.g. http://localhost:3000/scim/v2 (for Location and meta.location). */
   baseUrl: string;
 }
-
-function send(res: Response, status: number, body: unknown): void {
-  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
-}
-
-function context(req: Request): RequestContext {
-  if (!req.scim) throw new Error('SCIM route reached without authentication');
-  return req.scim;
-}
-
-/** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
-type Handler = (req: Request, res: Response) => Promise<void>;
 
 export function scimRouter(options: ScimRouterOptions): Router {
   const { dataSource, baseUrl, provisioningLog } = options;
@@ -86,19 +77,9 @@ export function scimRouter(options: ScimRouterOptions): Router {
     }
     next();
   });
-  router.use(
-    express.json({
-      type: ['application/json', SCIM_CONTENT_TYPE],
-      limit: SCIM_BODY_LIMIT,
-      strict: false,
-      // PostgreSQL cannot store NUL in text: refuse it here, before any SQL runs.
-      verify: (_req, _res, buffer) => {
-        if (buffer.includes('\\u0000')) {
-          throw new ScimError(400, 'The request body contains a NUL character (\\u0000), which Rollcall cannot store.', 'invalidValue');
-        }
-      },
-    }),
-  );
+  // Group bodies list members (a "push now" of 50,000 members is several MB); the first parser to run reads the body.
+  router.use('/Groups', scimJson(GROUP_BODY_LIMIT));
+  router.use(scimJson(SCIM_BODY_LIMIT));
   router.use((req, _res, next) => {
     if (req.url.includes('%00') || req.url.includes('\u0000')) {
       throw new ScimError(400, 'The URL contains a NUL character (%00), which Rollcall cannot process.', 'invalidValue');
@@ -123,8 +104,9 @@ export function scimRouter(options: ScimRouterOptions): Router {
     const projection = parseProjection(req.query, USER_SCHEMA);
     const view = await employeeService.getView(ctx, id);
     if (!view) throw new ScimError(404, `No user with id "${id}" exists.`);
+    const groups = requests(projection, 'groups') ? await groupService.groupsOfEmployees(ctx, [id]) : undefined;
     res.setHeader('ETag', etag(view.employee));
-    send(res, 200, applyProjection(toScimUser(view.employee, view.names, baseUrl), projection));
+    send(res, 200, applyProjection(toScimUser(view.employee, view.names, baseUrl, groups?.get(id)), projection));
   };
 
   const listUsers: Handler = async (req, res) => {
@@ -146,12 +128,19 @@ export function scimRouter(options: ScimRouterOptions): Router {
       startIndex,
       count,
     });
+    // One query for the whole page's groups, not one per user.
+    const groups =
+      views.length > 0 && requests(projection, 'groups')
+        ? await groupService.groupsOfEmployees(ctx, views.map((v) => v.employee.id))
+        : undefined;
     send(res, 200, {
       schemas: [LIST_RESPONSE_SCHEMA],
       totalResults,
       startIndex,
       itemsPerPage: views.length,
-      Resources: views.map((v) => applyProjection(toScimUser(v.employee, v.names, baseUrl), projection)),
+      Resources: views.map((v) =>
+        applyProjection(toScimUser(v.employee, v.names, baseUrl, groups?.get(v.employee.id)), projection),
+      ),
     });
   };
 
@@ -167,8 +156,9 @@ export function scimRouter(options: ScimRouterOptions): Router {
       expectedVersion: ifMatchVersion(req),
     });
     noteOutcome(res, id, ignoredAttributes);
+    const groups = await groupService.groupsOfEmployees(ctx, [id]);
     res.setHeader('ETag', etag(employee));
-    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl, groups.get(id)));
   };
 
   router.use(discoveryRouter({ baseUrl }));
@@ -177,11 +167,13 @@ export function scimRouter(options: ScimRouterOptions): Router {
     const id = String(req.params.id);
     const operations = parsePatchRequest(req.body);
     noteOutcome(res, isUuid(id) ? id : null, []);
+    // Read-only, but part of the document, so that an echo of the user's groups is recognised as unchanged.
+    const groups = (await groupService.groupsOfEmployees(ctx, [id])).get(id);
     const { employee, ignoredAttributes } = await employeeService.patchFromIdentityProvider(
       ctx,
       id,
       (current) => {
-        const before = toScimUser(current.employee, current.names, baseUrl);
+        const before = toScimUser(current.employee, current.names, baseUrl, groups);
         const after = applyPatch(before as unknown as Record<string, unknown>, operations, USER_PATCH_SCHEMA);
         // Hand over only what the operations changed, so untouched attributes are neither rewritten nor reported
         // as ignored.
@@ -191,7 +183,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
     );
     noteOutcome(res, id, ignoredAttributes);
     res.setHeader('ETag', etag(employee));
-    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl));
+    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl, groups));
   };
 
   const deleteUser: Handler = async (req, res) => {
@@ -214,6 +206,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
   router.all('/Users', (req) => {
     throw new ScimError(405, `${req.method} /Users is not supported yet.`);
   });
+  registerGroupRoutes(router, { baseUrl });
   router.use((req) => {
     throw new ScimError(404, `No SCIM resource at ${req.method} ${req.originalUrl.split('?')[0]}.`);
   });
@@ -234,34 +227,6 @@ function changedAttributes(before: IdpEmployee, after: IdpEmployee): Partial<Idp
     }
   }
   return changes;
-}
-
-/** A query parameter given at most once. */
-function single(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ScimError(400, `The ${name} parameter must be given once.`, 'invalidValue');
-  return value;
-}
-
-/** An integer query parameter (RFC 7644 §3.4.2.4); anything but an integer is refused rather than guessed. */
-function integerParameter(query: Record<string, unknown>, name: string): number | undefined {
-  const value = single(query, name);
-  if (value === undefined || value.trim() === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer, got "${value}".`, 'invalidValue');
-  return Number(value.trim());
-}
-
-/**
- * The version an `If-Match` header requires (RFC 7644 §3.14), or undefined when there is none or it is `*`.
- * An ETag that is not one of ours can never match: 412.
- */
-function ifMatchVersion(req: Request): number | undefined {
-  const header = req.headers['if-match'];
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  if (!match) throw new ScimError(412, `If-Match ${header} does not match the current version of the resource.`);
-  return Number(match[1]);
 }
 
 interface OutcomeNotes {
@@ -342,7 +307,7 @@ function bodyParserError(error: BodyParserError): ScimError {
     case 'entity.parse.failed':
       return new ScimError(400, 'The request body is not valid JSON.', 'invalidSyntax');
     case 'entity.too.large':
-      return new ScimError(413, `The request body is larger than ${SCIM_BODY_LIMIT}.`, 'tooMany');
+      return new ScimError(413, `The request body is larger than ${SCIM_BODY_LIMIT} (${GROUP_BODY_LIMIT} for /Groups).`, 'tooMany');
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new ScimError(415, 'Send the request body as UTF-8 JSON.');

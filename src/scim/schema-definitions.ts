@@ -1,6 +1,6 @@
 /**
- * The SCIM schemas Rollcall implements for Users (RFC 7643 §2.2, §7): the core User schema, limited to the attributes
- * Rollcall keeps, and the Rollcall extension. /Schemas serves these definitions as they are, and other modules
+ * The SCIM schemas Rollcall implements (RFC 7643 §2.2, §7): the core User schema, limited to the attributes Rollcall
+ * keeps, the Rollcall extension, and the core Group schema. /Schemas serves these definitions as they are, and other modules
  * (PATCH paths, filters, `attributes`/`excludedAttributes`) resolve attribute paths against them with
  * `findUserAttribute`.
  *
@@ -11,6 +11,7 @@
 export const CORE_USER_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 /** Rollcall's own extension (a fixed interface: Okta and Entra attribute mappings name it). */
 export const ROLLCALL_USER_EXTENSION_URN = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+export const CORE_GROUP_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
@@ -184,6 +185,72 @@ export const ROLLCALL_USER_EXTENSION: SchemaDefinition = {
 
 /** Every schema a User is made of: the core schema first, then the extensions. */
 export const USER_SCHEMAS: readonly SchemaDefinition[] = [CORE_USER_SCHEMA, ROLLCALL_USER_EXTENSION];
+
+export const CORE_GROUP_SCHEMA: SchemaDefinition = {
+  id: CORE_GROUP_SCHEMA_URN,
+  name: 'Group',
+  description: 'A group of users, provisioned by the identity provider (Okta Group Push, Entra ID group provisioning).',
+  attributes: [
+    attr('id', 'string', 'Identifier Rollcall assigns to the group: unique, stable, never reused.', {
+      caseExact: true,
+      mutability: 'readOnly',
+      returned: 'always',
+      uniqueness: 'server',
+    }),
+    attr('externalId', 'string', "The identity provider's own identifier for the group.", { caseExact: true }),
+    attr('displayName', 'string', 'The name of the group. Unique within the tenant, compared without regard to case.', {
+      required: true,
+      uniqueness: 'server',
+    }),
+    complex(
+      'members',
+      'The users in the group. Only users of the same tenant can be members; groups cannot contain groups.',
+      [
+        attr('value', 'string', 'The id of the user.', { caseExact: true, mutability: 'immutable' }),
+        attr('$ref', 'reference', 'The URI of the user.', {
+          caseExact: true,
+          mutability: 'immutable',
+          referenceTypes: ['User'],
+        }),
+        attr('display', 'string', "The user's display name, else their given and family names.", READ_ONLY),
+        attr('type', 'string', 'The kind of member: only "User" is accepted. Not returned.', {
+          canonicalValues: ['User'],
+          mutability: 'immutable',
+          returned: 'never',
+        }),
+      ],
+      { multiValued: true },
+    ),
+    complex(
+      'meta',
+      'Resource metadata, maintained by Rollcall.',
+      [
+        attr('resourceType', 'string', 'The resource type: Group.', { caseExact: true, mutability: 'readOnly' }),
+        attr('created', 'dateTime', 'When the group was created in Rollcall.', READ_ONLY),
+        attr('lastModified', 'dateTime', 'When the group or its membership last changed.', READ_ONLY),
+        attr('location', 'reference', 'The URI of the group.', {
+          caseExact: true,
+          mutability: 'readOnly',
+          referenceTypes: ['uri'],
+        }),
+        attr('version', 'string', 'The entity tag of the current version (use it in If-Match).', {
+          caseExact: true,
+          mutability: 'readOnly',
+        }),
+      ],
+      READ_ONLY,
+    ),
+  ],
+};
+
+/** Every schema /Schemas serves: the User schemas, then the Group schema. */
+export const SCIM_SCHEMAS: readonly SchemaDefinition[] = [...USER_SCHEMAS, CORE_GROUP_SCHEMA];
+
+/** The schema with this URN among all those served (compared without regard to case), or undefined. */
+export function findSchema(urn: string): SchemaDefinition | undefined {
+  const wanted = urn.toLowerCase();
+  return SCIM_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
+}
 
 /** The schema with this URN (compared without regard to case), or undefined. */
 export function findUserSchema(urn: string): SchemaDefinition | undefined {

@@ -1,5 +1,6 @@
 import { Employee } from '../entities';
 import { EmployeeReferenceNames, IdpEmployee } from '../services/employee.service';
+import { GroupRef } from '../services/group.service';
 import { ScimError } from './errors';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -19,6 +20,8 @@ export interface ScimUser {
   timezone?: string;
   userType?: string;
   active: boolean;
+  /** Read-only: membership changes through /Groups. Omitted when the user is in no group. */
+  groups?: { value: string; display: string; $ref: string }[];
   [ROLLCALL_USER_SCHEMA]: { primaryRole?: string; team?: string; loginAuthenticator?: string };
   meta: { resourceType: 'User'; created: string; lastModified: string; location: string; version: string };
 }
@@ -28,7 +31,12 @@ export function etag(employee: Pick<Employee, 'version'>): string {
   return `W/"${employee.version}"`;
 }
 
-export function toScimUser(employee: Employee, names: EmployeeReferenceNames, baseUrl: string): ScimUser {
+export function toScimUser(
+  employee: Employee,
+  names: EmployeeReferenceNames,
+  baseUrl: string,
+  groups: readonly GroupRef[] = [],
+): ScimUser {
   const extension: ScimUser[typeof ROLLCALL_USER_SCHEMA] = {};
   if (names.primaryRole !== null) extension.primaryRole = names.primaryRole;
   if (names.team !== null) extension.team = names.team;
@@ -50,6 +58,9 @@ export function toScimUser(employee: Employee, names: EmployeeReferenceNames, ba
     ...(employee.timeZone !== null ? { timezone: employee.timeZone } : {}),
     ...(employee.type !== null ? { userType: employee.type } : {}),
     active: employee.status === 'ACTIVE',
+    ...(groups.length > 0
+      ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}` })) }
+      : {}),
     [ROLLCALL_USER_SCHEMA]: extension,
     meta: {
       resourceType: 'User',

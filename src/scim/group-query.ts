@@ -1,0 +1,125 @@
+import { QueryOp } from '../services/employee-query';
+import { GroupQuery, GroupQueryField, GroupSortField, groupFieldType } from '../services/group-query';
+import { ScimError } from './errors';
+import { AttrPath, CompareOp, CompareValue, FilterNode } from './filter';
+import { GROUP_SCHEMA } from './group-mapping';
+
+/**
+ * Translates a parsed SCIM filter over Groups into the domain's group query: `displayName`, `externalId`, `id`,
+ * `meta.created`, `meta.lastModified`, and membership as `members[value eq "<user id>"]`, `members.value eq "<id>"` or
+ * `members pr`. Attribute names are matched case-insensitively, with or without the Group schema URN.
+ */
+
+type Target = { kind: 'field'; field: GroupQueryField } | { kind: 'members' } | { kind: 'constant'; value: string };
+
+const SINGLE: Record<string, GroupQueryField> = { id: 'id', displayname: 'displayName', externalid: 'externalId' };
+const META: Record<string, GroupQueryField> = { created: 'createdAt', lastmodified: 'updatedAt' };
+
+function pathText(path: AttrPath): string {
+  return `${path.schema ? `${path.schema}:` : ''}${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''}`;
+}
+
+function unknown(path: AttrPath): ScimError {
+  return new ScimError(
+    400,
+    `Unknown or unfilterable attribute "${pathText(path)}" in the filter; groups filter on displayName, externalId, id, ` +
+      'meta.created, meta.lastModified and members[value eq "<user id>"].',
+    'invalidFilter',
+  );
+}
+
+function resolve(path: AttrPath): Target {
+  if (path.schema !== undefined && path.schema.toLowerCase() !== GROUP_SCHEMA.toLowerCase()) throw unknown(path);
+  const attribute = path.attribute.toLowerCase();
+  const sub = path.subAttribute?.toLowerCase();
+  if (attribute === 'members' && (sub === undefined || sub === 'value')) return { kind: 'members' };
+  if (attribute === 'meta' && sub !== undefined) {
+    if (Object.hasOwn(META, sub)) return { kind: 'field', field: META[sub] };
+    if (sub === 'resourcetype') return { kind: 'constant', value: 'Group' };
+    throw unknown(path);
+  }
+  if (sub === undefined && Object.hasOwn(SINGLE, attribute)) return { kind: 'field', field: SINGLE[attribute] };
+  throw unknown(path);
+}
+
+function checkValue(field: GroupQueryField, op: CompareOp, value: CompareValue, path: AttrPath): void {
+  const name = pathText(path);
+  if (value === null) {
+    if (op !== 'eq' && op !== 'ne') throw new ScimError(400, `"${name} ${op} null" is not a valid comparison.`, 'invalidFilter');
+    return;
+  }
+  if (typeof value !== 'string') {
+    throw new ScimError(400, `${name} is a string attribute: compare it with a "quoted string".`, 'invalidFilter');
+  }
+  if (groupFieldType(field) === 'timestamp' && !['co', 'sw', 'ew'].includes(op) && Number.isNaN(Date.parse(value))) {
+    throw new ScimError(400, `${name} is a date-time: compare it with an ISO 8601 string.`, 'invalidFilter');
+  }
+}
+
+function memberCompare(op: CompareOp, value: CompareValue, path: AttrPath): GroupQuery {
+  if (op !== 'eq' || typeof value !== 'string') {
+    throw new ScimError(400, `"${pathText(path)} ${op}": members are filtered with value eq "<user id>" or pr.`, 'invalidFilter');
+  }
+  return { kind: 'hasMember', employeeId: value };
+}
+
+function translate(node: FilterNode, inMembers: boolean): GroupQuery {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return { kind: node.kind, left: translate(node.left, inMembers), right: translate(node.right, inMembers) };
+    case 'not':
+      return { kind: 'not', query: translate(node.filter, inMembers) };
+    case 'valuePath': {
+      if (inMembers) throw new ScimError(400, 'Value filters cannot be nested.', 'invalidFilter');
+      if (resolve(node.path).kind !== 'members') {
+        throw new ScimError(400, `"${pathText(node.path)}[...]": value filters apply to members only.`, 'invalidFilter');
+      }
+      return translate(node.filter, true);
+    }
+    case 'present':
+    case 'compare': {
+      if (inMembers) {
+        // Inside members[...], names are sub-attributes of a member: only `value` is filterable.
+        if (node.path.schema || node.path.subAttribute || node.path.attribute.toLowerCase() !== 'value') {
+          throw new ScimError(400, `"members[${pathText(node.path)} ...]": filter members by value.`, 'invalidFilter');
+        }
+        return node.kind === 'present' ? { kind: 'hasMembers' } : memberCompare(node.op, node.value, node.path);
+      }
+      const target = resolve(node.path);
+      if (target.kind === 'members') {
+        return node.kind === 'present' ? { kind: 'hasMembers' } : memberCompare(node.op, node.value, node.path);
+      }
+      if (target.kind === 'constant') {
+        if (node.kind === 'present') return { kind: 'const', value: true };
+        const equal = typeof node.value === 'string' && node.value.toLowerCase() === target.value.toLowerCase();
+        return { kind: 'const', value: node.op === 'eq' ? equal : node.op === 'ne' ? !equal : false };
+      }
+      if (node.kind === 'present') return { kind: 'present', field: target.field };
+      checkValue(target.field, node.op, node.value, node.path);
+      return { kind: 'compare', field: target.field, op: node.op as QueryOp, value: node.value };
+    }
+  }
+}
+
+export function groupFilterToQuery(filter: FilterNode): GroupQuery {
+  return translate(filter, false);
+}
+
+/** `sortBy` (RFC 7644 §3.4.2.3) to a group sort field; unknown attributes are `invalidValue`. */
+export function groupSortField(sortBy: string): GroupSortField {
+  const trimmed = sortBy.trim();
+  const key = (trimmed.toLowerCase().startsWith(`${GROUP_SCHEMA.toLowerCase()}:`) ? trimmed.slice(GROUP_SCHEMA.length + 1) : trimmed).toLowerCase();
+  const fields: [string, GroupSortField][] = [
+    ['displayname', 'displayName'],
+    ['id', 'id'],
+    ['externalid', 'externalId'],
+    ['meta.created', 'createdAt'],
+    ['meta.lastmodified', 'updatedAt'],
+  ];
+  const field = fields.find(([name]) => name === key)?.[1];
+  if (!field) {
+    throw new ScimError(400, `Cannot sort groups by "${sortBy}": use displayName, id, externalId, meta.created or meta.lastModified.`, 'invalidValue');
+  }
+  return field;
+}

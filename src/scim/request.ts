@@ -1,0 +1,62 @@
+import express, { Request, RequestHandler, Response } from 'express';
+import { RequestContext } from '../services/context';
+import { ScimError } from './errors';
+
+/** Helpers every SCIM resource's handlers share: the context, query parameters, If-Match, bodies and answers. */
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json';
+
+export function send(res: Response, status: number, body: unknown): void {
+  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+export function context(req: Request): RequestContext {
+  if (!req.scim) throw new Error('SCIM route reached without authentication');
+  return req.scim;
+}
+
+/** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
+export type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** A query parameter given at most once. */
+export function single(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ScimError(400, `The ${name} parameter must be given once.`, 'invalidValue');
+  return value;
+}
+
+/** An integer query parameter (RFC 7644 §3.4.2.4); anything but an integer is refused rather than guessed. */
+export function integerParameter(query: Record<string, unknown>, name: string): number | undefined {
+  const value = single(query, name);
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer, got "${value}".`, 'invalidValue');
+  return Number(value.trim());
+}
+
+/**
+ * The version an `If-Match` header requires (RFC 7644 §3.14), or undefined when there is none or it is `*`.
+ * An ETag that is not one of ours can never match: 412.
+ */
+export function ifMatchVersion(req: Request): number | undefined {
+  const header = req.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  if (!match) throw new ScimError(412, `If-Match ${header} does not match the current version of the resource.`);
+  return Number(match[1]);
+}
+
+/** The JSON body parser of SCIM requests (application/json or application/scim+json), up to `limit`. */
+export function scimJson(limit: string): RequestHandler {
+  return express.json({
+    type: ['application/json', SCIM_CONTENT_TYPE],
+    limit,
+    strict: false,
+    // PostgreSQL cannot store NUL in text: refuse it here, before any SQL runs.
+    verify: (_req, _res, buffer) => {
+      if (buffer.includes('\\u0000')) {
+        throw new ScimError(400, 'The request body contains a NUL character (\\u0000), which Rollcall cannot store.', 'invalidValue');
+      }
+    },
+  });
+}
