@@ -168,6 +168,13 @@ describe('DELETE /Users/{id} (Entra hard delete)', () => {
       [t.tenant.id, id],
     );
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['employee.created', 'employee.deleted']);
+    const [deletion] = await h.dataSource.query(
+      `SELECT changes FROM audit_events WHERE tenant_id = $1 AND target_id = $2 AND action = 'employee.deleted'`,
+      [t.tenant.id, id],
+    );
+    expect(deletion.changes.status).toEqual({ from: 'ACTIVE', to: 'INACTIVE' });
+    expect(deletion.changes.deletedAt.from).toBeNull();
+    expect(deletion.changes.deletedAt.to).toEqual(expect.any(String));
     const list = await h.scim('GET', `/Users?filter=${encodeURIComponent('userName eq "leaver@example.com"')}`, t.tokens.scim);
     expect(list.body.totalResults).toBe(0);
 

@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import { Employee, LoginAuthenticator, Role, Team } from '../entities';
+import { Employee, Group, LoginAuthenticator, Role, Team } from '../entities';
 import { catalogService } from '../services/catalog.service';
 import { RequestContext } from '../services/context';
 import { employeeService } from '../services/employee.service';
+import { groupService } from '../services/group.service';
 
 function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
@@ -19,6 +20,12 @@ export function createLoaders(ctx: RequestContext) {
     team: byId<Team>((ids) => catalogService.teamsByIds(ctx, ids)),
     loginAuthenticator: byId<LoginAuthenticator>((ids) => catalogService.loginAuthenticatorsByIds(ctx, ids)),
     employee: byId<Employee>((ids) => employeeService.getMany(ctx, ids)),
+    group: byId<Group>((ids) => groupService.getMany(ctx, ids)),
+    /** Group ids of each employee, for `Employee.groups`. */
+    groupIdsOfEmployee: new DataLoader<string, string[]>(async (employeeIds) => {
+      const byEmployee = await groupService.groupsOfEmployees(ctx, employeeIds);
+      return employeeIds.map((id) => (byEmployee.get(id.toLowerCase()) ?? []).map((g) => g.id));
+    }),
   };
 }
 

@@ -5,6 +5,7 @@ import { forbidden } from './errors';
 import { AccessTokenResolver } from './resolvers/access-token.resolver';
 import { CATALOG_RESOLVERS } from './resolvers/catalog.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
+import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
 import { AuditEventResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
@@ -19,6 +20,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [
       EmployeeResolver,
+      GroupResolver,
+      EmployeeGroupsResolver,
       NodeResolver,
       ViewerResolver,
       TenantSettingsResolver,

@@ -440,7 +440,9 @@ export const employeeService = {
           WHERE tenant_id = $1 AND id = $2 RETURNING *`,
         [tx.tenantId, id],
       );
-      const employee = mapRow(tx.manager, Employee, updated[0]);
+      // TypeORM answers an UPDATE ... RETURNING as [rows, affected].
+      const returned = (Array.isArray(updated[0]) ? updated[0] : updated) as Record<string, unknown>[];
+      const employee = mapRow(tx.manager, Employee, returned[0]);
       counts.invalidate(tx.tenantId);
       // Deleted employees are members of nothing.
       await groupService.removeEmployeeFromAll(tx, id);

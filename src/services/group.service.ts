@@ -3,6 +3,7 @@ import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { likePattern } from './employee-query';
 import { GROUP_SORT_FIELDS, GroupQuery, GroupSortField, compileGroupQuery } from './group-query';
 import { mapRow } from './rows';
 import { MAX_TEXT_LENGTH, hasControlCharacters, isUuid } from './validation';
@@ -123,6 +124,72 @@ export const groupService = {
       groups.map((g) => g.id),
     );
     return { views: groups.map((group) => ({ group, members: members.get(group.id) ?? [] })), totalResults: n };
+  },
+
+  /**
+   * Groups for admin clients: `search` is a substring of the display name; keyset pagination on (display name, id).
+   */
+  async search(
+    ctx: RequestContext,
+    options: { search?: string | null; first: number; after?: { displayName: string; id: string } | null },
+  ): Promise<{ groups: Group[]; totalCount: number; hasNextPage: boolean }> {
+    const params: unknown[] = [ctx.tenantId];
+    let where = 'g.tenant_id = $1';
+    const term = options.search?.trim();
+    if (term) {
+      params.push(likePattern(term, 'co'));
+      where += ` AND g.display_name ILIKE $${params.length}`;
+    }
+    const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params]);
+    if (options.after) {
+      params.push(options.after.displayName, options.after.id);
+      where += ` AND (g.display_name, g.id) > ($${params.length - 1}::citext, $${params.length}::uuid)`;
+    }
+    params.push(options.first + 1);
+    const rows: Promise<Record<string, unknown>[]> = ctx.manager.query(
+      `SELECT g.* FROM groups g WHERE ${where} ORDER BY g.display_name, g.id LIMIT $${params.length}`,
+      params,
+    );
+    const [[{ n }], raw] = await Promise.all([counted, rows]);
+    const groups = raw.map((r) => mapRow(ctx.manager, Group, r));
+    return { groups: groups.slice(0, options.first), totalCount: n, hasNextPage: groups.length > options.first };
+  },
+
+  /**
+   * One page of a group's members (employee ids in id order, keyset on the membership key), with the exact count:
+   * reading the first 100 members of a 50,000-member group costs the same as of a 10-member one.
+   */
+  async memberPage(
+    ctx: RequestContext,
+    groupId: string,
+    options: { first: number; afterEmployeeId?: string | null },
+  ): Promise<{ employeeIds: string[]; totalCount: number; hasNextPage: boolean }> {
+    const params: unknown[] = [ctx.tenantId, groupId];
+    let where = 'm.tenant_id = $1 AND m.group_id = $2';
+    const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM group_members m WHERE ${where}`, [...params]);
+    if (options.afterEmployeeId) {
+      params.push(options.afterEmployeeId);
+      where += ` AND m.employee_id > $${params.length}::uuid`;
+    }
+    params.push(options.first + 1);
+    const rows: Promise<{ employee_id: string }[]> = ctx.manager.query(
+      `SELECT m.employee_id FROM group_members m WHERE ${where} ORDER BY m.employee_id LIMIT $${params.length}`,
+      params,
+    );
+    const [[{ n }], raw] = await Promise.all([counted, rows]);
+    const ids = raw.map((r) => r.employee_id);
+    return { employeeIds: ids.slice(0, options.first), totalCount: n, hasNextPage: ids.length > options.first };
+  },
+
+  /** Groups by id in the caller's tenant, in no particular order. */
+  async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Group[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows: Record<string, unknown>[] = await ctx.manager.query('SELECT * FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
+      ctx.tenantId,
+      valid,
+    ]);
+    return rows.map((raw) => mapRow(ctx.manager, Group, raw));
   },
 
   /** The groups of each employee (by display name), in one statement whatever the number of employees. */

@@ -10,6 +10,7 @@ import { fromGlobalId } from '../global-id';
 import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { AccessTokenType } from '../types/access-token.type';
 import { EmployeeType } from '../types/employee.type';
+import { GroupType } from '../types/group.type';
 import { AuditEventType, ProvisioningEventType } from '../types/log.type';
 import { TenantType } from '../types/tenant.type';
 import { NodeType } from '../types/node.type';
@@ -44,6 +45,10 @@ export class NodeResolver {
       case 'EmployeeTemplate': {
         const template = await catalogService.template(ctx, parsed.id);
         return template ? EmployeeTemplateType.from(template) : null;
+      }
+      case 'Group': {
+        const group = await loaders.group.load(parsed.id);
+        return group ? GroupType.from(group) : null;
       }
       case 'Tenant':
         return parsed.id === ctx.tenantId ? TenantType.from(await tenantService.get(ctx)) : null;
