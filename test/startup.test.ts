@@ -318,6 +318,11 @@ describe('first start with nothing set', () => {
     const fetched = await second.request('GET', `/scim/v2/Users/${created.body.id}`, { token: scimToken });
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ id: created.body.id, userName });
+
+    // SIGTERM: finish, close the pool (and on the embedded database release its lock), exit 0.
+    const stopped = await second.kill('SIGTERM');
+    expect(stopped).toEqual({ code: 0, signal: null });
+    if (db.env.DATA_DIR) expect(fs.existsSync(path.join(db.env.DATA_DIR, 'rollcall.lock'))).toBe(false);
   });
 });
 
