@@ -2,9 +2,8 @@ import { NextFunction, Request, Response, Router } from 'express';
 import { DataSource } from 'typeorm';
 import { presentedToken } from '../http/auth';
 import { RequestContext } from '../services/context';
-import { IdpEmployee, employeeService, referenceNames } from '../services/employee.service';
+import { IdpEmployee, employeeService } from '../services/employee.service';
 import { DomainError } from '../services/errors';
-import { groupService } from '../services/group.service';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
 import { tokenService } from '../services/token.service';
 import { isUuid } from '../services/validation';
@@ -13,7 +12,7 @@ import { ScimError, fromDomainError, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
-import { applyProjection, parseProjection, requests } from './projection';
+import { applyProjection, parseProjection } from './projection';
 import { Handler, SCIM_CONTENT_TYPE, context, ifMatchVersion, integerParameter, scimJson, send, single } from './request';
 import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
@@ -90,9 +89,9 @@ export function scimRouter(options: ScimRouterOptions): Router {
   const createUser: Handler = async (req, res) => {
     const ctx = context(req);
     const input = fromScimUser(req.body);
-    const { employee, ignoredAttributes } = await employeeService.createFromIdentityProvider(ctx, input);
+    const { employee, view, ignoredAttributes } = await employeeService.createFromIdentityProvider(ctx, input);
     noteOutcome(res, employee.id, ignoredAttributes);
-    const user = toScimUser(employee, await referenceNames(ctx, employee), baseUrl);
+    const user = toScimUser(employee, view.names, baseUrl, view.groups);
     res.setHeader('Location', user.meta.location);
     res.setHeader('ETag', etag(employee));
     send(res, 201, user);
@@ -104,9 +103,8 @@ export function scimRouter(options: ScimRouterOptions): Router {
     const projection = parseProjection(req.query, USER_SCHEMA);
     const view = await employeeService.getView(ctx, id);
     if (!view) throw new ScimError(404, `No user with id "${id}" exists.`);
-    const groups = requests(projection, 'groups') ? await groupService.groupsOfEmployees(ctx, [id]) : undefined;
     res.setHeader('ETag', etag(view.employee));
-    send(res, 200, applyProjection(toScimUser(view.employee, view.names, baseUrl, groups?.get(id)), projection));
+    send(res, 200, applyProjection(toScimUser(view.employee, view.names, baseUrl, view.groups), projection));
   };
 
   const listUsers: Handler = async (req, res) => {
@@ -128,18 +126,13 @@ export function scimRouter(options: ScimRouterOptions): Router {
       startIndex,
       count,
     });
-    // One query for the whole page's groups, not one per user.
-    const groups =
-      views.length > 0 && requests(projection, 'groups')
-        ? await groupService.groupsOfEmployees(ctx, views.map((v) => v.employee.id))
-        : undefined;
     send(res, 200, {
       schemas: [LIST_RESPONSE_SCHEMA],
       totalResults,
       startIndex,
       itemsPerPage: views.length,
       Resources: views.map((v) =>
-        applyProjection(toScimUser(v.employee, v.names, baseUrl, groups?.get(v.employee.id)), projection),
+        applyProjection(toScimUser(v.employee, v.names, baseUrl, v.groups), projection),
       ),
     });
   };
@@ -147,18 +140,16 @@ export function scimRouter(options: ScimRouterOptions): Router {
   const replaceUser: Handler = async (req, res) => {
     const ctx = context(req);
     const id = String(req.params.id);
-    if (!(await employeeService.get(ctx, id))) throw new ScimError(404, `No user with id "${id}" exists.`);
     // Attributes a PUT leaves out keep their value (only explicit nulls clear): Okta PUTs back what it read and
     // must not wipe fields it does not map, such as a role assigned in Rollcall.
     const input = fromScimUser(req.body);
     noteOutcome(res, id, []);
-    const { employee, ignoredAttributes } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
+    const { employee, view, ignoredAttributes } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
       expectedVersion: ifMatchVersion(req),
     });
     noteOutcome(res, id, ignoredAttributes);
-    const groups = await groupService.groupsOfEmployees(ctx, [id]);
     res.setHeader('ETag', etag(employee));
-    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl, groups.get(id)));
+    send(res, 200, toScimUser(employee, view.names, baseUrl, view.groups));
   };
 
   router.use(discoveryRouter({ baseUrl }));
@@ -167,13 +158,12 @@ export function scimRouter(options: ScimRouterOptions): Router {
     const id = String(req.params.id);
     const operations = parsePatchRequest(req.body);
     noteOutcome(res, isUuid(id) ? id : null, []);
-    // Read-only, but part of the document, so that an echo of the user's groups is recognised as unchanged.
-    const groups = (await groupService.groupsOfEmployees(ctx, [id])).get(id);
-    const { employee, ignoredAttributes } = await employeeService.patchFromIdentityProvider(
+    const { employee, view, ignoredAttributes } = await employeeService.patchFromIdentityProvider(
       ctx,
       id,
       (current) => {
-        const before = toScimUser(current.employee, current.names, baseUrl, groups);
+        // groups are read-only but part of the document, so an echo of them is recognised as unchanged.
+        const before = toScimUser(current.employee, current.names, baseUrl, current.groups);
         const after = applyPatch(before as unknown as Record<string, unknown>, operations, USER_PATCH_SCHEMA);
         // Hand over only what the operations changed, so untouched attributes are neither rewritten nor reported
         // as ignored.
@@ -183,7 +173,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
     );
     noteOutcome(res, id, ignoredAttributes);
     res.setHeader('ETag', etag(employee));
-    send(res, 200, toScimUser(employee, await referenceNames(ctx, employee), baseUrl, groups));
+    send(res, 200, toScimUser(employee, view.names, baseUrl, view.groups));
   };
 
   const deleteUser: Handler = async (req, res) => {

@@ -1,16 +1,18 @@
 import { IsNull } from 'typeorm';
 import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
+import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
+import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
 import { RequestContext, inTransaction } from './context';
-import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
 import { groupService } from './group.service';
 import { EMPLOYEE_FIELDS, EmployeeField, canWrite } from './ownership';
 import { mapRow } from './rows';
-import { tenantService } from './tenant.service';
+import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant.service';
 import {
   MAX_TEXT_LENGTH,
   hasControlCharacters,
@@ -93,6 +95,8 @@ const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'managedBy'] as const;
 
 export interface IdpWriteResult {
   employee: Employee;
+  /** The employee as representations show it (names and groups), from the write itself. */
+  view: EmployeeView;
   /** Attributes the IdP sent that the tenant does not import (the provisioning log says so). */
   ignoredAttributes: string[];
 }
@@ -161,6 +165,8 @@ function normalizeUsername(value: string): string {
 export interface EmployeeView {
   employee: Employee;
   names: EmployeeReferenceNames;
+  /** The groups the employee belongs to (read in the same statement). */
+  groups: GroupRef[];
 }
 
 export interface ListOptions {
@@ -173,11 +179,15 @@ export interface ListOptions {
   count: number;
 }
 
-const VIEW_SELECT = `SELECT e.*, r.name::text AS _primary_role, t.name::text AS _team, a.name::text AS _login_authenticator
-  FROM employees e
-  LEFT JOIN roles r ON r.tenant_id = e.tenant_id AND r.id = e.primary_role_id
+/** Reference names and groups of the row aliased `e`, for every statement that returns a view. */
+const VIEW_COLUMNS = `r.name::text AS _primary_role, t.name::text AS _team, a.name::text AS _login_authenticator,
+  (SELECT COALESCE(json_agg(json_build_object('id', g.id, 'displayName', g.display_name::text) ORDER BY g.display_name, g.id), '[]'::json)
+     FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+    WHERE m.tenant_id = e.tenant_id AND m.employee_id = e.id) AS _groups`;
+const VIEW_JOINS = `LEFT JOIN roles r ON r.tenant_id = e.tenant_id AND r.id = e.primary_role_id
   LEFT JOIN teams t ON t.tenant_id = e.tenant_id AND t.id = e.team_id
   LEFT JOIN login_authenticators a ON a.tenant_id = e.tenant_id AND a.id = e.login_authenticator_id`;
+const VIEW_SELECT = `SELECT e.*, ${VIEW_COLUMNS} FROM employees e ${VIEW_JOINS}`;
 
 function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView {
   return {
@@ -187,6 +197,7 @@ function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView
       team: (raw._team as string | null) ?? null,
       loginAuthenticator: (raw._login_authenticator as string | null) ?? null,
     },
+    groups: (raw._groups as GroupRef[] | null) ?? [],
   };
 }
 
@@ -348,19 +359,20 @@ export const employeeService = {
 
   /** Creates an employee managed in Rollcall itself (GraphQL, CLI). Without a role, the tenant's default applies. */
   async createLocal(ctx: RequestContext, input: NewEmployee): Promise<Employee> {
-    return inTransaction(ctx, (tx) => insertEmployee(tx, input, 'LOCAL', null));
+    return (await insertEmployee(ctx, input, 'LOCAL', null, await loadDefaults(ctx))).employee;
   },
 
   /**
    * Creates an employee from an identity provider. Order of precedence: the named template's presets, then the
    * explicit optional fields the tenant imports, then the tenant's default role when no role is set yet.
+   * Two statements in all: the tenant's defaults, then one INSERT that also writes the audit row and returns the
+   * representation (atomic on its own, so no explicit transaction is needed).
    */
   async createFromIdentityProvider(ctx: RequestContext, input: IdpEmployee): Promise<IdpWriteResult> {
-    return inTransaction(ctx, async (tx) => {
-      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, true);
-      const employee = await insertEmployee(tx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null);
-      return { employee, ignoredAttributes };
-    });
+    const defaults = await loadDefaults(ctx);
+    const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, true, defaults);
+    const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null, defaults);
+    return { employee: view.employee, view, ignoredAttributes };
   },
 
   /**
@@ -374,12 +386,12 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     return inTransaction(ctx, async (tx) => {
-      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false);
-      const employee = await updateEmployee(tx, id, changes, {
+      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false, await loadDefaults(tx));
+      const view = await updateEmployee(tx, id, changes, {
         expectedVersion: options.expectedVersion,
         externalId: input.externalId,
       });
-      return { employee, ignoredAttributes };
+      return { employee: view.employee, view, ignoredAttributes };
     });
   },
 
@@ -400,17 +412,17 @@ export const employeeService = {
         [tx.tenantId, id],
       );
       if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
-      const view = toView(tx, rows[0]);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== view.employee.version) {
+      const current = toView(tx, rows[0]);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== current.employee.version) {
         throw new DomainError(
           ErrorCode.VERSION_CONFLICT,
-          `The employee changed since version ${options.expectedVersion} (now version ${view.employee.version}); read it again and retry.`,
+          `The employee changed since version ${options.expectedVersion} (now version ${current.employee.version}); read it again and retry.`,
         );
       }
-      const input = transform(view);
-      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false);
-      const employee = await updateEmployee(tx, id, changes, { externalId: input.externalId });
-      return { employee, ignoredAttributes };
+      const input = transform(current);
+      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false, await loadDefaults(tx));
+      const view = await updateEmployee(tx, id, changes, { externalId: input.externalId }, current);
+      return { employee: view.employee, view, ignoredAttributes };
     });
   },
 
@@ -461,20 +473,53 @@ export const employeeService = {
    * IdP-owned field gets one IDP_MANAGED_FIELD issue per field and nothing is written.
    */
   async update(ctx: RequestContext, id: string, changes: EmployeeChanges, options: UpdateOptions = {}): Promise<Employee> {
-    return inTransaction(ctx, (tx) => updateEmployee(tx, id, changes, options));
+    return (await inTransaction(ctx, (tx) => updateEmployee(tx, id, changes, options))).employee;
   },
 };
+
+/** What creating an employee needs from its tenant, read in one statement. */
+interface TenantDefaults {
+  scimImportFields: ScimImportField[];
+  /** The role new employees get when none is given; null when it does not exist. */
+  defaultRoleId: string | null;
+  /** The explicitly chosen default role (null: the role named "Agent"), for the error message. */
+  chosenDefaultRoleId: string | null;
+  defaultLoginAuthenticatorId: string | null;
+}
+
+async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
+  const rows: {
+    scim_import_fields: ScimImportField[];
+    default_role_id: string | null;
+    chosen: string | null;
+    default_authenticator: string | null;
+  }[] = await ctx.manager.query(
+    `SELECT t.scim_import_fields, t.default_role_id AS chosen,
+            (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
+                AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)) AS default_role_id,
+            (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS default_authenticator
+       FROM tenants t WHERE t.id = $1`,
+    [ctx.tenantId, DEFAULT_ROLE_NAME],
+  );
+  if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+  return {
+    scimImportFields: rows[0].scim_import_fields,
+    defaultRoleId: rows[0].default_role_id,
+    chosenDefaultRoleId: rows[0].chosen,
+    defaultLoginAuthenticatorId: rows[0].default_authenticator,
+  };
+}
 
 async function resolveIdpInput(
   ctx: RequestContext,
   input: Partial<IdpEmployee>,
   isCreate: boolean,
+  defaults: TenantDefaults,
 ): Promise<{ changes: EmployeeChanges; ignoredAttributes: string[] }> {
   const issues = new IssueCollector();
   const changes: EmployeeChanges = {};
   const ignoredAttributes: string[] = [];
-  const settings = await tenantService.settings(ctx);
-  const imported = new Set(settings.scimImportFields);
+  const imported = new Set(defaults.scimImportFields);
 
   if (isCreate && input.employeeTemplate) {
     const templateId = await catalogService.idByName(ctx, 'employeeTemplate', input.employeeTemplate);
@@ -622,12 +667,37 @@ function usernameTaken(username: string): DomainError {
   );
 }
 
+/** Column name of an Employee property (`firstName` -> `first_name`), from the entity metadata. */
+function column(ctx: RequestContext, property: string): string {
+  const found = ctx.manager.connection.getMetadata(Employee).findColumnWithPropertyName(property);
+  if (!found) throw new Error(`Employee has no column for ${property}`);
+  return found.databaseName;
+}
+
+/** The audit row's parameters, appended to `params`; returns the SELECT list that writes it from CTE `w`. */
+function auditInsert(ctx: RequestContext, params: unknown[], action: string, changes: AuditChanges): string {
+  params.push(ctx.actor.surface, ctx.actor.tokenId, action, JSON.stringify(changes), ctx.requestId);
+  const n = params.length;
+  return `INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
+          SELECT w.tenant_id, $${n - 4}, $${n - 3}::uuid, $${n - 2}, 'employee', w.id, $${n - 1}::jsonb, $${n} FROM w`;
+}
+
+/** Runs a write CTE named `w` (plus its audit insert) and returns the written row as a view, in one statement. */
+async function writeWithAudit(ctx: RequestContext, write: string, audit: string, params: unknown[]): Promise<EmployeeView | null> {
+  const rows: Record<string, unknown>[] = await ctx.manager.query(
+    `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`,
+    params,
+  );
+  return rows[0] ? toView(ctx, rows[0]) : null;
+}
+
 async function insertEmployee(
   ctx: RequestContext,
   input: NewEmployee,
   managedBy: ManagedBy,
   externalId: string | null,
-): Promise<Employee> {
+  defaults: TenantDefaults,
+): Promise<EmployeeView> {
   const issues = new IssueCollector();
   for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
     if (input[field] === undefined || input[field] === null) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
@@ -639,59 +709,56 @@ async function insertEmployee(
   issues.throwIfAny();
   const values = normalize(input) as NewEmployee;
   if (values.primaryRoleId === undefined || values.primaryRoleId === null) {
-    values.primaryRoleId = await tenantService.defaultRoleId(ctx);
+    if (!defaults.defaultRoleId) throw defaultRoleMissing(defaults.chosenDefaultRoleId);
+    values.primaryRoleId = defaults.defaultRoleId;
   }
-  if (values.loginAuthenticatorId === undefined) {
-    const rows: { id: string }[] = await ctx.manager.query(
-      'SELECT id FROM login_authenticators WHERE tenant_id = $1 AND is_default LIMIT 1',
-      [ctx.tenantId],
-    );
-    values.loginAuthenticatorId = rows[0]?.id ?? null;
-  }
-  const status = values.status ?? 'ACTIVE';
-  let raw: Record<string, unknown>[];
+  if (values.loginAuthenticatorId === undefined) values.loginAuthenticatorId = defaults.defaultLoginAuthenticatorId;
+  const row: Record<string, unknown> = {
+    tenantId: ctx.tenantId,
+    username: values.username,
+    firstName: values.firstName,
+    lastName: values.lastName,
+    email: values.email,
+    displayName: values.displayName ?? null,
+    middleName: values.middleName ?? null,
+    mobileNumber: values.mobileNumber ?? null,
+    timeZone: values.timeZone ?? null,
+    type: values.type ?? null,
+    primaryRoleId: values.primaryRoleId,
+    teamId: values.teamId ?? null,
+    loginAuthenticatorId: values.loginAuthenticatorId ?? null,
+    status: values.status ?? 'ACTIVE',
+    managedBy,
+    externalId,
+  };
+  const params: unknown[] = [];
+  const columns = Object.keys(row).map((property) => {
+    params.push(row[property]);
+    return column(ctx, property);
+  });
+  const placeholders = columns.map((_, i) => `$${i + 1}`);
+  params.push(row.status === 'INACTIVE');
+  const inactive = `$${params.length}::boolean`;
+  const changes: AuditChanges = {};
+  for (const field of AUDITED_FIELDS) if (row[field] !== null && row[field] !== undefined) changes[field] = { from: null, to: row[field] };
+  const insert = `INSERT INTO employees (${columns.join(', ')}, deactivated_at)
+                  VALUES (${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END)
+                  RETURNING *`;
+  let view: EmployeeView | null;
   try {
     // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
     // violation here and a UNIQUENESS error (SCIM 409), never a 500.
-    raw = await ctx.manager
-      .createQueryBuilder()
-      .insert()
-      .into(Employee)
-      .values({
-        tenantId: ctx.tenantId,
-        username: values.username,
-        firstName: values.firstName,
-        lastName: values.lastName,
-        email: values.email,
-        displayName: values.displayName ?? null,
-        middleName: values.middleName ?? null,
-        mobileNumber: values.mobileNumber ?? null,
-        timeZone: values.timeZone ?? null,
-        type: values.type ?? null,
-        primaryRoleId: values.primaryRoleId,
-        teamId: values.teamId ?? null,
-        loginAuthenticatorId: values.loginAuthenticatorId ?? null,
-        status,
-        managedBy,
-        externalId,
-        deactivatedAt: status === 'INACTIVE' ? () => 'now()' : null,
-      })
-      .returning('*')
-      .execute()
-      .then((r) => r.raw as Record<string, unknown>[]);
+    view = await writeWithAudit(ctx, insert, auditInsert(ctx, params, 'employee.created', changes), params);
   } catch (error) {
     if (isUniqueViolation(error)) throw usernameTaken(values.username);
+    // A role, team or authenticator deleted since validation: the composite foreign key refuses it.
+    if (isForeignKeyViolation(error)) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
+    }
     throw error;
   }
-  const employee = mapRow(ctx.manager, Employee, raw[0]);
   counts.invalidate(ctx.tenantId);
-  await auditService.record(ctx, {
-    action: 'employee.created',
-    targetType: 'employee',
-    targetId: employee.id,
-    changes: diff(null, employee, AUDITED_FIELDS),
-  });
-  return employee;
+  return view!;
 }
 
 /** The ownership rule and every value check for a change of `current`; throws all issues at once. */
@@ -716,15 +783,20 @@ async function updateEmployee(
   id: string,
   requested: EmployeeChanges,
   options: UpdateOptions,
-): Promise<Employee> {
+  locked?: EmployeeView,
+): Promise<EmployeeView> {
   const notFound = new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
   if (!isUuid(id)) throw notFound;
-  const current = await ctx.manager
-    .createQueryBuilder(Employee, 'e')
-    .setLock('pessimistic_write')
-    .where('e.tenant_id = :tenantId AND e.id = :id AND e.deleted_at IS NULL', { tenantId: ctx.tenantId, id })
-    .getOne();
-  if (!current) throw notFound;
+  let currentView = locked;
+  if (!currentView) {
+    const rows: Record<string, unknown>[] = await ctx.manager.query(
+      `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
+      [ctx.tenantId, id],
+    );
+    if (!rows[0]) throw notFound;
+    currentView = toView(ctx, rows[0]);
+  }
+  const current = currentView.employee;
   if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
     throw new DomainError(
       ErrorCode.VERSION_CONFLICT,
@@ -743,33 +815,32 @@ async function updateEmployee(
   if (options.externalId !== undefined && options.externalId !== current.externalId) set.externalId = options.externalId;
   const claim = ctx.actor.surface === 'scim' && current.managedBy === 'LOCAL';
   if (claim) set.managedBy = 'IDENTITY_PROVIDER';
-  if (Object.keys(set).length === 0) return current;
+  if (Object.keys(set).length === 0) return currentView;
 
-  if (set.status === 'INACTIVE') set.deactivatedAt = () => 'now()';
-  if (set.status === 'ACTIVE') set.deactivatedAt = null;
-  let raw: Record<string, unknown>[];
+  const params: unknown[] = [ctx.tenantId, id];
+  const assignments = Object.entries(set).map(([property, value]) => {
+    params.push(value);
+    return `${column(ctx, property)} = $${params.length}`;
+  });
+  if (set.status === 'INACTIVE') assignments.push('deactivated_at = now()');
+  if (set.status === 'ACTIVE') assignments.push('deactivated_at = NULL');
+  const changes: AuditChanges = {};
+  for (const field of AUDITED_FIELDS) if (field in set) changes[field] = { from: current[field] ?? null, to: set[field] ?? null };
+  const update = `UPDATE employees SET ${assignments.join(', ')}, version = version + 1, updated_at = now()
+                   WHERE tenant_id = $1 AND id = $2 RETURNING *`;
+  let view: EmployeeView | null;
   try {
-    raw = await ctx.manager
-      .createQueryBuilder()
-      .update(Employee)
-      .set({ ...set, version: () => 'version + 1', updatedAt: () => 'now()' })
-      .where('tenant_id = :tenantId AND id = :id', { tenantId: ctx.tenantId, id })
-      .returning('*')
-      .execute()
-      .then((r) => r.raw as Record<string, unknown>[]);
+    view = await writeWithAudit(ctx, update, auditInsert(ctx, params, claim ? 'employee.claimed' : 'employee.updated', changes), params);
   } catch (error) {
     if (isUniqueViolation(error)) throw usernameTaken(String(values.username));
+    if (isForeignKeyViolation(error)) {
+      throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
+    }
     throw error;
   }
-  const employee = mapRow(ctx.manager, Employee, raw[0]);
+  if (!view) throw notFound;
   counts.invalidate(ctx.tenantId);
-  await auditService.record(ctx, {
-    action: claim ? 'employee.claimed' : 'employee.updated',
-    targetType: 'employee',
-    targetId: employee.id,
-    changes: diff(current, employee, AUDITED_FIELDS),
-  });
-  return employee;
+  return view;
 }
 
 /** Names of the role, team and login authenticator an employee refers to (for representations such as SCIM's). */
@@ -779,17 +850,3 @@ export interface EmployeeReferenceNames {
   loginAuthenticator: string | null;
 }
 
-export async function referenceNames(ctx: RequestContext, employee: Employee): Promise<EmployeeReferenceNames> {
-  const rows: { primary_role: string | null; team: string | null; login_authenticator: string | null }[] =
-    await ctx.manager.query(
-      `SELECT (SELECT name::text FROM roles WHERE tenant_id = $1 AND id = $2) AS primary_role,
-              (SELECT name::text FROM teams WHERE tenant_id = $1 AND id = $3) AS team,
-              (SELECT name::text FROM login_authenticators WHERE tenant_id = $1 AND id = $4) AS login_authenticator`,
-      [ctx.tenantId, employee.primaryRoleId, employee.teamId, employee.loginAuthenticatorId],
-    );
-  return {
-    primaryRole: rows[0]?.primary_role ?? null,
-    team: rows[0]?.team ?? null,
-    loginAuthenticator: rows[0]?.login_authenticator ?? null,
-  };
-}

@@ -192,15 +192,19 @@ export const tenantService = {
     );
     const id = rows[0]?.id;
     if (id) return id;
-    const chosen = rows[0]?.chosen;
-    throw new DomainError(
-      ErrorCode.DEFAULT_ROLE_MISSING,
-      chosen
-        ? `The tenant's default role (id ${chosen}) no longer exists. In Rollcall, choose another default role in the ` +
-            'tenant settings, or send a primary role in the Rollcall extension, then retry.'
-        : `The tenant's default role "${DEFAULT_ROLE_NAME}" does not exist. In Rollcall, create a role named ` +
-            `"${DEFAULT_ROLE_NAME}" or choose another default role in the tenant settings, then retry.`,
-      'primaryRoleId',
-    );
+    throw defaultRoleMissing(rows[0]?.chosen ?? null);
   },
 };
+
+/** DEFAULT_ROLE_MISSING, worded for the IdP admin who sees it as the SCIM error `detail`. */
+export function defaultRoleMissing(chosenRoleId: string | null): DomainError {
+  return new DomainError(
+    ErrorCode.DEFAULT_ROLE_MISSING,
+    chosenRoleId
+      ? `The tenant's default role (id ${chosenRoleId}) no longer exists. In Rollcall, choose another default role in the ` +
+          'tenant settings, or send a primary role in the Rollcall extension, then retry.'
+      : `The tenant's default role "${DEFAULT_ROLE_NAME}" does not exist. In Rollcall, create a role named ` +
+          `"${DEFAULT_ROLE_NAME}" or choose another default role in the tenant settings, then retry.`,
+    'primaryRoleId',
+  );
+}
