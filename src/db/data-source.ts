@@ -10,6 +10,8 @@ export interface DataSourceSettings {
   applicationName?: string;
   /** Receives every SQL statement (tests count statements per request with it). */
   logger?: Logger;
+  /** Named prepared statements for hot queries (src/services/sql.ts); off for the embedded database. */
+  preparedStatements?: boolean;
 }
 
 /** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
@@ -35,6 +37,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       // Fail a request instead of hanging when the pool is exhausted or the database is unreachable.
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      preparedStatements: settings.preparedStatements ?? true,
     },
   };
 }

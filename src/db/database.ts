@@ -22,7 +22,7 @@ export async function openDatabase(config: Config, dataSource: DataSource = AppD
     const base = dataSource.options as { extra?: Record<string, unknown> };
     dataSource.setOptions({
       url: embedded ? embedded.url : config.databaseUrl,
-      extra: { ...base.extra, max: embedded ? 1 : config.dbPoolSize },
+      extra: { ...base.extra, max: embedded ? 1 : config.dbPoolSize, preparedStatements: !embedded },
     } as Partial<typeof dataSource.options>);
     if (!dataSource.isInitialized) await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });

@@ -12,6 +12,7 @@ import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUnique
 import { groupService } from './group.service';
 import { EMPLOYEE_FIELDS, EmployeeField, canWrite } from './ownership';
 import { mapRow } from './rows';
+import * as sql from './sql';
 import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant.service';
 import {
   MAX_TEXT_LENGTH,
@@ -205,33 +206,34 @@ const continuations = new ContinuationCache();
 const counts = new ListCountCache();
 
 export const employeeService = {
-  /** One employee with its reference names, in one statement. */
+  /** One employee with its reference names and groups, in one statement. */
   async getView(ctx: RequestContext, id: string): Promise<EmployeeView | null> {
     if (!isUuid(id)) return null;
-    const rows: Record<string, unknown>[] = await ctx.manager.query(
-      `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL`,
-      [ctx.tenantId, id],
-    );
+    const rows = await sql.query(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL`, [
+      ctx.tenantId,
+      id,
+    ]);
     return rows[0] ? toView(ctx, rows[0]) : null;
   },
 
   /**
    * A page of employees matching `query`, in a stable order (the sort key, then id) whatever startIndex and count,
-   * with the exact total. Consecutive pages continue by keyset (see ContinuationCache).
+   * with the exact total. Consecutive pages continue by keyset (see ContinuationCache). A page shorter than asked
+   * for tells the total by itself (an Okta userName lookup is then one statement); otherwise the total is counted,
+   * or reused on later pages of a walk (see ListCountCache).
    */
   async list(ctx: RequestContext, options: ListOptions): Promise<{ views: EmployeeView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `e.tenant_id = $1 AND e.deleted_at IS NULL${options.query ? ` AND ${compileQuery(options.query, params)}` : ''}`;
     const countKey = `${ctx.tenantId}|${where}|${JSON.stringify(params)}`;
-    const cachedCount = options.startIndex > 1 ? counts.get(ctx.tenantId, countKey) : undefined;
-    const countPromise: Promise<number> =
-      cachedCount !== undefined
-        ? Promise.resolve(cachedCount)
-        : ctx.manager.query(`SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params).then((rows: { n: number }[]) => {
-            counts.set(ctx.tenantId, countKey, rows[0].n);
-            return rows[0].n;
-          });
-    if (options.count <= 0) return { views: [], totalResults: await countPromise };
+    const count = async (): Promise<number> => {
+      const cached = options.startIndex > 1 ? counts.get(ctx.tenantId, countKey) : undefined;
+      if (cached !== undefined) return cached;
+      const rows = await sql.query<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params);
+      counts.set(ctx.tenantId, countKey, rows[0].n);
+      return rows[0].n;
+    };
+    if (options.count <= 0) return { views: [], totalResults: await count() };
 
     const sort = SORT_FIELDS[options.sortBy ?? 'id'];
     const direction = options.descending ? 'DESC' : 'ASC';
@@ -249,11 +251,15 @@ export const employeeService = {
       offset = ` OFFSET $${pageParams.length}`;
     }
     pageParams.push(options.count);
-    const rowsPromise: Promise<Record<string, unknown>[]> = ctx.manager.query(
+    const rows = await sql.query(
+      ctx,
       `${VIEW_SELECT} WHERE ${where}${keyset} ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT $${pageParams.length}${offset}`,
       pageParams,
     );
-    const [totalResults, rows] = await Promise.all([countPromise, rowsPromise]);
+    // A short page by offset (or the first page) ends the result: its position is the total, no count needed.
+    const totalResults = rows.length < options.count && !continuation && (rows.length > 0 || options.startIndex === 1)
+      ? options.startIndex - 1 + rows.length
+      : await count();
     const views = rows.map((raw) => toView(ctx, raw));
     const last = rows[rows.length - 1];
     if (last) {
@@ -493,7 +499,8 @@ async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
     default_role_id: string | null;
     chosen: string | null;
     default_authenticator: string | null;
-  }[] = await ctx.manager.query(
+  }[] = await sql.query(
+    ctx,
     `SELECT t.scim_import_fields, t.default_role_id AS chosen,
             (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
                 AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)) AS default_role_id,
@@ -684,10 +691,7 @@ function auditInsert(ctx: RequestContext, params: unknown[], action: string, cha
 
 /** Runs a write CTE named `w` (plus its audit insert) and returns the written row as a view, in one statement. */
 async function writeWithAudit(ctx: RequestContext, write: string, audit: string, params: unknown[]): Promise<EmployeeView | null> {
-  const rows: Record<string, unknown>[] = await ctx.manager.query(
-    `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`,
-    params,
-  );
+  const rows = await sql.query(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`, params);
   return rows[0] ? toView(ctx, rows[0]) : null;
 }
 

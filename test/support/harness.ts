@@ -44,7 +44,7 @@ export class Harness {
   static async start(env: Record<string, string> = {}): Promise<Harness> {
     const db = await createTestDatabase();
     const statements = new StatementCounter();
-    const dataSource = createDataSource({ url: db.url, poolSize: db.kind === 'embedded' ? 1 : 5, logger: statements });
+    const dataSource = createDataSource({ url: db.url, poolSize: db.kind === 'embedded' ? 1 : 5, logger: statements, preparedStatements: db.kind !== 'embedded' });
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const server = http.createServer();
