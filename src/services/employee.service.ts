@@ -105,6 +105,8 @@ export interface IdpWriteResult {
 export interface UpdateOptions {
   /** Refuse with VERSION_CONFLICT unless the stored version equals this (SCIM If-Match). */
   expectedVersion?: number;
+  /** Write only if the row still has this version (optimistic writes); otherwise StaleVersion. */
+  ifVersion?: number;
   /** Set by the SCIM mapping only. */
   externalId?: string | null;
 }
@@ -391,19 +393,16 @@ export const employeeService = {
     input: Partial<IdpEmployee>,
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
-    return inTransaction(ctx, async (tx) => {
-      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false, await loadDefaults(tx));
-      const view = await updateEmployee(tx, id, changes, {
-        expectedVersion: options.expectedVersion,
-        externalId: input.externalId,
-      });
-      return { employee: view.employee, view, ignoredAttributes };
-    });
+    const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
+    const view = await optimistically(ctx, id, options.expectedVersion, (current) =>
+      updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current),
+    );
+    return { employee: view.employee, view, ignoredAttributes };
   },
 
   /**
-   * Read-modify-write for SCIM PATCH, under a row lock so that concurrent PATCHes never lose each other's fields:
-   * `transform` receives the current employee and returns the IdP attributes that changed.
+   * Read-modify-write for SCIM PATCH: `transform` receives the current employee and returns the IdP attributes that
+   * changed. Optimistic (see `optimistically`), so concurrent PATCHes never lose each other's fields.
    */
   async patchFromIdentityProvider(
     ctx: RequestContext,
@@ -411,25 +410,14 @@ export const employeeService = {
     transform: (current: EmployeeView) => Partial<IdpEmployee>,
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
-    return inTransaction(ctx, async (tx) => {
-      if (!isUuid(id)) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
-      const rows: Record<string, unknown>[] = await tx.manager.query(
-        `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
-        [tx.tenantId, id],
-      );
-      if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
-      const current = toView(tx, rows[0]);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== current.employee.version) {
-        throw new DomainError(
-          ErrorCode.VERSION_CONFLICT,
-          `The employee changed since version ${options.expectedVersion} (now version ${current.employee.version}); read it again and retry.`,
-        );
-      }
+    let ignored: string[] = [];
+    const view = await optimistically(ctx, id, options.expectedVersion, async (current) => {
       const input = transform(current);
-      const { changes, ignoredAttributes } = await resolveIdpInput(tx, input, false, await loadDefaults(tx));
-      const view = await updateEmployee(tx, id, changes, { externalId: input.externalId }, current);
-      return { employee: view.employee, view, ignoredAttributes };
+      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
+      ignored = ignoredAttributes;
+      return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
     });
+    return { employee: view.employee, view, ignoredAttributes: ignored };
   },
 
   /**
@@ -674,6 +662,42 @@ function usernameTaken(username: string): DomainError {
   );
 }
 
+/** Thrown by updateEmployee when the row's version moved since it was read (an optimistic write lost a race). */
+class StaleVersion extends Error {}
+
+const OPTIMISTIC_ATTEMPTS = 5;
+
+/**
+ * The SCIM write path without BEGIN/COMMIT or row locks: read the employee, compute, and write only if its version is
+ * still the one read (`UPDATE … WHERE version = $v`, row and audit in one statement). A write that lost a race reads
+ * again and recomputes, so no acknowledged field is ever lost; with If-Match, the client's version must match.
+ */
+async function optimistically(
+  ctx: RequestContext,
+  id: string,
+  expectedVersion: number | undefined,
+  write: (current: EmployeeView) => Promise<EmployeeView>,
+): Promise<EmployeeView> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await employeeService.getView(ctx, id);
+    if (!current) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+    if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
+      throw new DomainError(
+        ErrorCode.VERSION_CONFLICT,
+        `The employee changed since version ${expectedVersion} (now version ${current.employee.version}); read it again and retry.`,
+      );
+    }
+    try {
+      return await write(current);
+    } catch (error) {
+      if (!(error instanceof StaleVersion)) throw error;
+      if (expectedVersion !== undefined || attempt >= OPTIMISTIC_ATTEMPTS) {
+        throw new DomainError(ErrorCode.VERSION_CONFLICT, 'The employee is being changed concurrently; read it again and retry.');
+      }
+    }
+  }
+}
+
 /** Column name of an Employee property (`firstName` -> `first_name`), from the entity metadata. */
 function column(ctx: RequestContext, property: string): string {
   const found = ctx.manager.connection.getMetadata(Employee).findColumnWithPropertyName(property);
@@ -830,8 +854,13 @@ async function updateEmployee(
   if (set.status === 'ACTIVE') assignments.push('deactivated_at = NULL');
   const changes: AuditChanges = {};
   for (const field of AUDITED_FIELDS) if (field in set) changes[field] = { from: current[field] ?? null, to: set[field] ?? null };
+  let guard = '';
+  if (options.ifVersion !== undefined) {
+    params.push(options.ifVersion);
+    guard = ` AND version = $${params.length} AND deleted_at IS NULL`;
+  }
   const update = `UPDATE employees SET ${assignments.join(', ')}, version = version + 1, updated_at = now()
-                   WHERE tenant_id = $1 AND id = $2 RETURNING *`;
+                   WHERE tenant_id = $1 AND id = $2${guard} RETURNING *`;
   let view: EmployeeView | null;
   try {
     view = await writeWithAudit(ctx, update, auditInsert(ctx, params, claim ? 'employee.claimed' : 'employee.updated', changes), params);
@@ -842,7 +871,7 @@ async function updateEmployee(
     }
     throw error;
   }
-  if (!view) throw notFound;
+  if (!view) throw options.ifVersion !== undefined ? new StaleVersion() : notFound;
   counts.invalidate(ctx.tenantId);
   return view;
 }
