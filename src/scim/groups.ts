@@ -9,7 +9,7 @@ import { echoesOwnId, toGroupChanges } from './group-patch';
 import { groupFilterToQuery, groupSortField } from './group-query';
 import { parsePatchRequest } from './patch';
 import { applyProjection, parseProjection, requests } from './projection';
-import { Handler, context, ifMatchVersion, integerParameter, send, single } from './request';
+import { Handler, context, ifMatchVersion, listParameters, send } from './request';
 import { etag } from './user-mapping';
 
 /**
@@ -32,19 +32,12 @@ export function registerGroupRoutes(router: Router, options: { baseUrl: string }
   const listGroups: Handler = async (req, res) => {
     const ctx = context(req);
     const query = req.query as Record<string, unknown>;
-    const filter = single(query, 'filter');
-    const startIndex = Math.max(1, integerParameter(query, 'startIndex') ?? 1);
-    const count = Math.min(SCIM_MAX_RESULTS, Math.max(0, integerParameter(query, 'count') ?? DEFAULT_COUNT));
-    const sortBy = single(query, 'sortBy');
-    const sortOrder = single(query, 'sortOrder')?.toLowerCase();
-    if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
-      throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${sortOrder}".`, 'invalidValue');
-    }
+    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS, DEFAULT_COUNT);
     const projection = parseProjection(query, GROUP_SCHEMA);
     const { views, totalResults } = await groupService.list(ctx, {
       query: filter !== undefined ? groupFilterToQuery(parseFilter(filter)) : undefined,
       sortBy: sortBy !== undefined ? groupSortField(sortBy) : undefined,
-      descending: sortOrder === 'descending',
+      descending,
       startIndex,
       count,
       // Entra lists with excludedAttributes=members: then no membership row is read at all.

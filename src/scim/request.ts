@@ -34,6 +34,31 @@ export function integerParameter(query: Record<string, unknown>, name: string): 
   return Number(value.trim());
 }
 
+/** The list parameters of RFC 7644 §3.4.2, read and bounded the same way for every resource type. */
+export interface ListParameters {
+  filter: string | undefined;
+  /** 1-based; values below 1 count as 1. */
+  startIndex: number;
+  /** Capped at maxResults; negative counts as 0. */
+  count: number;
+  sortBy: string | undefined;
+  descending: boolean;
+}
+
+export function listParameters(query: Record<string, unknown>, maxResults: number, defaultCount: number): ListParameters {
+  const sortOrder = single(query, 'sortOrder')?.toLowerCase();
+  if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
+    throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${sortOrder}".`, 'invalidValue');
+  }
+  return {
+    filter: single(query, 'filter'),
+    startIndex: Math.max(1, integerParameter(query, 'startIndex') ?? 1),
+    count: Math.min(maxResults, Math.max(0, integerParameter(query, 'count') ?? defaultCount)),
+    sortBy: single(query, 'sortBy'),
+    descending: sortOrder === 'descending',
+  };
+}
+
 /**
  * The version an `If-Match` header requires (RFC 7644 §3.14), or undefined when there is none or it is `*`.
  * An ETag that is not one of ours can never match: 412.

@@ -13,7 +13,7 @@ import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
 import { applyProjection, parseProjection } from './projection';
-import { Handler, SCIM_CONTENT_TYPE, context, ifMatchVersion, integerParameter, scimJson, send, single } from './request';
+import { listParameters, Handler, SCIM_CONTENT_TYPE, context, ifMatchVersion, scimJson, send } from './request';
 import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
 
@@ -110,19 +110,12 @@ export function scimRouter(options: ScimRouterOptions): Router {
   const listUsers: Handler = async (req, res) => {
     const ctx = context(req);
     const query = req.query as Record<string, unknown>;
-    const filter = single(query, 'filter');
-    const startIndex = Math.max(1, integerParameter(query, 'startIndex') ?? 1);
-    const count = Math.min(SCIM_MAX_RESULTS, Math.max(0, integerParameter(query, 'count') ?? DEFAULT_COUNT));
-    const sortBy = single(query, 'sortBy');
-    const sortOrder = single(query, 'sortOrder')?.toLowerCase();
-    if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
-      throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${sortOrder}".`, 'invalidValue');
-    }
+    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS, DEFAULT_COUNT);
     const projection = parseProjection(query, USER_SCHEMA);
     const { views, totalResults } = await employeeService.list(ctx, {
       query: filter !== undefined ? userFilterToQuery(parseFilter(filter)) : undefined,
       sortBy: sortBy !== undefined ? userSortField(sortBy) : undefined,
-      descending: sortOrder === 'descending',
+      descending,
       startIndex,
       count,
     });

@@ -1,3 +1,4 @@
+import { SelectQueryBuilder } from 'typeorm';
 import { AuditEvent } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { RequestContext } from './context';
@@ -23,6 +24,38 @@ export interface LogPosition {
  */
 export function exactTimestamp(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/**
+ * One page of a time-ordered log, newest first, with keyset paging on (occurred_at, id) and the exact total. Shared
+ * by the audit log and the provisioning log; `qb` already holds the tenant and filter conditions for `alias`.
+ */
+export async function newestFirstPage<T extends { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  options: { first: number; after?: LogPosition },
+): Promise<{ events: T[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
+  const totalCount = await qb.clone().getCount();
+  if (options.after) {
+    qb.andWhere(`(${alias}.occurred_at, ${alias}.id) < (:afterTime::timestamptz, :afterId::uuid)`, {
+      afterTime: options.after.occurredAt,
+      afterId: options.after.id,
+    });
+  }
+  const { entities, raw } = await qb
+    .addSelect(exactTimestamp(`${alias}.occurred_at`), 'position_time')
+    .orderBy(`${alias}.occurred_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .take(options.first + 1)
+    .getRawAndEntities<Record<string, string>>();
+  const times = new Map(raw.map((r) => [r[`${alias}_id`], r.position_time]));
+  const events = entities.slice(0, options.first);
+  return {
+    events,
+    positions: events.map((e) => ({ occurredAt: times.get(e.id)!, id: e.id })),
+    hasNextPage: entities.length > options.first,
+    totalCount,
+  };
 }
 
 /** Writes audit rows through the context's manager, i.e. inside the transaction of the change they describe. */
@@ -51,27 +84,7 @@ export const auditService = {
     const qb = ctx.manager.createQueryBuilder(AuditEvent, 'a').where('a.tenant_id = :tenantId', { tenantId: ctx.tenantId });
     if (options.targetType !== undefined) qb.andWhere('a.target_type = :targetType', { targetType: options.targetType });
     if (options.targetId !== undefined) qb.andWhere('a.target_id = :targetId', { targetId: options.targetId });
-    const totalCount = await qb.clone().getCount();
-    if (options.after) {
-      qb.andWhere('(a.occurred_at, a.id) < (:afterTime::timestamptz, :afterId::uuid)', {
-        afterTime: options.after.occurredAt,
-        afterId: options.after.id,
-      });
-    }
-    const { entities, raw } = await qb
-      .addSelect(exactTimestamp('a.occurred_at'), 'position_time')
-      .orderBy('a.occurred_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .take(options.first + 1)
-      .getRawAndEntities<{ a_id: string; position_time: string }>();
-    const times = new Map(raw.map((r) => [r.a_id, r.position_time]));
-    const events = entities.slice(0, options.first);
-    return {
-      events,
-      positions: events.map((e) => ({ occurredAt: times.get(e.id)!, id: e.id })),
-      hasNextPage: entities.length > options.first,
-      totalCount,
-    };
+    return newestFirstPage(qb, 'a', options);
   },
 
   /** One audit row of the caller's tenant by id, or null. */

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ProvisioningEvent } from '../entities';
 import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
-import { LogPosition, exactTimestamp } from './audit.service';
+import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { isUuid } from './validation';
 
@@ -111,27 +111,7 @@ export const provisioningLogService = {
       .where('p.tenant_id = :tenantId', { tenantId: ctx.tenantId });
     if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
     if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
-    const totalCount = await qb.clone().getCount();
-    if (options.after) {
-      qb.andWhere('(p.occurred_at, p.id) < (:afterTime::timestamptz, :afterId::uuid)', {
-        afterTime: options.after.occurredAt,
-        afterId: options.after.id,
-      });
-    }
-    const { entities, raw } = await qb
-      .addSelect(exactTimestamp('p.occurred_at'), 'position_time')
-      .orderBy('p.occurred_at', 'DESC')
-      .addOrderBy('p.id', 'DESC')
-      .take(options.first + 1)
-      .getRawAndEntities<{ p_id: string; position_time: string }>();
-    const times = new Map(raw.map((r) => [r.p_id, r.position_time]));
-    const events = entities.slice(0, options.first);
-    return {
-      events,
-      positions: events.map((e) => ({ occurredAt: times.get(e.id)!, id: e.id })),
-      hasNextPage: entities.length > options.first,
-      totalCount,
-    };
+    return newestFirstPage(qb, 'p', options);
   },
 
   /** One provisioning-log entry of the caller's tenant by id, or null. */
