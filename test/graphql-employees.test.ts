@@ -132,6 +132,10 @@ describe('employees(filter, orderBy)', () => {
     expect(byTeam.body.data.employees.totalCount).toBe(1);
     const bad = await h.graphql(t.tokens.read, QUERY, { filter: { teamIds: ['nonsense'] } });
     expect(bad.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    for (const variables of [{ filter: { type: 'a\u0000b' } }, { search: 'a\u0000b' }]) {
+      const nul = await h.graphql(t.tokens.read, QUERY, variables);
+      expect(nul.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
   });
 
   test('orders by any field in both directions; keyset pages follow that order', async () => {

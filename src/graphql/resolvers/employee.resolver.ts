@@ -318,6 +318,9 @@ export class EmployeeResolver {
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
+    if (args.filter?.type && (args.filter.type.length > 200 || hasControlCharacters(args.filter.type))) {
+      throw badUserInput('`filter.type` must be at most 200 characters without control characters.');
+    }
     const field = (args.orderBy?.field ?? EmployeeOrderField.USERNAME) as EmployeeSortField;
     const descending = args.orderBy?.direction === OrderDirection.DESC;
     const after = args.after ? decodeCursor(args.after, 2) : null;
