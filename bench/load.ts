@@ -27,18 +27,47 @@ export interface PhaseResult {
 
 const CLOCK_TICK_MS = 10; // Linux USER_HZ is 100 on every kernel Node supports here
 
-/** CPU time (user + system) of a process, in ms, from /proc. */
-export function processCpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
-/** Peak resident set size of a process, in MB (VmHWM). */
+/** The process and its children (cluster workers), from /proc. */
+export function processTree(pid: number): number[] {
+  const children = fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((child) => statFields(child)?.[1] === String(pid));
+  return [pid, ...children];
+}
+
+/** CPU time (user + system) of a process and its children (cluster workers), in ms, from /proc. */
+export function processCpuMs(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const fields = statFields(p);
+    if (fields) total += (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+  }
+  return total;
+}
+
+/** Peak resident set size (VmHWM) of a process plus its children, in MB. */
 export function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) / 1024 : 0;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (match) total += Number(match[1]) / 1024;
+    } catch {
+      /* exited */
+    }
+  }
+  return total;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -27,6 +27,8 @@ export interface Config {
   graphqlSandbox: boolean;
   /** Answer introspection queries (default: on outside production). */
   graphqlIntrospection: boolean;
+  /** Server processes sharing the port (node:cluster); more than one needs DATABASE_URL. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ROLLCALL_BOOTSTRAP_ADMIN_TOKEN', 'must differ from ROLLCALL_BOOTSTRAP_SCIM_TOKEN');
   }
 
+  const workers = integer(env, 'WEB_CONCURRENCY', 1, 1, 32);
+  if (workers > 1 && databaseUrl === undefined) {
+    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs DATABASE_URL: the embedded database belongs to one process');
+  }
+
   return {
     host,
     port,
@@ -147,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     bootstrap: { tenant, scimToken, adminToken },
     logLevel,
+    workers,
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createApp } from './app';
@@ -123,10 +124,50 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
 }
 
 /** Entry point of `npm start` / `rollcall serve`: exits non-zero with a clear message when start-up fails. */
+/**
+ * With WEB_CONCURRENCY > 1 (PostgreSQL only), the primary applies migrations and the bootstrap once, then forks that
+ * many workers sharing the port: the server is stateless, so the second core serves requests too. The primary
+ * replaces a worker that dies and, on SIGTERM, stops the workers (each finishes its in-flight requests) and exits 0.
+ */
+async function runPrimary(config: Config): Promise<void> {
+  const db = await openDatabase(config);
+  try {
+    printBootstrap(config, await bootstrap(db.dataSource, config));
+  } finally {
+    await db.close();
+  }
+  let stopping = false;
+  const fork = () => cluster.fork({ ROLLCALL_WORKER: '1' });
+  for (let i = 0; i < config.workers; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`Worker ${worker.process.pid} exited (${signal ?? code}); starting another.`);
+    fork();
+  });
+  const shutdown = (signal: NodeJS.Signals) => {
+    stopping = true;
+    console.log(`${signal} received: stopping ${config.workers} workers.`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  console.log(`Rollcall primary ${process.pid}: ${config.workers} workers on ${config.publicUrl}`);
+}
+
 export async function main(): Promise<void> {
   let running: RunningServer;
   try {
-    running = await startServer();
+    const config = loadConfig();
+    if (config.workers > 1 && cluster.isPrimary) {
+      await runPrimary(config);
+      return;
+    }
+    // Workers print nothing of the bootstrap: the primary did it once.
+    running = await startServer(cluster.isWorker ? { ...config, logLevel: config.logLevel === 'debug' ? 'debug' : 'error' } : config);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
       console.error(error.message);

@@ -326,6 +326,43 @@ describe('first start with nothing set', () => {
   });
 });
 
+(SERVER_URL ? describe : describe.skip)('several worker processes (WEB_CONCURRENCY=2, PostgreSQL)', () => {
+  let db: ChildDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all([...children].map((child) => killChild(child)));
+    await db?.drop();
+  });
+
+  test('the primary bootstraps once, two workers serve the port, SIGTERM stops them all with exit 0', async () => {
+    const server = await serve(db, { WEB_CONCURRENCY: '2' });
+    expect(server.stdout).toContain('2 workers');
+    const scimToken = printed(server.stdout, 'SCIM token');
+    const adminToken = printed(server.stdout, 'Admin token');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => server.request('POST', '/scim/v2/Users', { token: scimToken, body: oktaUser(`w${i}@example.com`) })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    await expectFound(server, adminToken, 'w7@example.com');
+    const workers = fs
+      .readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(server.child.pid);
+        } catch {
+          return false;
+        }
+      });
+    expect(workers).toHaveLength(2);
+    const stopped = await server.kill('SIGTERM');
+    expect(stopped).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('bootstrap variables', () => {
   let db: ChildDatabase;
   beforeAll(async () => {
