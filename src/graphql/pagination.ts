@@ -1,3 +1,4 @@
+import { GraphQLResolveInfo, Kind } from 'graphql';
 import { badUserInput } from './errors';
 import { PageInfo } from './types/connection.type';
 
@@ -50,4 +51,16 @@ export function connection<T>(
     endCursor: edges[edges.length - 1]?.cursor ?? null,
   });
   return { edges, nodes, pageInfo, totalCount: options.totalCount };
+}
+
+/**
+ * Whether the client selected `field` on the connection this resolver returns. Fragments count as "maybe" (true), so
+ * a total is never missing; the point is to skip a count(*) over a large tenant when nobody reads it.
+ */
+export function selects(info: GraphQLResolveInfo, field: string): boolean {
+  return info.fieldNodes.some((node) =>
+    (node.selectionSet?.selections ?? []).some(
+      (selection) => selection.kind !== Kind.FIELD || selection.name.value === field,
+    ),
+  );
 }

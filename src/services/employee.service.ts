@@ -125,6 +125,8 @@ export interface SearchOptions {
   orderBy?: { field: EmployeeSortField; descending: boolean };
   first: number;
   after?: { value: string; id: string } | null;
+  /** Whether to count every match (GraphQL `totalCount`); default true. */
+  withTotal?: boolean;
 }
 
 /**
@@ -312,7 +314,8 @@ export const employeeService = {
     if (filter.type !== undefined && filter.type !== null) qb.andWhere('e.type = :type', { type: filter.type });
     if (filter.primaryRoleIds) qb.andWhere('e.primary_role_id = ANY(:roleIds::uuid[])', { roleIds: filter.primaryRoleIds.filter(isUuid) });
     if (filter.teamIds) qb.andWhere('e.team_id = ANY(:teamIds::uuid[])', { teamIds: filter.teamIds.filter(isUuid) });
-    const totalCount = await qb.clone().getCount();
+    // Counting a large tenant costs more than the page itself: only when the client asked for the total.
+    const totalCount = options.withTotal === false ? -1 : await qb.clone().getCount();
 
     const sortField = options.orderBy?.field ?? 'username';
     const sort = SORT_FIELDS[sortField];

@@ -7,6 +7,7 @@ import {
   Field,
   FieldResolver,
   ID,
+  Info,
   InputType,
   Int,
   Mutation,
@@ -16,6 +17,7 @@ import {
   Root,
   registerEnumType,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { EmployeeSortField } from '../../services/employee-query';
 import { EmployeeChanges, NewEmployee, employeeService } from '../../services/employee.service';
@@ -24,7 +26,7 @@ import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, selects } from '../pagination';
 import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
@@ -313,7 +315,11 @@ export class EmployeeResolver {
   }
 
   @Query(() => EmployeeConnection, { description: 'Employees of your tenant: search, filter, order and page.' })
-  async employees(@Args() args: EmployeesArgs, @Ctx() { ctx }: GraphQLContext): Promise<EmployeeConnection> {
+  async employees(
+    @Args() args: EmployeesArgs,
+    @Ctx() { ctx }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<EmployeeConnection> {
     const first = checkFirst(args.first);
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
@@ -337,6 +343,7 @@ export class EmployeeResolver {
       orderBy: { field, descending },
       first,
       after: after ? { value: String(after[0]), id: String(after[1]) } : null,
+      withTotal: selects(info, 'totalCount'),
     });
     const nodes = page.employees.map(EmployeeType.from);
     const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
