@@ -326,6 +326,8 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     LOG_LEVEL: 'error',
     DB_POOL_SIZE: String(args['pool-size']),
+    // The benchmark measures the server, not the per-token limiter.
+    RATE_LIMIT_PER_SECOND: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir }),
   };
   if (!databaseUrl) delete baseEnv.DATABASE_URL;

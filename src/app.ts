@@ -2,6 +2,7 @@ import express, { Express, NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { graphqlMiddleware } from './graphql/server';
+import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import { scimErrorHandler, scimRouter } from './scim/router';
@@ -40,11 +41,12 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     provisioningLogService.purgeExpired(dataSource.manager).catch((error) => console.error('[provisioning-log] purge failed:', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
-  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase, provisioningLog }));
+  const rateLimiter = new RateLimiter(config.rateLimit);
+  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase, provisioningLog, rateLimiter }));
   // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
   app.use('/scim/v2', scimErrorHandler);
 
-  const graphql = await graphqlMiddleware(config, dataSource);
+  const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
   app.use('/graphql', ...graphql.handler);
 
   app.use((req: Request, res: Response) => {

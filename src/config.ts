@@ -29,6 +29,8 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** Server processes sharing the port (node:cluster); more than one needs DATABASE_URL. */
   workers: number;
+  /** Per-token request rate (RATE_LIMIT_PER_SECOND, 0 = off) and burst (RATE_LIMIT_BURST). */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -155,6 +157,10 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap: { tenant, scimToken, adminToken },
     logLevel,
     workers,
+    rateLimit: {
+      perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
+      burst: integer(env, 'RATE_LIMIT_BURST', 2000, 1, 1_000_000),
+    },
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

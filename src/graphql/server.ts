@@ -8,6 +8,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { presentedToken } from '../http/auth';
+import { RateLimiter } from '../http/rate-limit';
 import { tokenService } from '../services/token.service';
 import { GraphQLContext } from './context';
 import { forbidden, unauthenticated } from './errors';
@@ -26,11 +27,12 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
+  'RATE_LIMITED',
 ]);
 
 export const GRAPHQL_BODY_LIMIT = '1mb';
 
-export async function graphqlMiddleware(config: Config, dataSource: DataSource): Promise<{
+export async function graphqlMiddleware(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
   handler: RequestHandler[];
   stop: () => Promise<void>;
 }> {
@@ -82,6 +84,12 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource):
       if (!token) throw unauthenticated();
       if (token.scope !== 'admin' && token.scope !== 'read') {
         throw forbidden(`This token has scope "${token.scope}"; the GraphQL API needs an admin or read token.`);
+      }
+      const wait = rateLimiter.take(token.tokenId);
+      if (wait > 0) {
+        throw new GraphQLError(`Too many requests for this token; retry after ${wait} s.`, {
+          extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait, http: { status: 429, headers: new Map([['retry-after', String(wait)]]) } },
+        });
       }
       const ctx = {
         tenantId: token.tenantId,

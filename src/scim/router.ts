@@ -1,6 +1,7 @@
 import { NextFunction, Request, Response, Router } from 'express';
 import { DataSource } from 'typeorm';
 import { presentedToken } from '../http/auth';
+import { RateLimiter } from '../http/rate-limit';
 import { RequestContext } from '../services/context';
 import { IdpEmployee, employeeService } from '../services/employee.service';
 import { DomainError } from '../services/errors';
@@ -33,12 +34,14 @@ export interface ScimRouterOptions {
   dataSource: DataSource;
   /** Where the outcome of SCIM writes and failures goes (the provisioning log). */
   provisioningLog: ProvisioningLogWriter;
+  /** Per-token request budget, shared with GraphQL. */
+  rateLimiter: RateLimiter;
   /** Public base URL of the SCIM API, e.g. http://localhost:3000/scim/v2 (for Location and meta.location). */
   baseUrl: string;
 }
 
 export function scimRouter(options: ScimRouterOptions): Router {
-  const { dataSource, baseUrl, provisioningLog } = options;
+  const { dataSource, baseUrl, provisioningLog, rateLimiter } = options;
   const router = Router();
 
   // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
@@ -52,6 +55,10 @@ export function scimRouter(options: ScimRouterOptions): Router {
     }
     if (token.scope !== 'scim') {
       throw new ScimError(403, `This token has scope "${token.scope}"; the SCIM API needs a token with scope "scim".`);
+    }
+    const wait = rateLimiter.take(token.tokenId);
+    if (wait > 0) {
+      throw new ScimError(429, `Too many requests for this token; retry after ${wait} s.`, undefined, { 'Retry-After': String(wait) });
     }
     req.scim = {
       tenantId: token.tenantId,
