@@ -248,6 +248,15 @@ describe('tenant settings', () => {
 });
 
 describe('access tokens', () => {
+  test('a token name with control characters is an INVALID_VALUE userError and no token is stored', async () => {
+    const [{ n: before }] = await h.dataSource.query('SELECT count(*)::int AS n FROM access_tokens WHERE tenant_id = $1', [a.tenant.id]);
+    const result = await h.graphql(a.tokens.admin, CREATE_TOKEN, { input: { name: 'bad\u0000name', scope: 'READ' } });
+    expect(result.body.data.createAccessToken).toMatchObject({ accessToken: null, secret: null });
+    expect(result.body.data.createAccessToken.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'name'] })]);
+    const [{ n: after }] = await h.dataSource.query('SELECT count(*)::int AS n FROM access_tokens WHERE tenant_id = $1', [a.tenant.id]);
+    expect(after).toBe(before);
+  });
+
   test('createAccessToken shows a working secret once; only its SHA-256 is stored', async () => {
     const result = await h.graphql(a.tokens.admin, CREATE_TOKEN, { input: { name: 'dashboard', scope: 'READ' } });
     const { accessToken, secret, userErrors } = result.body.data.createAccessToken;

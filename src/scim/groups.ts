@@ -18,8 +18,6 @@ import { etag } from './user-mapping';
  */
 export const GROUP_BODY_LIMIT = '16mb';
 
-/** Page size when a client sends no `count` (as for /Users). */
-const DEFAULT_COUNT = 100;
 
 /**
  * SCIM /Groups (RFC 7644 §3) on the SCIM router, behind its authentication, body parsing and provisioning log (every
@@ -32,7 +30,7 @@ export function registerGroupRoutes(router: Router, options: { baseUrl: string }
   const listGroups: Handler = async (req, res) => {
     const ctx = context(req);
     const query = req.query as Record<string, unknown>;
-    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS, DEFAULT_COUNT);
+    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
     const projection = parseProjection(query, GROUP_SCHEMA);
     const { views, totalResults } = await groupService.list(ctx, {
       query: filter !== undefined ? groupFilterToQuery(parseFilter(filter)) : undefined,

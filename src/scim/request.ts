@@ -45,7 +45,10 @@ export interface ListParameters {
   descending: boolean;
 }
 
-export function listParameters(query: Record<string, unknown>, maxResults: number, defaultCount: number): ListParameters {
+/** Page size when a client sends no `count`. */
+export const DEFAULT_COUNT = 100;
+
+export function listParameters(query: Record<string, unknown>, maxResults: number, defaultCount = DEFAULT_COUNT): ListParameters {
   const sortOrder = single(query, 'sortOrder')?.toLowerCase();
   if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${sortOrder}".`, 'invalidValue');

@@ -19,8 +19,6 @@ import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
 
 export { SCIM_CONTENT_TYPE };
-/** Page size when a client sends no `count`. */
-export const DEFAULT_COUNT = 100;
 /** Largest SCIM request body accepted outside /Groups (see GROUP_BODY_LIMIT). */
 export const SCIM_BODY_LIMIT = '1mb';
 
@@ -117,7 +115,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
   const listUsers: Handler = async (req, res) => {
     const ctx = context(req);
     const query = req.query as Record<string, unknown>;
-    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS, DEFAULT_COUNT);
+    const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
     const projection = parseProjection(query, USER_SCHEMA);
     const { views, totalResults } = await employeeService.list(ctx, {
       query: filter !== undefined ? userFilterToQuery(parseFilter(filter)) : undefined,

@@ -40,6 +40,9 @@ export interface EmployeeChanges {
   loginAuthenticatorId?: string | null;
 }
 
+/** The fields every employee must have (the IdP sends them; GraphQL cannot clear them). */
+export const REQUIRED_EMPLOYEE_FIELDS = ['username', 'firstName', 'lastName', 'email'] as const;
+
 export type NewEmployee = EmployeeChanges & { username: string; firstName: string; lastName: string; email: string };
 
 /**
@@ -535,7 +538,7 @@ async function resolveIdpInput(
     }
   }
 
-  for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
+  for (const field of REQUIRED_EMPLOYEE_FIELDS) {
     if (input[field] !== undefined) changes[field] = input[field];
   }
   if (input.active !== undefined && input.active !== null) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
@@ -730,7 +733,7 @@ async function insertEmployee(
   defaults: TenantDefaults,
 ): Promise<EmployeeView> {
   const issues = new IssueCollector();
-  for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
+  for (const field of REQUIRED_EMPLOYEE_FIELDS) {
     if (input[field] === undefined || input[field] === null) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
   }
   if (externalId !== null && (hasControlCharacters(externalId) || externalId.length > MAX_TEXT_LENGTH)) {

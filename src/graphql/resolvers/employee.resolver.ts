@@ -20,7 +20,7 @@ import {
 import { GraphQLResolveInfo } from 'graphql';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { EmployeeSortField } from '../../services/employee-query';
-import { EmployeeChanges, NewEmployee, employeeService } from '../../services/employee.service';
+import { EmployeeChanges, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
@@ -250,7 +250,7 @@ type EmployeeInput = Partial<Omit<UpdateEmployeeInput, 'id'>>;
 function toChanges(input: EmployeeInput): { changes: EmployeeChanges; issues: ErrorIssue[] } {
   const changes: EmployeeChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['username', 'firstName', 'lastName', 'email'] as const) {
+  for (const field of REQUIRED_EMPLOYEE_FIELDS) {
     const value = input[field];
     if (value === undefined) continue;
     if (value === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
