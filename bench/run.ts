@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     'pool-size': { type: 'string', default: '16' },
     workers: { type: 'string' },
     only: { type: 'string' },
+    // Write a V8 CPU profile of the server to this folder (open it in Chrome DevTools or speedscope).
+    'cpu-prof': { type: 'string' },
   },
 });
 const EMPLOYEES = Number(args.employees);
@@ -365,7 +367,8 @@ async function main(): Promise<void> {
     await stopSeedDb?.();
 
     const port = await freePort();
-    const server = startProcess('node', [path.join(ROOT, 'dist', 'src', 'main.js')], { ...baseEnv, PORT: String(port) });
+    const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
+    const server = startProcess('node', [...profile, path.join(ROOT, 'dist', 'src', 'main.js')], { ...baseEnv, PORT: String(port) });
     children.push(server);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`);
@@ -416,8 +419,21 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
     if (failures.length > 0) process.exitCode = 1;
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait for the servers to exit (a CPU profile is written on exit), at most 10 s.
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(resolve, 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     if (databaseUrl && !args.keep && serverUrl) {
       const admin = new Client({ connectionString: serverUrl });
       await admin.connect();

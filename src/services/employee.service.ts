@@ -399,11 +399,13 @@ export const employeeService = {
     input: Partial<IdpEmployee>,
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
-    const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
-    const view = await optimistically(ctx, id, options.expectedVersion, (current) =>
-      updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current),
-    );
-    return { employee: view.employee, view, ignoredAttributes };
+    let ignored: string[] = [];
+    const view = await optimistically(ctx, id, options.expectedVersion, async (current, defaults) => {
+      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
+      ignored = ignoredAttributes;
+      return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
+    });
+    return { employee: view.employee, view, ignoredAttributes: ignored };
   },
 
   /**
@@ -417,9 +419,9 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     let ignored: string[] = [];
-    const view = await optimistically(ctx, id, options.expectedVersion, async (current) => {
+    const view = await optimistically(ctx, id, options.expectedVersion, async (current, defaults) => {
       const input = transform(current);
-      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
+      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
       ignored = ignoredAttributes;
       return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
     });
@@ -487,28 +489,29 @@ interface TenantDefaults {
   defaultLoginAuthenticatorId: string | null;
 }
 
-async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
-  const rows: {
-    scim_import_fields: ScimImportField[];
-    default_role_id: string | null;
-    chosen: string | null;
-    default_authenticator: string | null;
-  }[] = await sql.query(
-    ctx,
-    `SELECT t.scim_import_fields, t.default_role_id AS chosen,
-            (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
-                AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)) AS default_role_id,
-            (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS default_authenticator
-       FROM tenants t WHERE t.id = $1`,
-    [ctx.tenantId, DEFAULT_ROLE_NAME],
-  );
-  if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+/**
+ * The tenant's defaults as columns of one row, for the tenant `$1` (with `$2` the default role's name). Used on its
+ * own before a create, and joined to the employee read of a SCIM PUT or PATCH so that it costs no statement there.
+ */
+const DEFAULTS_SELECT = `SELECT t.scim_import_fields AS _scim_import_fields, t.default_role_id AS _chosen_default_role,
+    (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
+        AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)) AS _default_role,
+    (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS _default_authenticator
+  FROM tenants t WHERE t.id = $1`;
+
+function toDefaults(raw: Record<string, unknown>): TenantDefaults {
   return {
-    scimImportFields: rows[0].scim_import_fields,
-    defaultRoleId: rows[0].default_role_id,
-    chosenDefaultRoleId: rows[0].chosen,
-    defaultLoginAuthenticatorId: rows[0].default_authenticator,
+    scimImportFields: raw._scim_import_fields as ScimImportField[],
+    defaultRoleId: (raw._default_role as string | null) ?? null,
+    chosenDefaultRoleId: (raw._chosen_default_role as string | null) ?? null,
+    defaultLoginAuthenticatorId: (raw._default_authenticator as string | null) ?? null,
   };
+}
+
+async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
+  const rows = await sql.query(ctx, DEFAULTS_SELECT, [ctx.tenantId, DEFAULT_ROLE_NAME]);
+  if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+  return toDefaults(rows[0]);
 }
 
 async function resolveIdpInput(
@@ -682,11 +685,21 @@ async function optimistically(
   ctx: RequestContext,
   id: string,
   expectedVersion: number | undefined,
-  write: (current: EmployeeView) => Promise<EmployeeView>,
+  write: (current: EmployeeView, defaults: TenantDefaults) => Promise<EmployeeView>,
 ): Promise<EmployeeView> {
+  const notFound = () => new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+  if (!isUuid(id)) throw notFound();
   for (let attempt = 1; ; attempt++) {
-    const current = await employeeService.getView(ctx, id);
-    if (!current) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+    // The employee and the tenant's defaults in one statement.
+    const rows = await sql.query(
+      ctx,
+      `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${DEFAULTS_SELECT}) d
+        WHERE e.tenant_id = $1 AND e.id = $3 AND e.deleted_at IS NULL`,
+      [ctx.tenantId, DEFAULT_ROLE_NAME, id],
+    );
+    if (!rows[0]) throw notFound();
+    const current = toView(ctx, rows[0]);
+    const defaults = toDefaults(rows[0]);
     if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
       throw new DomainError(
         ErrorCode.VERSION_CONFLICT,
@@ -694,7 +707,7 @@ async function optimistically(
       );
     }
     try {
-      return await write(current);
+      return await write(current, defaults);
     } catch (error) {
       if (!(error instanceof StaleVersion)) throw error;
       if (expectedVersion !== undefined || attempt >= OPTIMISTIC_ATTEMPTS) {

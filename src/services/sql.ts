@@ -34,6 +34,8 @@ export async function query<T extends QueryResultRow = Record<string, unknown>>(
     name = `rollcall_${names.size}`;
     names.set(sql, name);
   }
+  // Through the DataSource's logger like every TypeORM query (query logging, and the tests' statement counts).
+  ctx.manager.connection.logger.logQuery(sql, params);
   const result = await pool.query<T>(name ? { name, text: sql, values: params } : { text: sql, values: params });
   return result.rows;
 }

@@ -125,8 +125,9 @@ export class Harness {
 /** A TypeORM logger that only counts statements. */
 export class StatementCounter implements Logger {
   count = 0;
-  logQuery(): void {
-    this.count++;
+  /** Transaction control is not counted: the embedded database wraps single statements in one (src/services/sql.ts). */
+  logQuery(query: string): void {
+    if (!/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i.test(query)) this.count++;
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
