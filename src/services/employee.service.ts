@@ -373,20 +373,21 @@ export const employeeService = {
 
   /** Creates an employee managed in Rollcall itself (GraphQL, CLI). Without a role, the tenant's default applies. */
   async createLocal(ctx: RequestContext, input: NewEmployee): Promise<Employee> {
-    return (await insertEmployee(ctx, input, 'LOCAL', null, await loadDefaults(ctx))).employee;
+    return (await withTenantDefaults(ctx, (defaults) => insertEmployee(ctx, input, 'LOCAL', null, defaults))).employee;
   },
 
   /**
    * Creates an employee from an identity provider. Order of precedence: the named template's presets, then the
    * explicit optional fields the tenant imports, then the tenant's default role when no role is set yet.
-   * Two statements in all: the tenant's defaults, then one INSERT that also writes the audit row and returns the
-   * representation (atomic on its own, so no explicit transaction is needed).
+   * One statement in all (see withTenantDefaults): an INSERT that also checks the tenant's defaults it was computed
+   * with, writes the audit row and returns the representation (atomic on its own, so no explicit transaction).
    */
   async createFromIdentityProvider(ctx: RequestContext, input: IdpEmployee): Promise<IdpWriteResult> {
-    const defaults = await loadDefaults(ctx);
-    const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, true, defaults);
-    const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null, defaults);
-    return { employee: view.employee, view, ignoredAttributes };
+    return withTenantDefaults(ctx, async (defaults) => {
+      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, true, defaults);
+      const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null, defaults);
+      return { employee: view.employee, view, ignoredAttributes };
+    });
   },
 
   /**
@@ -490,14 +491,16 @@ interface TenantDefaults {
 }
 
 /**
- * The tenant's defaults as columns of one row, for the tenant `$1` (with `$2` the default role's name). Used on its
- * own before a create, and joined to the employee read of a SCIM PUT or PATCH so that it costs no statement there.
+ * The tenant's defaults as columns of one row, for the tenant in parameter `tenant` (with `roleName` the default
+ * role's name). Read on its own, joined to the employee read of a SCIM PUT or PATCH, and re-checked by every INSERT.
  */
-const DEFAULTS_SELECT = `SELECT t.scim_import_fields AS _scim_import_fields, t.default_role_id AS _chosen_default_role,
+function defaultsSelect(tenant: string, roleName: string): string {
+  return `SELECT t.scim_import_fields AS _scim_import_fields, t.default_role_id AS _chosen_default_role,
     (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
-        AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)) AS _default_role,
+        AND (CASE WHEN t.default_role_id IS NULL THEN r.name = ${roleName}::citext ELSE r.id = t.default_role_id END)) AS _default_role,
     (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS _default_authenticator
-  FROM tenants t WHERE t.id = $1`;
+  FROM tenants t WHERE t.id = ${tenant}`;
+}
 
 function toDefaults(raw: Record<string, unknown>): TenantDefaults {
   return {
@@ -509,9 +512,58 @@ function toDefaults(raw: Record<string, unknown>): TenantDefaults {
 }
 
 async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
-  const rows = await sql.query(ctx, DEFAULTS_SELECT, [ctx.tenantId, DEFAULT_ROLE_NAME]);
+  const rows = await sql.query(ctx, defaultsSelect('$1', '$2'), [ctx.tenantId, DEFAULT_ROLE_NAME]);
   if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
-  return toDefaults(rows[0]);
+  const defaults = toDefaults(rows[0]);
+  rememberDefaults(ctx.tenantId, defaults);
+  return defaults;
+}
+
+/**
+ * The tenant defaults each tenant's last create saw. Never trusted blindly: the INSERT writes only if they are still
+ * the tenant's current defaults, and otherwise answers with the current ones (StaleDefaults), so a create costs one
+ * statement and a settings change made anywhere (another instance, SQL) is still honoured by the next create.
+ */
+const knownDefaults = new Map<string, TenantDefaults>();
+const MAX_KNOWN_DEFAULTS = 10_000;
+
+function rememberDefaults(tenantId: string, defaults: TenantDefaults): void {
+  knownDefaults.delete(tenantId);
+  knownDefaults.set(tenantId, defaults);
+  if (knownDefaults.size > MAX_KNOWN_DEFAULTS) knownDefaults.delete(knownDefaults.keys().next().value!);
+}
+
+class StaleDefaults extends Error {
+  constructor(readonly current: TenantDefaults) {
+    super('The tenant defaults changed');
+  }
+}
+
+/** Runs a create with the tenant's defaults, recomputing it when the INSERT found them changed. */
+async function withTenantDefaults<T>(ctx: RequestContext, create: (defaults: TenantDefaults) => Promise<T>): Promise<T> {
+  let defaults = knownDefaults.get(ctx.tenantId);
+  let fresh = false;
+  if (!defaults) {
+    defaults = await loadDefaults(ctx);
+    fresh = true;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create(defaults);
+    } catch (error) {
+      // A remembered "no default role" may be out of date: check before refusing the create.
+      const roleMissing = error instanceof DomainError && error.code === ErrorCode.DEFAULT_ROLE_MISSING;
+      if (roleMissing && !fresh) {
+        defaults = await loadDefaults(ctx);
+      } else if (error instanceof StaleDefaults && attempt < OPTIMISTIC_ATTEMPTS) {
+        defaults = error.current;
+        rememberDefaults(ctx.tenantId, defaults);
+      } else {
+        throw error;
+      }
+      fresh = true;
+    }
+  }
 }
 
 async function resolveIdpInput(
@@ -693,13 +745,14 @@ async function optimistically(
     // The employee and the tenant's defaults in one statement.
     const rows = await sql.query(
       ctx,
-      `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${DEFAULTS_SELECT}) d
+      `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
         WHERE e.tenant_id = $1 AND e.id = $3 AND e.deleted_at IS NULL`,
       [ctx.tenantId, DEFAULT_ROLE_NAME, id],
     );
     if (!rows[0]) throw notFound();
     const current = toView(ctx, rows[0]);
     const defaults = toDefaults(rows[0]);
+    rememberDefaults(ctx.tenantId, defaults);
     if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
       throw new DomainError(
         ErrorCode.VERSION_CONFLICT,
@@ -786,16 +839,28 @@ async function insertEmployee(
   const placeholders = columns.map((_, i) => `$${i + 1}`);
   params.push(row.status === 'INACTIVE');
   const inactive = `$${params.length}::boolean`;
+  // The defaults this create was computed with; the INSERT writes only while they are still the tenant's.
+  params.push(DEFAULT_ROLE_NAME, defaults.scimImportFields, defaults.defaultRoleId, defaults.chosenDefaultRoleId, defaults.defaultLoginAuthenticatorId);
+  const n = params.length;
+  const unchanged = `d._scim_import_fields = $${n - 3}::text[] AND d._default_role IS NOT DISTINCT FROM $${n - 2}::uuid
+    AND d._chosen_default_role IS NOT DISTINCT FROM $${n - 1}::uuid AND d._default_authenticator IS NOT DISTINCT FROM $${n}::uuid`;
   const changes: AuditChanges = {};
   for (const field of AUDITED_FIELDS) if (row[field] !== null && row[field] !== undefined) changes[field] = { from: null, to: row[field] };
-  const insert = `INSERT INTO employees (${columns.join(', ')}, deactivated_at)
-                  VALUES (${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END)
-                  RETURNING *`;
+  const audit = auditInsert(ctx, params, 'employee.created', changes);
+  const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 4}`)}),
+    w AS (INSERT INTO employees (${columns.join(', ')}, deactivated_at)
+          SELECT ${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END FROM d WHERE ${unchanged}
+          RETURNING *),
+    audit AS (${audit})
+    SELECT e.*, ${VIEW_COLUMNS}, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
   let view: EmployeeView | null;
   try {
     // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
     // violation here and a UNIQUENESS error (SCIM 409), never a 500.
-    view = await writeWithAudit(ctx, insert, auditInsert(ctx, params, 'employee.created', changes), params);
+    const rows = await sql.query(ctx, statement, params);
+    if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+    if (rows[0].id === null) throw new StaleDefaults(toDefaults(rows[0]));
+    view = toView(ctx, rows[0]);
   } catch (error) {
     if (isUniqueViolation(error)) throw usernameTaken(values.username);
     // A role, team or authenticator deleted since validation: the composite foreign key refuses it.
