@@ -3,6 +3,7 @@ import { auditService, diff } from './audit.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
 import { mapRow } from './rows';
+import * as sql from './sql';
 import { DEFAULT_ROLE_NAME } from './tenant.service';
 import { MAX_TEXT_LENGTH, isUuid, isValidTimeZone } from './validation';
 
@@ -239,10 +240,10 @@ async function byIds<T extends Role | Team | LoginAuthenticator>(
 ): Promise<T[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return ctx.manager
-    .createQueryBuilder(entity, 'x')
-    .where('x.tenant_id = :tenantId AND x.id = ANY(:ids)', { tenantId: ctx.tenantId, ids: valid })
-    .getMany();
+  // Every GraphQL page of employees loads its roles and teams here: one plain statement, no ORM hydration.
+  const table = ctx.manager.connection.getMetadata(entity).tableName;
+  const rows = await sql.query(ctx, `SELECT * FROM ${table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, valid]);
+  return rows.map((row) => mapRow(ctx.manager, entity, row));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

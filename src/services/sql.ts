@@ -13,10 +13,19 @@ import { RequestContext } from './context';
 const MAX_PREPARED = 64;
 const names = new Map<string, string>();
 
+export interface QueryOptions {
+  /**
+   * Plan on every execution (no name): for statements whose best plan depends on the values, such as a substring
+   * search, where a prepared statement's generic plan would scan the whole table.
+   */
+  planEachTime?: boolean;
+}
+
 export async function query<T extends QueryResultRow = Record<string, unknown>>(
   ctx: RequestContext,
   sql: string,
   params: unknown[],
+  options: QueryOptions = {},
 ): Promise<T[]> {
   const runner = ctx.manager.queryRunner;
   if (runner && !runner.isReleased) return ctx.manager.query(sql, params) as Promise<T[]>;
@@ -29,8 +38,8 @@ export async function query<T extends QueryResultRow = Record<string, unknown>>(
     // which would fail the next request too: on the embedded database these statements run in one.
     return ctx.manager.transaction((manager) => manager.query(sql, params)) as Promise<T[]>;
   }
-  let name = names.get(sql);
-  if (name === undefined && names.size < MAX_PREPARED) {
+  let name = options.planEachTime ? undefined : names.get(sql);
+  if (name === undefined && !options.planEachTime && names.size < MAX_PREPARED) {
     name = `rollcall_${names.size}`;
     names.set(sql, name);
   }

@@ -55,6 +55,9 @@ registerEnumType(EmployeeFieldEnum, {
   ),
 });
 
+const GRAPHQL_NAMES = new Map(EMPLOYEE_FIELDS.map((f) => [f, graphqlName(f)]));
+
 export function toEmployeeFieldEnum(field: EmployeeField): string {
-  return graphqlName(field);
+  // Looked up, not recomputed: every employee of a page maps its locked fields.
+  return GRAPHQL_NAMES.get(field) ?? graphqlName(field);
 }
