@@ -8,7 +8,10 @@ export type { Logger };
  */
 const TOKEN_SECRET = /\brc_(scim|admin|read)_[A-Za-z0-9_-]+/g;
 
-/** Where credentials would sit if anyone logged a request or its headers. */
+/**
+ * Where credentials would sit if anyone logged a request or its headers (nothing does: this is a safety net). Flat
+ * paths only: wildcard paths cost several µs on every line.
+ */
 const REDACT_PATHS = [
   'authorization',
   'cookie',
@@ -20,8 +23,6 @@ const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'secret',
   'token',
-  '*.secret',
-  '*.token',
 ];
 
 /**
