@@ -60,10 +60,10 @@ function printBootstrap(config: Config, result: BootstrapResult): void {
 
 /**
  * Starts Rollcall: database (migrated), bootstrap, HTTP. Resolves once it serves. The human start-up banner (and the
- * demo tokens, the one secret ever printed) goes to stdout unless LOG_LEVEL is silent or `banner` is false (cluster
- * workers: the primary printed it); everything else is JSON log lines.
+ * demo tokens, the one secret ever printed) goes to stdout unless LOG_LEVEL is silent; everything else is JSON log
+ * lines.
  */
-export async function startServer(config: Config = loadConfig(), options: { banner?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
   setLogLevel(config.logLevel);
   const db = await openDatabase(config);
   let server: http.Server | undefined;
@@ -92,7 +92,7 @@ export async function startServer(config: Config = loadConfig(), options: { bann
     const app = await createApp(effective, db.dataSource);
     handler = app.express;
 
-    if (effective.logLevel !== 'silent' && options.banner !== false) {
+    if (effective.logLevel !== 'silent') {
       console.log(`Rollcall listening on ${effective.publicUrl} (database: ${describeDatabase(effective)})`);
       console.log(`  SCIM 2.0: ${effective.publicUrl}/scim/v2    GraphQL: ${effective.publicUrl}/graphql`);
       printBootstrap(effective, bootstrapResult);
@@ -174,8 +174,8 @@ export async function main(): Promise<void> {
       await runPrimary(config);
       return;
     }
-    // Workers print no banner: the primary printed the bootstrap once. They log like any server process.
-    running = await startServer(config, { banner: !cluster.isWorker });
+    // Workers find the bootstrap done by the primary, so their banner has no tokens; they log like any server.
+    running = await startServer(config);
   } catch (error) {
     // Before the configuration is known there is no log level: these are for the operator, as plain text.
     if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
