@@ -2,8 +2,11 @@ import express, { Express, NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { graphqlMiddleware } from './graphql/server';
+import { accessLog, routeTemplate } from './http/access-log';
+import { Metrics } from './http/metrics';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
+import { logger, setLogLevel } from './logging';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import { scimErrorHandler, scimRouter } from './scim/router';
 
@@ -16,12 +19,19 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Both surfaces on one Express app: SCIM under /scim/v2, GraphQL at /graphql, probes at /healthz and /readyz. */
+/**
+ * Both surfaces on one Express app: SCIM under /scim/v2, GraphQL at /graphql, probes at /healthz and /readyz,
+ * Prometheus metrics at /metrics (unless METRICS_ENABLED=false).
+ */
 export async function createApp(config: Config, dataSource: DataSource): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  setLogLevel(config.logLevel);
   app.use(requestId);
+  const metrics = config.metrics.enabled ? new Metrics(dataSource) : undefined;
+  app.use(accessLog(metrics?.observe));
+  if (metrics) app.get('/metrics', metrics.handler(config.metrics.token));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -38,7 +48,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const scimBase = `${config.publicUrl}/scim/v2`;
   const provisioningLog = new ProvisioningLogWriter(dataSource);
   const purge = setInterval(() => {
-    provisioningLogService.purgeExpired(dataSource.manager).catch((error) => console.error('[provisioning-log] purge failed:', error));
+    provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
@@ -50,16 +60,16 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   app.use('/graphql', ...graphql.handler);
 
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.` });
+    res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.`, requestId: req.requestId });
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
+      res.status(status).json({ error: 'bad_request', message: 'The request could not be read.', requestId: req.requestId });
       return;
     }
-    console.error(`[http] ${req.requestId} ${req.method} ${req.path} failed:`, error);
-    res.status(500).json({ error: 'internal', message: `Internal error (request id ${req.requestId}).` });
+    req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');
+    res.status(500).json({ error: 'internal', message: `Internal error (request id ${req.requestId}).`, requestId: req.requestId });
   });
 
   return {

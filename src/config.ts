@@ -22,7 +22,7 @@ export interface Config {
     scimToken: string | undefined;
     adminToken: string | undefined;
   };
-  logLevel: 'silent' | 'error' | 'info' | 'debug';
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Serve Apollo Sandbox at GET /graphql (default: on outside production). */
   graphqlSandbox: boolean;
   /** Answer introspection queries (default: on outside production). */
@@ -31,6 +31,8 @@ export interface Config {
   workers: number;
   /** Per-token request rate (RATE_LIMIT_PER_SECOND, 0 = off) and burst (RATE_LIMIT_BURST). */
   rateLimit: { perSecond: number; burst: number };
+  /** GET /metrics on the main port (METRICS_ENABLED), readable only with METRICS_TOKEN as a bearer token when it is set. */
+  metrics: { enabled: boolean; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -46,6 +48,9 @@ export class ConfigError extends Error {
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Bootstrap tokens are chosen by the operator; require enough length to carry at least 128 bits of randomness. */
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
+
+/** A scrape secret sits in Prometheus' configuration; 16 characters is enough to make guessing it pointless. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 
 type Env = Record<string, string | undefined>;
 
@@ -102,8 +107,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const nodeEnv = nonEmpty(env, 'NODE_ENV') ?? 'development';
   const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
-  if (!['silent', 'error', 'info', 'debug'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of silent, error, info, debug, got "${logLevel}"`);
+  if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of silent, error, warn, info, debug, got "${logLevel}"`);
   }
 
   const publicUrlRaw = nonEmpty(env, 'PUBLIC_URL');
@@ -145,6 +150,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs DATABASE_URL: the embedded database belongs to one process');
   }
 
+  const metricsEnabled = boolean(env, 'METRICS_ENABLED', true);
+  const metricsToken = nonEmpty(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined) {
+    if (!metricsEnabled) throw new ConfigError('METRICS_TOKEN', 'is set but METRICS_ENABLED is false: unset one of them');
+    if (metricsToken.length < MIN_METRICS_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(metricsToken)) {
+      throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} printable ASCII characters without spaces`);
+    }
+  }
+
   return {
     host,
     port,
@@ -161,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
       perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
       burst: integer(env, 'RATE_LIMIT_BURST', 2000, 1, 1_000_000),
     },
+    metrics: { enabled: metricsEnabled, token: metricsToken },
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

@@ -7,6 +7,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { answerClientErrors } from './http/client-errors';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
+import { logger, setLogLevel } from './logging';
 import { BootstrapResult, bootstrap } from './services/bootstrap.service';
 
 export interface RunningServer {
@@ -57,8 +58,13 @@ function printBootstrap(config: Config, result: BootstrapResult): void {
   );
 }
 
-/** Starts Rollcall: database (migrated), bootstrap, HTTP. Resolves once it serves. */
+/**
+ * Starts Rollcall: database (migrated), bootstrap, HTTP. Resolves once it serves. The human start-up banner (and the
+ * demo tokens, the one secret ever printed) goes to stdout unless LOG_LEVEL is silent; everything else is JSON log
+ * lines.
+ */
 export async function startServer(config: Config = loadConfig()): Promise<RunningServer> {
+  setLogLevel(config.logLevel);
   const db = await openDatabase(config);
   let server: http.Server | undefined;
   try {
@@ -130,6 +136,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
  * replaces a worker that dies and, on SIGTERM, stops the workers (each finishes its in-flight requests) and exits 0.
  */
 async function runPrimary(config: Config): Promise<void> {
+  setLogLevel(config.logLevel);
   const db = await openDatabase(config);
   try {
     printBootstrap(config, await bootstrap(db.dataSource, config));
@@ -144,18 +151,19 @@ async function runPrimary(config: Config): Promise<void> {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    console.error(`Worker ${worker.process.pid} exited (${signal ?? code}); starting another.`);
+    logger.error({ workerPid: worker.process.pid, code, signal }, 'worker exited; starting another');
     fork();
   });
   const shutdown = (signal: NodeJS.Signals) => {
     stopping = true;
-    console.log(`${signal} received: stopping ${config.workers} workers.`);
+    logger.info({ signal, workers: config.workers }, `${signal} received: stopping the workers`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  console.log(`Rollcall primary ${process.pid}: ${config.workers} workers on ${config.publicUrl}`);
+  // Human, like the banner: the operator reads it once at start-up.
+  if (config.logLevel !== 'silent') console.log(`Rollcall primary ${process.pid}: ${config.workers} workers on ${config.publicUrl}`);
 }
 
 export async function main(): Promise<void> {
@@ -166,22 +174,23 @@ export async function main(): Promise<void> {
       await runPrimary(config);
       return;
     }
-    // Workers print nothing of the bootstrap: the primary did it once.
-    running = await startServer(cluster.isWorker ? { ...config, logLevel: config.logLevel === 'debug' ? 'debug' : 'error' } : config);
+    // Workers find the bootstrap done by the primary, so their banner has no tokens; they log like any server.
+    running = await startServer(config);
   } catch (error) {
+    // Before the configuration is known there is no log level: these are for the operator, as plain text.
     if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
       console.error(error.message);
       process.exit(2);
     }
-    console.error('Rollcall failed to start:', error);
+    logger.fatal({ err: error }, 'Rollcall failed to start');
     process.exit(1);
   }
   const shutdown = (signal: string) => {
-    console.log(`${signal} received: finishing in-flight requests, then stopping.`);
+    logger.info({ signal }, `${signal} received: finishing in-flight requests, then stopping`);
     running.stop().then(
       () => process.exit(0),
       (error) => {
-        console.error('Error while stopping:', error);
+        logger.error({ err: error }, 'error while stopping');
         process.exit(1);
       },
     );

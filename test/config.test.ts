@@ -11,6 +11,10 @@ test.each([
   [{ WEB_CONCURRENCY: '2' }, 'WEB_CONCURRENCY'],
   [{ WEB_CONCURRENCY: '0', DATABASE_URL: 'postgres://x@localhost/db' }, 'WEB_CONCURRENCY'],
   [{ GRAPHQL_SANDBOX: 'maybe' }, 'GRAPHQL_SANDBOX'],
+  [{ METRICS_ENABLED: 'maybe' }, 'METRICS_ENABLED'],
+  [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+  [{ METRICS_TOKEN: 'has spaces in the middle of it' }, 'METRICS_TOKEN'],
+  [{ METRICS_TOKEN: 'x'.repeat(16), METRICS_ENABLED: 'false' }, 'METRICS_TOKEN'],
   [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'Not A Slug' }, 'ROLLCALL_BOOTSTRAP_TENANT'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'short' }, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN'],
@@ -36,4 +40,13 @@ test('defaults', () => {
   expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, databaseUrl: undefined, dbPoolSize: 10 });
   expect(config.dataDir).toMatch(/\/data$/);
   expect(config.publicUrl).toBe('http://127.0.0.1:3000');
+  expect(config.metrics).toEqual({ enabled: true, token: undefined });
+  expect(config.logLevel).toBe('info');
+});
+
+test('metrics and log level settings', () => {
+  expect(loadConfig({ METRICS_ENABLED: 'false' }).metrics).toEqual({ enabled: false, token: undefined });
+  expect(loadConfig({ METRICS_TOKEN: 'scrape-secret-0123456789' }).metrics).toEqual({ enabled: true, token: 'scrape-secret-0123456789' });
+  for (const level of ['silent', 'error', 'warn', 'info', 'debug']) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+  expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
 });

@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { RequestHandler } from 'express';
+import express, { Request, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
@@ -31,6 +31,32 @@ const CLIENT_CODES = new Set([
 ]);
 
 export const GRAPHQL_BODY_LIMIT = '1mb';
+
+/**
+ * Errors of the context function (authentication, rate limit) are answered by Apollo before any plugin runs, so the
+ * request id is added (and an internal fault logged) here.
+ */
+function withRequestId(context: (args: { req: Request }) => Promise<GraphQLContext>) {
+  return async (args: { req: Request }): Promise<GraphQLContext> => {
+    try {
+      return await context(args);
+    } catch (error) {
+      const { req } = args;
+      if (!(error instanceof GraphQLError)) {
+        req.log.error({ err: error }, 'internal error');
+        throw new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: req.requestId } });
+      }
+      error.extensions.requestId = req.requestId;
+      throw error;
+    }
+  };
+}
+
+function isClientError(error: GraphQLError): boolean {
+  const original = unwrapResolverError(error);
+  const code = error.extensions?.code ?? (original instanceof GraphQLError ? original.extensions?.code : undefined);
+  return typeof code === 'string' && CLIENT_CODES.has(code);
+}
 
 export async function graphqlMiddleware(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
   handler: RequestHandler[];
@@ -66,6 +92,23 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
           };
         },
       },
+      {
+        // Internal errors are logged with the request's id and stack; every error the client sees carries the id.
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors }) {
+              for (const error of errors) {
+                if (!isClientError(error)) contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
+              }
+            },
+            async willSendResponse({ contextValue, response }) {
+              if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+              const requestId = contextValue.ctx.requestId;
+              response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
+            },
+          };
+        },
+      },
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
       const code = formatted.extensions?.code;
@@ -74,14 +117,15 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
       if (original instanceof GraphQLError && original.extensions?.code && CLIENT_CODES.has(String(original.extensions.code))) {
         return formatted;
       }
-      if (config.logLevel !== 'silent') console.error('[graphql] internal error:', original);
-      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, path: formatted.path };
+      // Logged with its request id by the plugin above (or the context function); the client gets only the id.
+      const requestId = formatted.extensions?.requestId;
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) }, path: formatted.path };
     },
   });
   await server.start();
 
   const handler = expressMiddleware(server, {
-    context: async ({ req }): Promise<GraphQLContext> => {
+    context: withRequestId(async ({ req }): Promise<GraphQLContext> => {
       const secret = presentedToken(req);
       const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
       if (!token) throw unauthenticated();
@@ -100,8 +144,9 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
         requestId: req.requestId,
         manager: dataSource.manager,
       };
-      return { ctx, scope: token.scope, loaders: createLoaders(ctx) };
-    },
+      req.tenantId = token.tenantId;
+      return { ctx, scope: token.scope, loaders: createLoaders(ctx), log: req.log };
+    }),
   });
   return { handler: [express.json({ limit: GRAPHQL_BODY_LIMIT }), handler], stop: () => server.stop() };
 }

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { logger } from '../logging';
 import { scimErrorBody } from '../scim/errors';
 
 /**
@@ -18,10 +20,13 @@ export function answerClientErrors(server: http.Server): void {
     const detail = tooLarge
       ? 'The request line or headers are too large (over 16 KB): shorten the URL (e.g. the filter) or the headers.'
       : 'The HTTP request could not be parsed.';
-    const body = JSON.stringify(scimErrorBody(status, detail, tooLarge ? 'tooMany' : 'invalidSyntax'));
+    // No request was parsed, so no caller id either: a fresh one, answered and logged like any other.
+    const requestId = randomUUID();
+    const body = JSON.stringify({ ...scimErrorBody(status, detail, tooLarge ? 'tooMany' : 'invalidSyntax'), requestId });
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
+        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
+    logger.info({ requestId, status, route: 'unparsed', code: error.code }, 'request');
   });
 }

@@ -1,5 +1,6 @@
 import { NextFunction, Request, Response, Router } from 'express';
 import { DataSource } from 'typeorm';
+import { routeTemplate } from '../http/access-log';
 import { presentedToken } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
 import { RequestContext } from '../services/context';
@@ -272,12 +273,13 @@ export function scimErrorHandler(error: unknown, req: Request, res: Response, _n
   else if (error instanceof DomainError) scimError = fromDomainError(error);
   else if (isBodyParserError(error)) scimError = bodyParserError(error);
   else {
-    console.error(`[scim] ${req.requestId} ${req.method} ${req.path} failed:`, error);
+    req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');
     scimError = new ScimError(500, `Internal error (request id ${req.requestId}); nothing was changed.`);
   }
   for (const [name, value] of Object.entries(scimError.headers)) res.setHeader(name, value);
   Object.assign(notes(res), { scimType: scimError.scimType, detail: scimError.detail });
-  send(res, scimError.status, scimErrorBody(scimError.status, scimError.detail, scimError.scimType));
+  // requestId is an extension attribute: it lets an IdP admin's error report be matched with the server's log line.
+  send(res, scimError.status, { ...scimErrorBody(scimError.status, scimError.detail, scimError.scimType), requestId: req.requestId });
 }
 
 interface BodyParserError {

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ProvisioningEvent } from '../entities';
+import { logger } from '../logging';
 import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
@@ -42,7 +43,7 @@ export class ProvisioningLogWriter {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly onError: (error: unknown) => void = (error) => console.error('[provisioning-log] write failed:', error),
+    private readonly onError: (error: unknown) => void = (err) => logger.error({ err }, 'provisioning-log write failed'),
   ) {}
 
   record(entry: ProvisioningRecord): void {
