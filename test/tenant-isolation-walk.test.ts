@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildSchema } from 'graphql';
 import { scimRouter } from '../src/scim/router';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
+import { snapshotTenant } from './support/snapshot';
 
 /**
  * The isolation walk: every SCIM route and every GraphQL query and mutation, called with tenant A's tokens against
@@ -63,25 +64,8 @@ async function scimAs(method: string, route: string, body?: unknown): Promise<Ht
   return result;
 }
 
-/** Every row of tenant B in every table that has a tenant_id, plus B's tenant row, as JSON text. */
-async function snapshotB(): Promise<Record<string, string[]>> {
-  await h.app.provisioningLog.flush();
-  const tables: { table_name: string }[] = await h.dataSource.query(
-    `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
-  );
-  const snapshot: Record<string, string[]> = {};
-  for (const { table_name } of tables) {
-    const rows: { r: string }[] = await h.dataSource.query(
-      `SELECT to_jsonb(t)::text AS r FROM "${table_name}" t WHERE tenant_id = $1 ORDER BY 1`,
-      [b.tenant.id],
-    );
-    snapshot[table_name] = rows.map((row) => row.r);
-  }
-  snapshot.tenants = (await h.dataSource.query('SELECT to_jsonb(t)::text AS r FROM tenants t WHERE id = $1', [b.tenant.id])).map(
-    (row: { r: string }) => row.r,
-  );
-  return snapshot;
-}
+/** Every one of B's rows, byte for byte. */
+const snapshotB = () => snapshotTenant(h, b.tenant.id);
 
 beforeAll(async () => {
   h = await Harness.start({ RATE_LIMIT_PER_SECOND: '0' });
