@@ -2,6 +2,7 @@ import { Initial1795732399778 } from './1795732399778-Initial';
 import { ProvisioningLog1795733447112 } from './1795733447112-ProvisioningLog';
 import { EmployeeSearchIndex1795734000000 } from './1795734000000-EmployeeSearchIndex';
 import { Groups1795734654840 } from './1795734654840-Groups';
+import { AuditAppendOnly1795735000000 } from './1795735000000-AuditAppendOnly';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,4 +11,5 @@ export const MIGRATIONS: Function[] = [
   ProvisioningLog1795733447112,
   EmployeeSearchIndex1795734000000,
   Groups1795734654840,
+  AuditAppendOnly1795735000000,
 ];

@@ -1,6 +1,7 @@
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
+import { graphqlBodyErrors } from './graphql/body-errors';
 import { graphqlMiddleware } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
 import { Metrics } from './http/metrics';
@@ -58,6 +59,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
 
   const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
   app.use('/graphql', ...graphql.handler);
+  app.use('/graphql', graphqlBodyErrors);
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.`, requestId: req.requestId });

@@ -71,13 +71,23 @@ export function checkCost(
   operationName: string | undefined,
   variables: Record<string, unknown> | undefined,
 ): GraphQLError | undefined {
-  const cost = getComplexity({
-    schema,
-    query: document,
-    operationName,
-    variables: variables ?? {},
-    estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      operationName,
+      variables: variables ?? {},
+      estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    // getComplexity coerces the variables before Apollo does, so a variable of the wrong shape (an unknown input
+    // field such as "__proto__", an array for an ID) throws here; it is the client's mistake, not a 500.
+    if (error instanceof GraphQLError) {
+      return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    }
+    throw error;
+  }
   if (cost <= MAX_COST) return undefined;
   return new GraphQLError(`The query costs ${cost}, over the limit of ${MAX_COST}. Ask for fewer items (first) or fields.`, {
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },

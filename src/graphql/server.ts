@@ -8,6 +8,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { presentedToken } from '../http/auth';
+import { refuseDeepJson } from '../http/json-depth';
 import { RateLimiter } from '../http/rate-limit';
 import { tokenService } from '../services/token.service';
 import { GraphQLContext } from './context';
@@ -148,5 +149,5 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
       return { ctx, scope: token.scope, loaders: createLoaders(ctx), log: req.log };
     }),
   });
-  return { handler: [express.json({ limit: GRAPHQL_BODY_LIMIT }), handler], stop: () => server.stop() };
+  return { handler: [express.json({ limit: GRAPHQL_BODY_LIMIT, verify: refuseDeepJson }), handler], stop: () => server.stop() };
 }

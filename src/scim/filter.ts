@@ -38,6 +38,8 @@ export interface PatchPath {
 /** Limits that keep a hostile filter from costing more than a real IdP's ever would. */
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 32;
+/** Comparisons (attrExp) in one filter: IdPs send one or two; hundreds of `or` terms only cost SQL planning time. */
+export const MAX_FILTER_TERMS = 100;
 
 const COMPARE_OPS = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 
@@ -116,6 +118,7 @@ export function parseAttrPath(text: string): AttrPath {
 class Parser {
   private position = 0;
   private depth = 0;
+  private terms = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -196,6 +199,9 @@ class Parser {
   }
 
   private parseAttrExpression(): FilterNode {
+    if (++this.terms > MAX_FILTER_TERMS) {
+      throw invalid(`The filter has more than ${MAX_FILTER_TERMS} comparisons.`);
+    }
     const token = this.next();
     if (token?.type !== 'word') {
       throw invalid(`Expected an attribute name ${token ? `at position ${token.at + 1}` : 'at the end'} of the filter.`);

@@ -1,4 +1,5 @@
 import express, { Request, RequestHandler, Response } from 'express';
+import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from '../http/json-depth';
 import { RequestContext } from '../services/context';
 import { ScimError } from './errors';
 
@@ -26,12 +27,17 @@ export function single(query: Record<string, unknown>, name: string): string | u
   return value;
 }
 
-/** An integer query parameter (RFC 7644 §3.4.2.4); anything but an integer is refused rather than guessed. */
+/**
+ * An integer query parameter (RFC 7644 §3.4.2.4). Anything but an integer is refused rather than guessed; an integer
+ * too large to represent is clamped (the callers clamp again to their own bounds: count to the page maximum,
+ * startIndex to at least 1).
+ */
 export function integerParameter(query: Record<string, unknown>, name: string): number | undefined {
   const value = single(query, name);
   if (value === undefined || value.trim() === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer, got "${value}".`, 'invalidValue');
-  return Number(value.trim());
+  if (!/^[-+]?\d+$/.test(value.trim())) throw new ScimError(400, `${name} must be an integer, got "${value.slice(0, 100)}".`, 'invalidValue');
+  const number = Number(value.trim());
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, number));
 }
 
 /** The list parameters of RFC 7644 §3.4.2, read and bounded the same way for every resource type. */
@@ -84,6 +90,9 @@ export function scimJson(limit: string): RequestHandler {
     verify: (_req, _res, buffer) => {
       if (buffer.includes('\\u0000')) {
         throw new ScimError(400, 'The request body contains a NUL character (\\u0000), which Rollcall cannot store.', 'invalidValue');
+      }
+      if (jsonNestsDeeperThan(buffer)) {
+        throw new ScimError(400, `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels.`, 'invalidSyntax');
       }
     },
   });

@@ -123,7 +123,8 @@ export function compileQuery(query: EmployeeQuery, params: unknown[]): string {
       case 'citext':
       case 'text':
       case 'exactText': {
-        const text = String(value);
+        // Usernames and emails (the citext fields) are stored in NFC, so a decomposed spelling must find them.
+        const text = spec.type === 'citext' ? String(value).normalize('NFC') : String(value);
         if (op === 'co' || op === 'sw' || op === 'ew') {
           return spec.type === 'exactText'
             ? `(${spec.sql} LIKE ${bind(likePattern(text, op))})`
