@@ -5,7 +5,7 @@ import { GRAPHQL_BODY_LIMIT } from './server';
  * A /graphql body the JSON parser refuses (too large, not JSON, nested too deep) never reaches Apollo. Answer it
  * as GraphQL clients expect an error, `{ errors: [{ message, extensions: { code } }] }`, with the 4xx status.
  */
-export function graphqlBodyErrors(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+export function graphqlBodyErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
   const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
   if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
     next(error);
@@ -19,5 +19,5 @@ export function graphqlBodyErrors(error: unknown, _req: Request, res: Response, 
         : error instanceof Error && type === 'entity.too.deep'
           ? error.message
           : 'The request body could not be read; send UTF-8 JSON.';
-  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST', requestId: req.requestId } }] });
 }
