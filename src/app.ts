@@ -4,6 +4,7 @@ import { Config } from './config';
 import { graphqlMiddleware } from './graphql/server';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
+import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import { scimErrorHandler, scimRouter } from './scim/router';
 
@@ -31,7 +32,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
       await dataSource.query('SELECT 1');
       res.json({ status: 'ready', database: 'reachable' });
     } catch {
-      res.status(503).setHeader('Retry-After', '5').json({ status: 'unavailable', database: 'unreachable' });
+      res.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS)).json({ status: 'unavailable', database: 'unreachable' });
     }
   });
 
@@ -56,6 +57,11 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
+      return;
+    }
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable) {
+      res.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS)).json({ error: 'unavailable', message: unavailable.message });
       return;
     }
     console.error(`[http] ${req.requestId} ${req.method} ${req.path} failed:`, error);
