@@ -400,7 +400,7 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
-    const view = await optimistically(ctx, id, options.expectedVersion, (current) =>
+    const view = await optimistically(ctx, id, options.expectedVersion, (ctx, current) =>
       updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current),
     );
     return { employee: view.employee, view, ignoredAttributes };
@@ -417,7 +417,7 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     let ignored: string[] = [];
-    const view = await optimistically(ctx, id, options.expectedVersion, async (current) => {
+    const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current) => {
       const input = transform(current);
       const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, await loadDefaults(ctx));
       ignored = ignoredAttributes;
@@ -682,9 +682,9 @@ async function optimistically(
   ctx: RequestContext,
   id: string,
   expectedVersion: number | undefined,
-  write: (current: EmployeeView) => Promise<EmployeeView>,
+  write: (ctx: RequestContext, current: EmployeeView) => Promise<EmployeeView>,
 ): Promise<EmployeeView> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
     const current = await employeeService.getView(ctx, id);
     if (!current) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
     if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
@@ -694,14 +694,24 @@ async function optimistically(
       );
     }
     try {
-      return await write(current);
+      return await write(ctx, current);
     } catch (error) {
       if (!(error instanceof StaleVersion)) throw error;
-      if (expectedVersion !== undefined || attempt >= OPTIMISTIC_ATTEMPTS) {
+      if (expectedVersion !== undefined) {
         throw new DomainError(ErrorCode.VERSION_CONFLICT, 'The employee is being changed concurrently; read it again and retry.');
       }
     }
   }
+  // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
+  // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
+  return inTransaction(ctx, async (tx) => {
+    const rows: Record<string, unknown>[] = await tx.manager.query(
+      `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
+      [tx.tenantId, id],
+    );
+    if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+    return write(tx, toView(tx, rows[0]));
+  });
 }
 
 /** Column name of an Employee property (`firstName` -> `first_name`), from the entity metadata. */
