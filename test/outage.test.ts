@@ -24,7 +24,6 @@ if (reason && process.env.DATABASE_URL && process.env.CI) {
   // In CI's PostgreSQL pass this guarantee must be proven, not skipped.
   throw new Error(`The outage test cannot run: ${reason}.`);
 }
-if (reason) console.warn(`outage.test.ts skipped: ${reason}.`);
 
 interface Answer extends HttpResult {
   kind: 'scim-create' | 'scim-get' | 'graphql';
@@ -32,7 +31,7 @@ interface Answer extends HttpResult {
   userName?: string;
 }
 
-(reason ? describe.skip : describe)('PostgreSQL stopped under traffic', () => {
+(reason ? describe.skip : describe)(`PostgreSQL stopped under traffic${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let pg: PrivatePostgres;
   let server: ServerProcess;
   const scimToken = `outage-scim-${randomBytes(24).toString('base64url')}`;
