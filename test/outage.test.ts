@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import { isDatabaseUnavailable } from '../src/services/errors';
 import { PrivatePostgres } from './support/private-postgres';
-import { HttpResult, ServerProcess, oktaUser, sleep } from './support/processes';
+import { HttpResult, ServerProcess, freePort, oktaUser, sleep } from './support/processes';
+import { createTestDatabase } from './support/test-databases';
 
 /**
  * PostgreSQL stopped under traffic, on the real thing: `rollcall serve` as a child process on a private PostgreSQL
@@ -71,6 +73,16 @@ interface Answer extends HttpResult {
         await sleep(20);
       }
     };
+    // Tokens no request has used yet, so not in the auth cache: during the outage their authentication needs the
+    // database, and must answer 503 (a 401 would tell the IdP its credentials are wrong).
+    const fresh: Record<'SCIM' | 'ADMIN', string> = { SCIM: '', ADMIN: '' };
+    for (const scope of ['SCIM', 'ADMIN'] as const) {
+      const created = await server.graphql(
+        adminToken,
+        `mutation { createAccessToken(input: { name: "fresh-${scope}", scope: ${scope} }) { secret userErrors { message } } }`,
+      );
+      fresh[scope] = created.body.data.createAccessToken.secret;
+    }
     const traffic = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
 
     await sleep(1_000);
@@ -84,7 +96,13 @@ interface Answer extends HttpResult {
     const notReady = await server.request('GET', '/readyz');
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get('retry-after')).toBe('5');
-    await sleep(1_500);
+    const uncached = [
+      { kind: 'scim-get' as const, startedAt: Date.now(), ...(await server.scim('GET', '/Users?count=1', fresh.SCIM)) },
+      { kind: 'graphql' as const, startedAt: Date.now(), ...(await server.graphql(fresh.ADMIN, '{ employees(first: 1) { totalCount } }')) },
+    ];
+    expect(uncached.map((a) => a.status)).toEqual([503, 503]);
+    answers.push(...uncached);
+    await sleep(1_000);
     const restarting = Date.now();
     await pg.start();
 
@@ -142,5 +160,59 @@ interface Answer extends HttpResult {
       await client.end();
     }
     expect(server.stderr).not.toMatch(/Unhandled|uncaught/i);
+  });
+});
+
+/** What counts as "database unavailable" (503) and what does not (a statement the database refused), on real errors. */
+describe('isDatabaseUnavailable', () => {
+  async function caught(work: () => Promise<unknown>): Promise<unknown> {
+    try {
+      await work();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('expected a failure');
+  }
+
+  test('a refused connection, a pool that cannot hand out a connection in time, a terminated session: yes', async () => {
+    const closedPort = await freePort();
+    const refused = await caught(() => new Client({ connectionString: `postgres://postgres@127.0.0.1:${closedPort}/postgres` }).connect());
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+
+    const db = await createTestDatabase();
+    const pool = new Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 200 });
+    try {
+      const held = await pool.connect();
+      const timedOut = await caught(() => pool.connect());
+      expect(isDatabaseUnavailable(timedOut)).toBe(true);
+      held.release();
+      if (db.kind === 'postgres') {
+        const session = await pool.connect();
+        session.on('error', () => undefined);
+        const terminated = await caught(() => session.query('SELECT pg_terminate_backend(pg_backend_pid())'));
+        expect((terminated as { code?: string }).code).toBe('57P01');
+        expect(isDatabaseUnavailable(terminated)).toBe(true);
+        session.release(true);
+      }
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
+  });
+
+  test('statements the database refuses: no (they stay 4xx or 500, never a retryable 503)', async () => {
+    const db = await createTestDatabase();
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      for (const sql of ['SELEC 1', 'SELECT 1/0', "SELECT 'x'::uuid", 'SELECT * FROM no_such_table']) {
+        expect(isDatabaseUnavailable(await caught(() => client.query(sql)))).toBe(false);
+      }
+      expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+      expect(isDatabaseUnavailable(undefined)).toBe(false);
+    } finally {
+      await client.end();
+      await db.drop();
+    }
   });
 });
