@@ -8,6 +8,7 @@ import { Metrics } from './http/metrics';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { logger, setLogLevel } from './logging';
+import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import { scimErrorHandler, scimRouter } from './scim/router';
 
@@ -42,7 +43,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
       await dataSource.query('SELECT 1');
       res.json({ status: 'ready', database: 'reachable' });
     } catch {
-      res.status(503).setHeader('Retry-After', '5').json({ status: 'unavailable', database: 'unreachable' });
+      res.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS)).json({ status: 'unavailable', database: 'unreachable' });
     }
   });
 
@@ -68,6 +69,15 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).json({ error: 'bad_request', message: 'The request could not be read.', requestId: req.requestId });
+      return;
+    }
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable) {
+      req.log.warn({ method: req.method, route: routeTemplate(req) }, 'database unavailable');
+      res
+        .status(503)
+        .setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+        .json({ error: 'unavailable', message: unavailable.message, requestId: req.requestId });
       return;
     }
     req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');

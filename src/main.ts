@@ -106,12 +106,17 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
       stop() {
         stopping ??= (async () => {
           await new Promise<void>((resolve) => {
+            // A keep-alive connection (a load balancer's) whose last request finishes after close() would otherwise
+            // stay open until its client gives up on it; close connections as soon as they have nothing in flight.
+            const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
             const timer = setTimeout(() => {
+              clearInterval(sweep);
               httpServer.closeAllConnections();
               resolve();
             }, SHUTDOWN_GRACE_MS);
             httpServer.close(() => {
               clearTimeout(timer);
+              clearInterval(sweep);
               resolve();
             });
             httpServer.closeIdleConnections();

@@ -1,6 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -319,9 +320,39 @@ describe('first start with nothing set', () => {
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ id: created.body.id, userName });
 
-    // SIGTERM: finish, close the pool (and on the embedded database release its lock), exit 0.
-    const stopped = await second.kill('SIGTERM');
-    expect(stopped).toEqual({ code: 0, signal: null });
+    // SIGTERM: stop accepting, finish the request in flight, close the pool (and on the embedded database release its
+    // lock), exit 0. The in-flight create's body arrives slowly: the server has the request, not all of it, at SIGTERM.
+    const lateUser = `in-flight-${randomBytes(4).toString('hex')}@example.com`;
+    const body = Buffer.from(JSON.stringify(oktaUser(lateUser)));
+    const inFlight = http.request({
+      host: '127.0.0.1',
+      port: second.port,
+      method: 'POST',
+      path: '/scim/v2/Users',
+      headers: { Authorization: `Bearer ${scimToken}`, 'Content-Type': 'application/scim+json', 'Content-Length': body.length },
+    });
+    const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
+      inFlight.on('error', reject);
+      inFlight.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      });
+    });
+    inFlight.write(body.subarray(0, 20));
+    await sleep(300);
+    const stopped = second.kill('SIGTERM');
+    await sleep(300);
+    // No longer accepting: a new connection is refused while the request in flight is still open.
+    await expect(fetch(`${second.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+    expect(second.child.exitCode).toBeNull();
+    inFlight.end(body.subarray(20));
+    const finished = Date.now();
+    expect(await answer).toMatchObject({ status: 201, body: { userName: lateUser } });
+    expect(await stopped).toEqual({ code: 0, signal: null });
+    // Bounded, and not by the client: Node's agent would itself drop the idle keep-alive connection after 5 s.
+    expect(Date.now() - finished).toBeLessThan(4_000);
+    expect(second.stdout).toContain('SIGTERM received');
     if (db.env.DATA_DIR) expect(fs.existsSync(path.join(db.env.DATA_DIR, 'rollcall.lock'))).toBe(false);
   });
 });

@@ -34,8 +34,11 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
     ...(settings.logger ? { logger: settings.logger } : {}),
     extra: {
       max: settings.poolSize,
-      // Fail a request instead of hanging when the pool is exhausted or the database is unreachable.
-      connectionTimeoutMillis: 10_000,
+      // Fail a request instead of hanging when the pool is exhausted or the database is unreachable: the surfaces
+      // answer 503 with Retry-After (src/services/errors.ts#isDatabaseUnavailable) well before an IdP's 60-s timeout.
+      connectionTimeoutMillis: 5_000,
+      // Notice a peer that vanished without closing the socket (a failover, a cut network) instead of waiting forever.
+      keepAlive: true,
       idleTimeoutMillis: 30_000,
       preparedStatements: settings.preparedStatements ?? true,
     },

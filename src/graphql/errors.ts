@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { DomainError, ErrorCode, assertUnreachable } from '../services/errors';
+import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, assertUnreachable } from '../services/errors';
 import { UserError } from './types/user-error.type';
 
 export function unauthenticated(message = 'Send an admin or read token as "Authorization: Bearer <token>".'): GraphQLError {
@@ -8,6 +8,17 @@ export function unauthenticated(message = 'Send an admin or read token as "Autho
 
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+}
+
+/** The database is unavailable: HTTP 503 with Retry-After, so clients retry rather than treat it as a refusal. */
+export function serviceUnavailable(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      http: { status: 503, headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]]) },
+    },
+  });
 }
 
 export function badUserInput(message: string): GraphQLError {
@@ -26,6 +37,8 @@ export function toUserErrors(error: DomainError): UserError[] {
         throw unauthenticated(issue.message);
       case ErrorCode.FORBIDDEN:
         throw forbidden(issue.message);
+      case ErrorCode.DATABASE_UNAVAILABLE:
+        throw serviceUnavailable(issue.message);
       case ErrorCode.NOT_FOUND:
       case ErrorCode.INVALID_VALUE:
       case ErrorCode.REQUIRED:

@@ -10,9 +10,10 @@ import { Config } from '../config';
 import { presentedToken } from '../http/auth';
 import { refuseDeepJson } from '../http/json-depth';
 import { RateLimiter } from '../http/rate-limit';
+import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from '../services/errors';
 import { tokenService } from '../services/token.service';
 import { GraphQLContext } from './context';
-import { forbidden, unauthenticated } from './errors';
+import { forbidden, serviceUnavailable, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { checkCost, depthLimit } from './limits';
 import { createSchema } from './schema';
@@ -29,6 +30,7 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 export const GRAPHQL_BODY_LIMIT = '1mb';
@@ -83,6 +85,20 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
       // cost a page of 100 employees measurable CPU.
       ApolloServerPluginCacheControlDisabled(),
       {
+        // A resolver that lost the database throws the driver's error; the answer becomes 503 with Retry-After
+        // (formatError below gives each such error the SERVICE_UNAVAILABLE code).
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ errors, response }) {
+              if (errors.some((error) => asDatabaseUnavailable(unwrapResolverError(error)))) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+              }
+            },
+          };
+        },
+      },
+      {
         // Cost depends on variables (`first`), so it is checked once the operation is resolved, before execution.
         async requestDidStart() {
           return {
@@ -115,6 +131,11 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
       const original = unwrapResolverError(error);
+      const unavailable = asDatabaseUnavailable(original);
+      if (unavailable) {
+        const { message, extensions } = serviceUnavailable(unavailable.message);
+        return { message, extensions: { code: extensions.code, retryAfterSeconds: extensions.retryAfterSeconds }, path: formatted.path };
+      }
       if (original instanceof GraphQLError && original.extensions?.code && CLIENT_CODES.has(String(original.extensions.code))) {
         return formatted;
       }
@@ -128,7 +149,13 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
   const handler = expressMiddleware(server, {
     context: withRequestId(async ({ req }): Promise<GraphQLContext> => {
       const secret = presentedToken(req);
-      const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
+      const token = secret
+        ? await tokenService.authenticate(dataSource.manager, secret).catch((error: unknown) => {
+            // Thrown from the context, only a GraphQLError keeps its code and HTTP status (else Apollo answers 500).
+            const unavailable = asDatabaseUnavailable(error);
+            throw unavailable ? serviceUnavailable(unavailable.message) : error;
+          })
+        : null;
       if (!token) throw unauthenticated();
       if (token.scope !== 'admin' && token.scope !== 'read') {
         throw forbidden(`This token has scope "${token.scope}"; the GraphQL API needs an admin or read token.`);

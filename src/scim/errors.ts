@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, assertUnreachable } from '../services/errors';
+import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, assertUnreachable } from '../services/errors';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -85,6 +85,9 @@ export function fromDomainError(error: DomainError): ScimError {
       return new ScimError(412, detail);
     case ErrorCode.IN_USE:
       return new ScimError(409, detail);
+    case ErrorCode.DATABASE_UNAVAILABLE:
+      // Okta and Entra retry a 503 that carries Retry-After instead of recording a failed provisioning.
+      return new ScimError(503, detail, undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
     default:
       return assertUnreachable(code);
   }

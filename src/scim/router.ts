@@ -5,7 +5,7 @@ import { presentedToken } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
 import { RequestContext } from '../services/context';
 import { IdpEmployee, employeeService } from '../services/employee.service';
-import { DomainError } from '../services/errors';
+import { DomainError, asDatabaseUnavailable } from '../services/errors';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
 import { tokenService } from '../services/token.service';
 import { isUuid } from '../services/validation';
@@ -269,8 +269,10 @@ function recordOutcome(req: Request, res: Response, log: ProvisioningLogWriter):
 /** Every failure under /scim/v2 becomes a SCIM error body: domain errors, parser errors and unexpected faults. */
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   let scimError: ScimError;
+  const unavailable = asDatabaseUnavailable(error);
   if (error instanceof ScimError) scimError = error;
   else if (error instanceof DomainError) scimError = fromDomainError(error);
+  else if (unavailable) scimError = fromDomainError(unavailable);
   else if (isBodyParserError(error)) scimError = bodyParserError(error);
   else {
     req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');

@@ -411,7 +411,7 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     let ignored: string[] = [];
-    const view = await optimistically(ctx, id, options.expectedVersion, async (current, defaults) => {
+    const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
       const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
       ignored = ignoredAttributes;
       return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
@@ -430,7 +430,7 @@ export const employeeService = {
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
     let ignored: string[] = [];
-    const view = await optimistically(ctx, id, options.expectedVersion, async (current, defaults) => {
+    const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
       const input = transform(current);
       const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
       ignored = ignoredAttributes;
@@ -747,18 +747,15 @@ async function optimistically(
   ctx: RequestContext,
   id: string,
   expectedVersion: number | undefined,
-  write: (current: EmployeeView, defaults: TenantDefaults) => Promise<EmployeeView>,
+  write: (ctx: RequestContext, current: EmployeeView, defaults: TenantDefaults) => Promise<EmployeeView>,
 ): Promise<EmployeeView> {
   const notFound = () => new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
   if (!isUuid(id)) throw notFound();
-  for (let attempt = 1; ; attempt++) {
-    // The employee and the tenant's defaults in one statement.
-    const rows = await sql.query(
-      ctx,
-      `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
-        WHERE e.tenant_id = $1 AND e.id = $3 AND e.deleted_at IS NULL`,
-      [ctx.tenantId, DEFAULT_ROLE_NAME, id],
-    );
+  // The employee and the tenant's defaults in one statement.
+  const read = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
+    WHERE e.tenant_id = $1 AND e.id = $3 AND e.deleted_at IS NULL`;
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+    const rows = await sql.query(ctx, read, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
     if (!rows[0]) throw notFound();
     const current = toView(ctx, rows[0]);
     const defaults = toDefaults(rows[0]);
@@ -770,14 +767,21 @@ async function optimistically(
       );
     }
     try {
-      return await write(current, defaults);
+      return await write(ctx, current, defaults);
     } catch (error) {
       if (!(error instanceof StaleVersion)) throw error;
-      if (expectedVersion !== undefined || attempt >= OPTIMISTIC_ATTEMPTS) {
+      if (expectedVersion !== undefined) {
         throw new DomainError(ErrorCode.VERSION_CONFLICT, 'The employee is being changed concurrently; read it again and retry.');
       }
     }
   }
+  // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
+  // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
+  return inTransaction(ctx, async (tx) => {
+    const rows: Record<string, unknown>[] = await tx.manager.query(`${read} FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
+    if (!rows[0]) throw notFound();
+    return write(tx, toView(tx, rows[0]), toDefaults(rows[0]));
+  });
 }
 
 /** Column name of an Employee property (`firstName` -> `first_name`), from the entity metadata. */

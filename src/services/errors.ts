@@ -23,6 +23,8 @@ export enum ErrorCode {
   VERSION_CONFLICT = 'VERSION_CONFLICT',
   /** The thing is still referenced and cannot be deleted. */
   IN_USE = 'IN_USE',
+  /** The database cannot be reached (down, restarting, or no connection free in time); the client should retry. */
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
 }
 
 export interface ErrorIssue {
@@ -81,6 +83,48 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isForeignKeyViolation(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   return (e.driverError?.code ?? e.code) === '23503';
+}
+
+/** Socket errors of a connection that could not be made or was cut. */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/**
+ * SQLSTATEs meaning "this connection or server is going away", not "this statement is wrong": class 08
+ * (connection exception), 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting or stopping).
+ */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+/** node-postgres and pg-pool say these in words only (no code). */
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Connection closed',
+];
+
+/**
+ * True when `error` (a pg error, a TypeORM QueryFailedError wrapping one, or a pool timeout) says the database could
+ * not be reached, as opposed to a statement it refused. The one place that tells the two apart: both surfaces answer
+ * the first kind with 503 and Retry-After, so an IdP retries instead of recording a failed provisioning.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown; driverError?: unknown; cause?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (CONNECTION_ERRNOS.has(code) || CONNECTION_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return true;
+  // A host with several addresses fails with an AggregateError of socket errors.
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(e.driverError ?? e.cause, depth + 1);
+}
+
+/** Seconds a client is told to wait (Retry-After) when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The DomainError for a connection-level failure, or undefined when `error` is something else. */
+export function asDatabaseUnavailable(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError || !isDatabaseUnavailable(error)) return undefined;
+  return new DomainError(ErrorCode.DATABASE_UNAVAILABLE, `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`);
 }
 
 export function assertUnreachable(value: never): never {

@@ -17,6 +17,9 @@ registerEnumType(ErrorCode, {
     DEFAULT_ROLE_MISSING: { description: "The tenant's default role does not exist." },
     VERSION_CONFLICT: { description: 'The object changed meanwhile; read it again.' },
     IN_USE: { description: 'The object is still in use and cannot be deleted.' },
+    DATABASE_UNAVAILABLE: {
+      description: 'The database cannot be reached; answered as a top-level SERVICE_UNAVAILABLE error (HTTP 503), retry.',
+    },
   },
 });
 
