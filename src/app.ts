@@ -2,6 +2,7 @@ import express, { Express, NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { graphqlMiddleware } from './graphql/server';
+import { adminConsole } from './http/admin-console';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
@@ -48,6 +49,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
 
   const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
   app.use('/graphql', ...graphql.handler);
+
+  // The admin console: a single-page app over /graphql, built into dist/admin.
+  app.use('/admin', adminConsole());
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.` });
