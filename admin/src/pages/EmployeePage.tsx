@@ -255,10 +255,14 @@ function FieldRow(props: {
 
   return (
     <div className={`field ${locked ? 'field-locked' : ''}`}>
-      <label htmlFor={id}>
-        {spec.label}
-        {locked && <span className="lock" aria-hidden="true" title="Managed by your identity provider">🔒</span>}
-      </label>
+      <div className="label-row">
+        <label htmlFor={id}>{spec.label}</label>
+        {locked && (
+          <span className="lock" aria-hidden="true">
+            IdP
+          </span>
+        )}
+      </div>
       {control}
       {locked && (
         <p className="help" id={`${id}-locked`}>

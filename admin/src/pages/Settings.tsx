@@ -49,7 +49,7 @@ export function Settings() {
         <h1>Settings</h1>
       </div>
       <nav className="subnav" aria-label="Settings sections">
-        <a href="#import">Provisioning</a>
+        <a href="#import">SCIM import</a>
         <a href="#roles">Roles</a>
         <a href="#teams">Teams</a>
         <a href="#authenticators">Login authenticators</a>
@@ -110,7 +110,7 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
   };
 
   return (
-    <Section title="Provisioning" id="import">
+    <Section title="SCIM import" id="import">
       <form onSubmit={submit} noValidate aria-label="Provisioning settings">
         <fieldset className="checkboxes">
           <legend>Optional attributes imported from the identity provider</legend>
