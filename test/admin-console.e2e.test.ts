@@ -101,8 +101,8 @@ if (chromiumMissing && process.env.CI === 'true') {
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Employees' }).waitFor();
       expect(page.url()).not.toContain(t.tokens.admin);
-      expect(await page.evaluate(() => sessionStorage.getItem('rollcall.adminToken'))).toBe(t.tokens.admin);
-      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      expect(await page.evaluate("sessionStorage.getItem('rollcall.adminToken')")).toBe(t.tokens.admin);
+      expect(await page.evaluate('localStorage.length')).toBe(0);
       await page.getByText('1–4 of 4 employees').waitFor();
       pageErrors.length = 0; // the refused tokens above were logged as failed requests, as they should be
     });
@@ -179,17 +179,21 @@ if (chromiumMissing && process.env.CI === 'true') {
     test('a locked field forced through the API is refused with IDP_MANAGED_FIELD and the row stays as it was', async () => {
       const before = await h.dataSource.manager.findOneByOrFail(Employee, { tenantId: t.tenant.id, username: 'grace.hopper@console.example' });
       // The same request the browser would send, from the signed-in page itself.
-      const answer = await page.evaluate(async (id) => {
-        const response = await fetch('/graphql', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('rollcall.adminToken')}` },
-          body: JSON.stringify({
-            query: 'mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code field } } }',
-            variables: { input: { id, username: 'someone.else@console.example', teamId: null } },
-          }),
-        });
-        return response.json();
-      }, graceId);
+      const token = await page.evaluate<string>("sessionStorage.getItem('rollcall.adminToken')");
+      const answer = await page.evaluate(
+        async ({ id, token }) => {
+          const response = await fetch('/graphql', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+            body: JSON.stringify({
+              query: 'mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code field } } }',
+              variables: { input: { id, username: 'someone.else@console.example', teamId: null } },
+            }),
+          });
+          return (await response.json()) as { data: { updateEmployee: unknown } };
+        },
+        { id: graceId, token },
+      );
       expect(answer.data.updateEmployee).toEqual({ employee: null, userErrors: [{ code: 'IDP_MANAGED_FIELD', field: ['input', 'username'] }] });
       expect(await h.employeeRow(t.tenant.id, before.id)).toEqual(before);
     });
@@ -232,7 +236,7 @@ if (chromiumMissing && process.env.CI === 'true') {
       await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Admin token').waitFor();
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
       expect(pageErrors).toEqual([]);
     });
   });

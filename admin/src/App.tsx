@@ -10,7 +10,7 @@ import { SignIn } from './pages/SignIn';
 import { Link, usePath } from './router';
 import { forgetToken, storeToken, storedToken } from './session';
 import { ErrorNotice } from './ui';
-import { ScopeContext } from './viewer';
+import { ViewerContext } from './viewer';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken);
@@ -52,10 +52,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const path = usePath();
   const [viewer] = useQuery<ViewerData>({ query: VIEWER });
   const v = viewer.data?.viewer;
-  const scope = v?.scope ?? 'READ';
+  const who = useMemo(() => ({ scope: v?.scope ?? ('READ' as const), tokenId: v?.token.id ?? null }), [v]);
 
   return (
-    <ScopeContext.Provider value={scope}>
+    <ViewerContext.Provider value={who}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -93,7 +93,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <ErrorNotice error={viewer.error} />
         <Page path={path} />
       </main>
-    </ScopeContext.Provider>
+    </ViewerContext.Provider>
   );
 }
 

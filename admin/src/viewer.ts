@@ -1,9 +1,9 @@
 import { createContext, useContext } from 'react';
 import { TokenScope } from './api';
 
-/** The scope of the signed-in token: a READ token sees everything and changes nothing. */
-export const ScopeContext = createContext<TokenScope>('READ');
+/** Who is signed in: a READ token sees everything and changes nothing; `tokenId` marks "this session" among tokens. */
+export const ViewerContext = createContext<{ scope: TokenScope; tokenId: string | null }>({ scope: 'READ', tokenId: null });
 
 export function useCanEdit(): boolean {
-  return useContext(ScopeContext) === 'ADMIN';
+  return useContext(ViewerContext).scope === 'ADMIN';
 }

@@ -150,12 +150,13 @@ function EmployeeForm({ employee, catalog }: { employee: Employee; catalog: Cata
   };
 
   const lockedLabels = FIELDS.filter((f) => locked.has(f.field)).map((f) => f.label.toLowerCase());
+  const lockedList = lockedLabels.length > 1 ? `${lockedLabels.slice(0, -1).join(', ')} and ${lockedLabels[lockedLabels.length - 1]}` : lockedLabels[0];
 
   return (
     <Section title="Profile" id="profile">
       {locked.size > 0 && (
         <p className="notice notice-idp" data-testid="idp-note">
-          <strong>Managed by your identity provider.</strong> The {lockedLabels.join(', ')} of this employee change only in the
+          <strong>Managed by your identity provider.</strong> The {lockedList} of this employee change only in the
           identity provider, which sends them to Rollcall over SCIM. The other fields are kept in Rollcall and can be edited here.
         </p>
       )}

@@ -6,6 +6,10 @@ import { Empty, ErrorNotice, formatDate } from '../ui';
 
 const PAGE_SIZE = 25;
 
+function describeCount(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'} in the log`;
+}
+
 /** The SCIM provisioning log, failures first: why the identity provider shows a person as not provisioned. */
 export function Provisioning() {
   const [outcome, setOutcome] = useState<'FAILURE' | ''>('FAILURE');
@@ -57,7 +61,7 @@ export function Provisioning() {
       <ErrorNotice error={result.error} />
       <div className="card">
         <div className="table-summary">
-          <span>{page ? `${page.totalCount} ${outcome === 'FAILURE' ? 'failed requests' : 'requests'} in the log` : 'Loading…'}</span>
+          <span>{page ? describeCount(page.totalCount, outcome === 'FAILURE' ? 'failed request' : 'request') : 'Loading…'}</span>
         </div>
         {page && page.nodes.length === 0 ? (
           <Empty>{outcome === 'FAILURE' ? 'No failed SCIM requests. Provisioning is going through.' : 'No SCIM requests in the log yet.'}</Empty>
@@ -67,6 +71,7 @@ export function Provisioning() {
               <li key={p.id}>
                 <details>
                   <summary>
+                    <span className="chevron" aria-hidden="true" />
                     <span className={`badge ${p.outcome === 'SUCCESS' ? 'badge-ok' : 'badge-error'}`}>{p.status}</span>
                     <span className="nowrap">{formatDate(p.occurredAt)}</span>
                     <span className="mono">
@@ -76,7 +81,7 @@ export function Provisioning() {
                     <span className="event-detail">{p.detail ?? ''}</span>
                   </summary>
                   <dl className="details">
-                    <div>
+                    <div className="details-wide">
                       <dt>Detail</dt>
                       <dd>{p.detail ?? '—'}</dd>
                     </div>

@@ -1,4 +1,4 @@
-import { FormEvent, ReactNode, useEffect, useState } from 'react';
+import { FormEvent, ReactNode, useContext, useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
   AccessToken,
@@ -13,7 +13,7 @@ import {
   catalogMutation,
 } from '../api';
 import { Empty, ErrorNotice, FieldError, FormErrors, Section, formatDate } from '../ui';
-import { useCanEdit } from '../viewer';
+import { ViewerContext, useCanEdit } from '../viewer';
 
 type Refresh = () => void;
 type Payload = { userErrors: UserError[] } & Record<string, unknown>;
@@ -130,7 +130,10 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
                   setFields(next);
                 }}
               />
-              {label} <span className="muted small mono">{scim}</span>
+              <span>
+                {label}
+                <span className="hint mono">{scim}</span>
+              </span>
             </label>
           ))}
           <FieldError errors={errors} field="scimImportFields" id="import-fields-error" />
@@ -161,7 +164,7 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
             {saved}
           </span>
           <button type="submit" className="primary" disabled={!canEdit || state.fetching}>
-            {state.fetching ? 'Saving…' : 'Save provisioning settings'}
+            {state.fetching ? 'Saving…' : 'Save SCIM import settings'}
           </button>
         </div>
       </form>
@@ -494,6 +497,7 @@ const SCOPES: Record<string, string> = { ADMIN: 'Admin (GraphQL)', READ: 'Read-o
 
 function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }) {
   const canEdit = useCanEdit();
+  const currentTokenId = useContext(ViewerContext).tokenId;
   const [createState, runCreate] = useMutation(CREATE_TOKEN);
   const [revokeState, runRevoke] = useMutation(REVOKE_TOKEN);
   const [name, setName] = useState('');
@@ -577,7 +581,9 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
               const expired = !t.revokedAt && t.expiresAt !== null && new Date(t.expiresAt) <= new Date();
               return (
                 <tr key={t.id} className={t.revokedAt || expired ? 'row-muted' : undefined}>
-                  <td>{t.name}</td>
+                  <td>
+                    {t.name} {t.id === currentTokenId && <span className="badge">This session</span>}
+                  </td>
                   <td>{SCOPES[t.scope] ?? t.scope}</td>
                   <td className="mono">{t.prefix}…</td>
                   <td className="nowrap">{formatDate(t.createdAt)}</td>
@@ -593,7 +599,12 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
                   </td>
                   <td className="actions-col">
                     {canEdit && !t.revokedAt && !expired && (
-                      <ConfirmButton label="Revoke" confirmLabel={`Revoke ${t.name}`} disabled={revokeState.fetching} onConfirm={() => revoke(t.id)} />
+                      <ConfirmButton
+                        label="Revoke"
+                        confirmLabel={t.id === currentTokenId ? `Revoke ${t.name} and sign out` : `Revoke ${t.name}`}
+                        disabled={revokeState.fetching}
+                        onConfirm={() => revoke(t.id)}
+                      />
                     )}
                   </td>
                 </tr>
