@@ -1,9 +1,9 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { VIEWER, ViewerData } from './api';
 import { createClient } from './client';
 import { EmployeePage } from './pages/EmployeePage';
-import { Employees } from './pages/Employees';
+import { Employees, forgetListState } from './pages/Employees';
 import { Provisioning } from './pages/Provisioning';
 import { Settings } from './pages/Settings';
 import { SignIn } from './pages/SignIn';
@@ -18,6 +18,7 @@ export function App() {
 
   const signOut = useCallback((why: string | null) => {
     forgetToken();
+    forgetListState();
     setReason(why);
     setToken(null);
   }, []);
@@ -52,6 +53,16 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const path = usePath();
   const [viewer] = useQuery<ViewerData>({ query: VIEWER });
   const v = viewer.data?.viewer;
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(path);
+
+  // After moving to another page, keyboard and screen-reader users start at its content, not at the old link.
+  useEffect(() => {
+    if (path !== firstPath.current) {
+      firstPath.current = '';
+      main.current?.focus({ preventScroll: true });
+    }
+  }, [path]);
   const who = useMemo(() => ({ scope: v?.scope ?? ('READ' as const), tokenId: v?.token.id ?? null }), [v]);
 
   return (
@@ -89,7 +100,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </div>
         </div>
       </header>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" className="content" tabIndex={-1} ref={main}>
         <ErrorNotice error={viewer.error} />
         <Page path={path} />
       </main>

@@ -18,7 +18,13 @@ interface ListState {
 }
 
 // Kept for the tab's lifetime so that "back to the list" after opening someone returns to the same search and page.
-let remembered: ListState = { search: '', status: '', roleId: '', teamId: '', cursors: [null] };
+const INITIAL: ListState = { search: '', status: '', roleId: '', teamId: '', cursors: [null] };
+let remembered: ListState = INITIAL;
+
+/** On sign-out: the next person signing in in this tab does not see the last search. */
+export function forgetListState(): void {
+  remembered = INITIAL;
+}
 
 export function Employees() {
   const [state, setState] = useState<ListState>(remembered);
