@@ -204,10 +204,17 @@ if (chromiumMissing && underCi) {
       expect(await h.employeeRow(t.tenant.id, before.id)).toEqual(before);
     });
 
-    test('settings: a new SCIM token is shown once and works, and revoking it stops it', async () => {
+    test('settings: SCIM import choices are saved', async () => {
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('heading', { name: 'Settings' }).waitFor();
-      await page.getByRole('checkbox', { name: /Mobile number/ }).waitFor();
+      await page.getByRole('checkbox', { name: /Mobile number/ }).check();
+      await page.getByRole('button', { name: 'Save SCIM import settings' }).click();
+      await page.locator('#import').getByText('Saved.').waitFor();
+      const settings = await h.graphql(t.tokens.admin, '{ tenantSettings { scimImportFields } }');
+      expect(settings.body.data.tenantSettings.scimImportFields).toEqual(['MOBILE_NUMBER']);
+    });
+
+    test('settings: a new SCIM token is shown once and works, and revoking it stops it', async () => {
       await page.getByLabel('Name', { exact: true }).last().fill('Okta staging');
       await page.getByRole('button', { name: 'Create token' }).click();
       const secret = await page.getByLabel('New token secret').inputValue();

@@ -83,11 +83,14 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
   const [saved, setSaved] = useState('');
   const [state, run] = useMutation(UPDATE_SETTINGS);
 
+  // Reset to the server's values when they change, not on every refetch of the same values (which would drop edits).
+  const version = JSON.stringify(settings);
   useEffect(() => {
-    setFields(new Set(settings.scimImportFields));
-    setDefaultRoleId(settings.defaultRole?.id ?? '');
-    setRetention(String(settings.provisioningLogRetentionDays));
-  }, [settings]);
+    const saved = JSON.parse(version) as SettingsData['tenantSettings'];
+    setFields(new Set(saved.scimImportFields));
+    setDefaultRoleId(saved.defaultRole?.id ?? '');
+    setRetention(String(saved.provisioningLogRetentionDays));
+  }, [version]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
