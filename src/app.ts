@@ -4,6 +4,7 @@ import { Config } from './config';
 import { graphqlBodyErrors } from './graphql/body-errors';
 import { graphqlMiddleware } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
+import { adminConsole } from './http/admin-console';
 import { Metrics } from './http/metrics';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
@@ -61,6 +62,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
   app.use('/graphql', ...graphql.handler);
   app.use('/graphql', graphqlBodyErrors);
+
+  // The admin console: a single-page app over /graphql, built into dist/admin.
+  app.use('/admin', adminConsole());
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.`, requestId: req.requestId });

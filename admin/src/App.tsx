@@ -1,0 +1,125 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Provider, useQuery } from 'urql';
+import { VIEWER, ViewerData } from './api';
+import { createClient } from './client';
+import { EmployeePage } from './pages/EmployeePage';
+import { Employees, forgetListState } from './pages/Employees';
+import { Provisioning } from './pages/Provisioning';
+import { Settings } from './pages/Settings';
+import { SignIn } from './pages/SignIn';
+import { Link, usePath } from './router';
+import { forgetToken, storeToken, storedToken } from './session';
+import { ErrorNotice } from './ui';
+import { ViewerContext } from './viewer';
+
+export function App() {
+  const [token, setToken] = useState<string | null>(storedToken);
+  const [reason, setReason] = useState<string | null>(null);
+
+  const signOut = useCallback((why: string | null) => {
+    forgetToken();
+    forgetListState();
+    setReason(why);
+    setToken(null);
+  }, []);
+  const client = useMemo(() => (token ? createClient(token, signOut) : null), [token, signOut]);
+
+  if (!token || !client) {
+    return (
+      <SignIn
+        reason={reason}
+        onSignedIn={(value) => {
+          storeToken(value);
+          setReason(null);
+          setToken(value);
+        }}
+      />
+    );
+  }
+  return (
+    <Provider value={client}>
+      <Shell onSignOut={() => signOut('Signed out.')} />
+    </Provider>
+  );
+}
+
+const NAV = [
+  { to: '/employees', label: 'Employees' },
+  { to: '/provisioning', label: 'Provisioning' },
+  { to: '/settings', label: 'Settings' },
+];
+
+function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const path = usePath();
+  const [viewer] = useQuery<ViewerData>({ query: VIEWER });
+  const v = viewer.data?.viewer;
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(path);
+
+  // After moving to another page, keyboard and screen-reader users start at its content, not at the old link.
+  useEffect(() => {
+    if (path !== firstPath.current) {
+      firstPath.current = '';
+      main.current?.focus({ preventScroll: true });
+    }
+  }, [path]);
+  const who = useMemo(() => ({ scope: v?.scope ?? ('READ' as const), tokenId: v?.token.id ?? null }), [v]);
+
+  return (
+    <ViewerContext.Provider value={who}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to="/employees" className="brand">
+            Rollcall <span>admin</span>
+          </Link>
+          <nav aria-label="Main">
+            <ul>
+              {NAV.map((item) => {
+                const current = path === item.to || path.startsWith(`${item.to}/`) || (item.to === '/employees' && path === '/');
+                return (
+                  <li key={item.to}>
+                    <Link to={item.to} aria-current={current ? 'page' : undefined}>
+                      {item.label}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+          <div className="whoami">
+            <span className="tenant" title={v ? `Token “${v.token.name}” (${v.token.prefix}…)` : undefined}>
+              {v ? `${v.tenant.name}` : '\u00a0'}
+              {v?.scope === 'READ' && <span className="badge">read-only</span>}
+            </span>
+            <button type="button" onClick={onSignOut}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1} ref={main}>
+        <ErrorNotice error={viewer.error} />
+        <Page path={path} />
+      </main>
+    </ViewerContext.Provider>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  if (path === '/' || path === '/employees') return <Employees />;
+  const employee = /^\/employees\/([^/]+)$/.exec(path);
+  if (employee) return <EmployeePage key={employee[1]} id={decodeURIComponent(employee[1])} />;
+  if (path === '/settings') return <Settings />;
+  if (path === '/provisioning') return <Provisioning />;
+  return (
+    <>
+      <h1>Not found</h1>
+      <p>
+        There is no page here. <Link to="/employees">Go to Employees</Link>.
+      </p>
+    </>
+  );
+}

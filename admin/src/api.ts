@@ -1,0 +1,270 @@
+/** The operations the console sends, and the shapes it reads back (as in schema.graphql). */
+
+export type EmployeeStatus = 'ACTIVE' | 'INACTIVE';
+export type ManagedBy = 'IDENTITY_PROVIDER' | 'LOCAL';
+export type TokenScope = 'ADMIN' | 'READ' | 'SCIM';
+export type EmployeeField =
+  | 'USERNAME'
+  | 'FIRST_NAME'
+  | 'LAST_NAME'
+  | 'MIDDLE_NAME'
+  | 'DISPLAY_NAME'
+  | 'EMAIL'
+  | 'MOBILE_NUMBER'
+  | 'TIME_ZONE'
+  | 'TYPE'
+  | 'PRIMARY_ROLE'
+  | 'TEAM'
+  | 'LOGIN_AUTHENTICATOR'
+  | 'STATUS';
+
+export interface Named {
+  id: string;
+  name: string;
+}
+export interface UserError {
+  code: string;
+  field: string[] | null;
+  message: string;
+}
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+export interface Connection<T> {
+  totalCount: number;
+  pageInfo: PageInfo;
+  nodes: T[];
+}
+
+export const VIEWER = `
+  query Viewer {
+    viewer { scope tenant { id name slug } token { id name prefix } }
+  }
+`;
+export interface ViewerData {
+  viewer: { scope: TokenScope; tenant: { id: string; name: string; slug: string }; token: { id: string; name: string; prefix: string } };
+}
+
+/** Roles, teams, authenticators: the choices of the filters and edit forms. */
+export const CATALOG = `
+  query Catalog {
+    roles(first: 100) { nodes { id name description } }
+    teams(first: 100) { nodes { id name description } }
+    loginAuthenticators(first: 100) { nodes { id name isDefault } }
+  }
+`;
+export interface CatalogData {
+  roles: { nodes: (Named & { description: string | null })[] };
+  teams: { nodes: (Named & { description: string | null })[] };
+  loginAuthenticators: { nodes: (Named & { isDefault: boolean })[] };
+}
+
+export const EMPLOYEES = `
+  query Employees($search: String, $filter: EmployeeFilter, $first: Int!, $after: String) {
+    employees(search: $search, filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id username firstName lastName displayName email status managedBy
+        primaryRole { id name }
+        team { id name }
+      }
+    }
+  }
+`;
+export interface EmployeeRow {
+  id: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  displayName: string | null;
+  email: string;
+  status: EmployeeStatus;
+  managedBy: ManagedBy;
+  primaryRole: Named | null;
+  team: Named | null;
+}
+export interface EmployeesData {
+  employees: Connection<EmployeeRow>;
+}
+
+const EMPLOYEE_FIELDS = `
+  id username firstName middleName lastName displayName email mobileNumber timeZone type status
+  managedBy lockedFields externalId createdAt updatedAt
+  primaryRole { id name }
+  team { id name }
+  loginAuthenticator { id name }
+  groups { id displayName }
+`;
+export interface Employee extends EmployeeRow {
+  middleName: string | null;
+  mobileNumber: string | null;
+  timeZone: string | null;
+  type: string | null;
+  lockedFields: EmployeeField[];
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  loginAuthenticator: Named | null;
+  groups: { id: string; displayName: string }[];
+}
+
+export const EMPLOYEE = `
+  query Employee($id: ID!) {
+    employee(id: $id) { ${EMPLOYEE_FIELDS} }
+    auditEvents(employeeId: $id, first: 50) {
+      totalCount
+      nodes { id action occurredAt requestId actor { surface } changes { field from to } }
+    }
+    provisioningEvents(employeeId: $id, first: 50) {
+      totalCount
+      nodes { id occurredAt method path status outcome scimType detail ignoredAttributes requestId }
+    }
+  }
+`;
+export interface AuditEvent {
+  id: string;
+  action: string;
+  occurredAt: string;
+  requestId: string | null;
+  actor: { surface: string };
+  changes: { field: string; from: string | null; to: string | null }[];
+}
+export interface ProvisioningEvent {
+  id: string;
+  occurredAt: string;
+  method: string;
+  path: string;
+  status: number;
+  outcome: 'SUCCESS' | 'FAILURE';
+  scimType: string | null;
+  detail: string | null;
+  ignoredAttributes: string[];
+  requestId: string;
+  userName?: string | null;
+  durationMs?: number;
+  employee?: { id: string; username: string } | null;
+}
+export interface EmployeeData {
+  employee: Employee | null;
+  auditEvents: { totalCount: number; nodes: AuditEvent[] };
+  provisioningEvents: { totalCount: number; nodes: ProvisioningEvent[] };
+}
+
+export const UPDATE_EMPLOYEE = `
+  mutation UpdateEmployee($input: UpdateEmployeeInput!) {
+    updateEmployee(input: $input) {
+      employee { ${EMPLOYEE_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+
+export const PROVISIONING_EVENTS = `
+  query ProvisioningEvents($outcome: ProvisioningOutcome, $first: Int!, $after: String) {
+    provisioningEvents(outcome: $outcome, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id occurredAt method path status outcome scimType detail ignoredAttributes requestId userName durationMs
+        employee { id username }
+      }
+    }
+  }
+`;
+export interface ProvisioningEventsData {
+  provisioningEvents: Connection<ProvisioningEvent>;
+}
+
+export const SCIM_IMPORT_FIELDS = [
+  ['DISPLAY_NAME', 'Display name', 'displayName'],
+  ['MIDDLE_NAME', 'Middle name', 'name.middleName'],
+  ['MOBILE_NUMBER', 'Mobile number', 'phoneNumbers[type eq "mobile"]'],
+  ['TIME_ZONE', 'Time zone', 'timezone'],
+  ['TYPE', 'Employee type', 'userType'],
+  ['PRIMARY_ROLE', 'Primary role', 'Rollcall extension: role'],
+  ['TEAM', 'Team', 'Rollcall extension: team'],
+  ['LOGIN_AUTHENTICATOR', 'Login authenticator', 'Rollcall extension: loginAuthenticator'],
+] as const;
+
+export const SETTINGS = `
+  query Settings {
+    tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } }
+    roles(first: 100) { totalCount nodes { id name description } }
+    teams(first: 100) { totalCount nodes { id name description } }
+    loginAuthenticators(first: 100) { totalCount nodes { id name isDefault } }
+    employeeTemplates(first: 100) {
+      totalCount
+      nodes { id name timeZone type primaryRole { id name } team { id name } loginAuthenticator { id name } }
+    }
+    accessTokens(first: 100) {
+      totalCount
+      nodes { id name scope prefix createdAt lastUsedAt expiresAt revokedAt }
+    }
+  }
+`;
+export interface Template {
+  id: string;
+  name: string;
+  timeZone: string | null;
+  type: string | null;
+  primaryRole: Named | null;
+  team: Named | null;
+  loginAuthenticator: Named | null;
+}
+export interface AccessToken {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+export interface SettingsData {
+  tenantSettings: { scimImportFields: string[]; provisioningLogRetentionDays: number; defaultRole: Named | null };
+  roles: { totalCount: number; nodes: (Named & { description: string | null })[] };
+  teams: { totalCount: number; nodes: (Named & { description: string | null })[] };
+  loginAuthenticators: { totalCount: number; nodes: (Named & { isDefault: boolean })[] };
+  employeeTemplates: { totalCount: number; nodes: Template[] };
+  accessTokens: { totalCount: number; nodes: AccessToken[] };
+}
+
+export const UPDATE_SETTINGS = `
+  mutation UpdateTenantSettings($input: UpdateTenantSettingsInput!) {
+    updateTenantSettings(input: $input) {
+      tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } }
+      userErrors { code field message }
+    }
+  }
+`;
+
+/** Create and delete mutations of the catalog share one shape: `<verb><Kind>(input) { <kind> userErrors }`. */
+export function catalogMutation(name: string, returns: string): string {
+  const inputType = name.charAt(0).toUpperCase() + name.slice(1) + 'Input';
+  return `
+    mutation ${name.charAt(0).toUpperCase() + name.slice(1)}($input: ${inputType}!) {
+      ${name}(input: $input) { ${returns} userErrors { code field message } }
+    }
+  `;
+}
+
+export const CREATE_TOKEN = `
+  mutation CreateAccessToken($input: CreateAccessTokenInput!) {
+    createAccessToken(input: $input) {
+      secret
+      accessToken { id name scope prefix createdAt lastUsedAt expiresAt revokedAt }
+      userErrors { code field message }
+    }
+  }
+`;
+export const REVOKE_TOKEN = `
+  mutation RevokeAccessToken($input: RevokeAccessTokenInput!) {
+    revokeAccessToken(input: $input) {
+      accessToken { id revokedAt }
+      userErrors { code field message }
+    }
+  }
+`;

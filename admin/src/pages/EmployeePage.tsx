@@ -1,0 +1,394 @@
+import { FormEvent, useEffect, useMemo, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { CATALOG, CatalogData, EMPLOYEE, Employee, EmployeeData, EmployeeField, UPDATE_EMPLOYEE, UserError } from '../api';
+import { Link } from '../router';
+import { Empty, ErrorNotice, FieldError, FormErrors, ManagedByBadge, Section, StatusBadge, formatDate } from '../ui';
+import { useCanEdit } from '../viewer';
+
+type Kind = 'text' | 'email' | 'tel' | 'role' | 'team' | 'authenticator' | 'status';
+
+interface FieldSpec {
+  /** The UpdateEmployeeInput field, also the last element of a userError's `field` path. */
+  input: string;
+  /** The name of the field in `lockedFields`. */
+  field: EmployeeField;
+  label: string;
+  kind: Kind;
+  required?: boolean;
+  placeholder?: string;
+}
+
+const FIELDS: FieldSpec[] = [
+  { input: 'username', field: 'USERNAME', label: 'Username', kind: 'email', required: true },
+  { input: 'email', field: 'EMAIL', label: 'Email', kind: 'email', required: true },
+  { input: 'firstName', field: 'FIRST_NAME', label: 'First name', kind: 'text', required: true },
+  { input: 'lastName', field: 'LAST_NAME', label: 'Last name', kind: 'text', required: true },
+  { input: 'status', field: 'STATUS', label: 'Status', kind: 'status', required: true },
+  { input: 'middleName', field: 'MIDDLE_NAME', label: 'Middle name', kind: 'text' },
+  { input: 'displayName', field: 'DISPLAY_NAME', label: 'Display name', kind: 'text' },
+  { input: 'mobileNumber', field: 'MOBILE_NUMBER', label: 'Mobile number', kind: 'tel', placeholder: '+14155550100' },
+  { input: 'timeZone', field: 'TIME_ZONE', label: 'Time zone', kind: 'text', placeholder: 'Europe/Paris' },
+  { input: 'type', field: 'TYPE', label: 'Employee type', kind: 'text', placeholder: 'Employee or Contractor' },
+  { input: 'primaryRoleId', field: 'PRIMARY_ROLE', label: 'Primary role', kind: 'role' },
+  { input: 'teamId', field: 'TEAM', label: 'Team', kind: 'team' },
+  { input: 'loginAuthenticatorId', field: 'LOGIN_AUTHENTICATOR', label: 'Login authenticator', kind: 'authenticator' },
+];
+const FIELD_INPUTS = new Set(FIELDS.map((f) => f.input));
+
+type Values = Record<string, string>;
+
+function valuesOf(e: Employee): Values {
+  return {
+    username: e.username,
+    email: e.email,
+    firstName: e.firstName,
+    lastName: e.lastName,
+    status: e.status,
+    middleName: e.middleName ?? '',
+    displayName: e.displayName ?? '',
+    mobileNumber: e.mobileNumber ?? '',
+    timeZone: e.timeZone ?? '',
+    type: e.type ?? '',
+    primaryRoleId: e.primaryRole?.id ?? '',
+    teamId: e.team?.id ?? '',
+    loginAuthenticatorId: e.loginAuthenticator?.id ?? '',
+  };
+}
+
+/** Only what changed is sent; an emptied optional field is cleared (null), an emptied required one is sent to be refused. */
+function changes(before: Values, after: Values, locked: Set<EmployeeField>): Record<string, string | null> {
+  const input: Record<string, string | null> = {};
+  for (const spec of FIELDS) {
+    if (locked.has(spec.field)) continue;
+    const value = spec.kind === 'text' || spec.kind === 'tel' || spec.kind === 'email' ? after[spec.input].trim() : after[spec.input];
+    if (value === before[spec.input]) continue;
+    input[spec.input] = value === '' && !spec.required ? null : value;
+  }
+  return input;
+}
+
+export function EmployeePage({ id }: { id: string }) {
+  const [result] = useQuery<EmployeeData>({ query: EMPLOYEE, variables: { id } });
+  const [catalog] = useQuery<CatalogData>({ query: CATALOG });
+  const employee = result.data?.employee;
+
+  if (!result.data) {
+    return (
+      <>
+        <p className="breadcrumb">
+          <Link to="/employees">← Employees</Link>
+        </p>
+        <ErrorNotice error={result.error} />
+        {!result.error && <p className="muted page-loading">Loading…</p>}
+      </>
+    );
+  }
+  if (!employee) {
+    return (
+      <>
+        <p className="breadcrumb">
+          <Link to="/employees">← Employees</Link>
+        </p>
+        <h1>No such employee</h1>
+        <p>There is no employee with this id in your tenant.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/employees">← Employees</Link>
+      </p>
+      <div className="page-header">
+        <h1>{employee.displayName || `${employee.firstName} ${employee.lastName}`}</h1>
+        <StatusBadge status={employee.status} />
+        <ManagedByBadge managedBy={employee.managedBy} />
+      </div>
+      <ErrorNotice error={result.error} />
+      <EmployeeForm employee={employee} catalog={catalog.data} />
+      <Details employee={employee} />
+      <History data={result.data} />
+    </>
+  );
+}
+
+function EmployeeForm({ employee, catalog }: { employee: Employee; catalog: CatalogData | undefined }) {
+  const canEdit = useCanEdit();
+  const locked = useMemo(() => new Set(employee.lockedFields), [employee.lockedFields]);
+  // Keyed on the version, not the object: a background refetch of the same version must not wipe what is being typed.
+  const original = useMemo(() => valuesOf(employee), [employee.id, employee.updatedAt]);
+  const [values, setValues] = useState<Values>(original);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [update, runUpdate] = useMutation(UPDATE_EMPLOYEE);
+
+  // A newer version of the employee (after a save, or changed elsewhere) replaces what the form shows.
+  useEffect(() => {
+    setValues(original);
+  }, [original]);
+
+  const pending = changes(original, values, locked);
+  const dirty = Object.keys(pending).length > 0;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(null);
+    if (!dirty) return;
+    const response = await runUpdate({ input: { id: employee.id, ...pending } });
+    const payload = response.data?.updateEmployee as { userErrors: UserError[]; employee: Employee | null } | undefined;
+    if (!payload) {
+      setErrors([]);
+      return;
+    }
+    setErrors(payload.userErrors);
+    if (payload.userErrors.length === 0) setSaved('Saved.');
+  };
+
+  const set = (input: string, value: string) => {
+    setValues((v) => ({ ...v, [input]: value }));
+    setSaved(null);
+  };
+
+  const lockedLabels = FIELDS.filter((f) => locked.has(f.field)).map((f) => f.label.toLowerCase());
+  const lockedList = lockedLabels.length > 1 ? `${lockedLabels.slice(0, -1).join(', ')} and ${lockedLabels[lockedLabels.length - 1]}` : lockedLabels[0];
+
+  return (
+    <Section title="Profile" id="profile">
+      {locked.size > 0 && (
+        <p className="notice notice-idp" data-testid="idp-note">
+          <strong>Managed by your identity provider.</strong> The {lockedList} of this employee change only in the
+          identity provider, which sends them to Rollcall over SCIM. The other fields are kept in Rollcall and can be edited here.
+        </p>
+      )}
+      <form className="form-grid" onSubmit={submit} noValidate aria-label="Employee profile">
+        {FIELDS.map((spec) => (
+          <FieldRow
+            key={spec.input}
+            spec={spec}
+            value={values[spec.input]}
+            employee={employee}
+            catalog={catalog}
+            locked={locked.has(spec.field)}
+            readOnly={!canEdit}
+            errors={errors}
+            onChange={(v) => set(spec.input, v)}
+          />
+        ))}
+        <div className="form-actions">
+          <FormErrors errors={errors} shown={FIELD_INPUTS} />
+          <span className="saved" role="status">
+            {saved ?? ''}
+          </span>
+          <button type="button" disabled={!dirty || update.fetching} onClick={() => { setValues(original); setErrors([]); }}>
+            Discard changes
+          </button>
+          <button type="submit" className="primary" disabled={!canEdit || !dirty || update.fetching}>
+            {update.fetching ? 'Saving…' : 'Save changes'}
+          </button>
+        </div>
+      </form>
+      <ErrorNotice error={update.error} />
+    </Section>
+  );
+}
+
+function FieldRow(props: {
+  spec: FieldSpec;
+  value: string;
+  employee: Employee;
+  catalog: CatalogData | undefined;
+  locked: boolean;
+  readOnly: boolean;
+  errors: UserError[];
+  onChange: (value: string) => void;
+}) {
+  const { spec, value, employee, catalog, locked, readOnly, errors, onChange } = props;
+  const id = `field-${spec.input}`;
+  const hasError = errors.some((e) => e.field && e.field[e.field.length - 1] === spec.input);
+  const describedBy = [locked ? `${id}-locked` : null, hasError ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    name: spec.input,
+    'aria-describedby': describedBy,
+    'aria-invalid': hasError || undefined,
+  };
+
+  let control;
+  if (locked) {
+    const shown = spec.kind === 'status' ? (employee.status === 'ACTIVE' ? 'Active' : 'Inactive') : value;
+    control = <input {...common} type="text" value={shown} readOnly aria-readonly="true" className="locked" />;
+  } else if (spec.kind === 'status') {
+    control = (
+      <select {...common} value={value} onChange={(e) => onChange(e.target.value)} disabled={readOnly}>
+        <option value="ACTIVE">Active</option>
+        <option value="INACTIVE">Inactive</option>
+      </select>
+    );
+  } else if (spec.kind === 'role' || spec.kind === 'team' || spec.kind === 'authenticator') {
+    const options =
+      spec.kind === 'role' ? catalog?.roles.nodes : spec.kind === 'team' ? catalog?.teams.nodes : catalog?.loginAuthenticators.nodes;
+    const current = spec.kind === 'role' ? employee.primaryRole : spec.kind === 'team' ? employee.team : employee.loginAuthenticator;
+    const list = options ?? (current ? [current] : []);
+    control = (
+      <select {...common} value={value} onChange={(e) => onChange(e.target.value)} disabled={readOnly}>
+        <option value="">{spec.kind === 'team' ? 'No team' : 'None'}</option>
+        {list.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = (
+      <input
+        {...common}
+        type={spec.kind}
+        value={value}
+        placeholder={spec.placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        readOnly={readOnly}
+        autoComplete="off"
+        spellCheck={false}
+      />
+    );
+  }
+
+  return (
+    <div className={`field ${locked ? 'field-locked' : ''}`}>
+      <div className="label-row">
+        <label htmlFor={id}>{spec.label}</label>
+        {locked && (
+          <span className="lock" aria-hidden="true">
+            IdP
+          </span>
+        )}
+      </div>
+      {control}
+      {locked && (
+        <p className="help" id={`${id}-locked`}>
+          Managed by your identity provider
+        </p>
+      )}
+      <FieldError errors={errors} field={spec.input} id={`${id}-error`} />
+    </div>
+  );
+}
+
+function Details({ employee }: { employee: Employee }) {
+  return (
+    <Section title="Record" id="record">
+      <dl className="details">
+        <div>
+          <dt>Managed by</dt>
+          <dd>{employee.managedBy === 'IDENTITY_PROVIDER' ? 'Identity provider (SCIM)' : 'Rollcall'}</dd>
+        </div>
+        <div>
+          <dt>External id</dt>
+          <dd className="mono">{employee.externalId ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Groups</dt>
+          <dd>{employee.groups.length ? employee.groups.map((g) => g.displayName).join(', ') : '—'}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatDate(employee.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Last changed</dt>
+          <dd>{formatDate(employee.updatedAt)}</dd>
+        </div>
+        <div>
+          <dt>Id</dt>
+          <dd className="mono small">{employee.id}</dd>
+        </div>
+      </dl>
+    </Section>
+  );
+}
+
+const SURFACES: Record<string, string> = { SCIM: 'Identity provider', GRAPHQL: 'Admin API', CLI: 'Command line', SYSTEM: 'Rollcall' };
+
+function History({ data }: { data: EmployeeData }) {
+  return (
+    <>
+      <Section title={`Audit history (${data.auditEvents.totalCount})`} id="audit">
+        {data.auditEvents.nodes.length === 0 ? (
+          <Empty>No recorded changes.</Empty>
+        ) : (
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">What</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Changes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.auditEvents.nodes.map((a) => (
+                  <tr key={a.id}>
+                    <td className="nowrap">{formatDate(a.occurredAt)}</td>
+                    <td className="mono">{a.action}</td>
+                    <td>{SURFACES[a.actor.surface] ?? a.actor.surface}</td>
+                    <td>
+                      {a.changes.length === 0 ? (
+                        <span className="muted">—</span>
+                      ) : (
+                        <ul className="changes">
+                          {a.changes.map((c) => (
+                            <li key={c.field}>
+                              <span className="mono">{c.field}</span>: <span className="from">{c.from ?? '∅'}</span> →{' '}
+                              <span className="to">{c.to ?? '∅'}</span>
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section title={`Provisioning events (${data.provisioningEvents.totalCount})`} id="provisioning">
+        {data.provisioningEvents.nodes.length === 0 ? (
+          <Empty>No SCIM requests about this employee are in the log.</Empty>
+        ) : (
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Request</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Detail</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.provisioningEvents.nodes.map((p) => (
+                  <tr key={p.id}>
+                    <td className="nowrap">{formatDate(p.occurredAt)}</td>
+                    <td className="mono">
+                      {p.method} {p.path}
+                    </td>
+                    <td>
+                      <span className={`badge ${p.outcome === 'SUCCESS' ? 'badge-ok' : 'badge-error'}`}>{p.status}</span>
+                    </td>
+                    <td>
+                      {p.detail ?? <span className="muted">—</span>}
+                      {p.ignoredAttributes.length > 0 && <p className="small muted">Not imported: {p.ignoredAttributes.join(', ')}</p>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+    </>
+  );
+}

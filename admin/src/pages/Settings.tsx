@@ -1,0 +1,644 @@
+import { FormEvent, ReactNode, useContext, useEffect, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import {
+  AccessToken,
+  CREATE_TOKEN,
+  Named,
+  REVOKE_TOKEN,
+  SCIM_IMPORT_FIELDS,
+  SETTINGS,
+  SettingsData,
+  UPDATE_SETTINGS,
+  UserError,
+  catalogMutation,
+} from '../api';
+import { Empty, ErrorNotice, FieldError, FormErrors, Section, formatDate } from '../ui';
+import { ViewerContext, useCanEdit } from '../viewer';
+
+type Refresh = () => void;
+type Payload = { userErrors: UserError[] } & Record<string, unknown>;
+
+/** Runs one mutation; returns its payload's userErrors (empty on success) and refreshes the page's data on success. */
+function useAction(name: string, returns: string, refresh: Refresh) {
+  const [state, run] = useMutation(catalogMutation(name, returns));
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const act = async (input: Record<string, unknown>): Promise<Payload | null> => {
+    const result = await run({ input });
+    const payload = result.data?.[name] as Payload | undefined;
+    if (!payload) return null;
+    setErrors(payload.userErrors);
+    if (payload.userErrors.length === 0) refresh();
+    return payload.userErrors.length === 0 ? payload : null;
+  };
+  return { act, errors, setErrors, busy: state.fetching, error: state.error };
+}
+
+function blankToNull(value: string): string | null {
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+export function Settings() {
+  const [result, reexecute] = useQuery<SettingsData>({ query: SETTINGS });
+  const refresh = () => reexecute({ requestPolicy: 'network-only' });
+  const data = result.data;
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Settings</h1>
+      </div>
+      <nav className="subnav" aria-label="Settings sections">
+        <a href="#import">SCIM import</a>
+        <a href="#roles">Roles</a>
+        <a href="#teams">Teams</a>
+        <a href="#authenticators">Login authenticators</a>
+        <a href="#templates">Templates</a>
+        <a href="#tokens">Tokens</a>
+      </nav>
+      <ErrorNotice error={result.error} />
+      {!data ? (
+        !result.error && <p className="muted page-loading">Loading…</p>
+      ) : (
+        <>
+          <ImportSettings data={data} refresh={refresh} />
+          <NamedList kind="role" title="Roles" id="roles" items={data.roles.nodes} defaultId={data.tenantSettings.defaultRole?.id} refresh={refresh} />
+          <NamedList kind="team" title="Teams" id="teams" items={data.teams.nodes} refresh={refresh} />
+          <Authenticators data={data} refresh={refresh} />
+          <Templates data={data} refresh={refresh} />
+          <Tokens tokens={data.accessTokens.nodes} refresh={refresh} />
+        </>
+      )}
+    </>
+  );
+}
+
+function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refresh }) {
+  const canEdit = useCanEdit();
+  const settings = data.tenantSettings;
+  const [fields, setFields] = useState<Set<string>>(new Set(settings.scimImportFields));
+  const [defaultRoleId, setDefaultRoleId] = useState(settings.defaultRole?.id ?? '');
+  const [retention, setRetention] = useState(String(settings.provisioningLogRetentionDays));
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const [saved, setSaved] = useState('');
+  const [state, run] = useMutation(UPDATE_SETTINGS);
+
+  // Reset to the server's values when they change, not on every refetch of the same values (which would drop edits).
+  const version = JSON.stringify(settings);
+  useEffect(() => {
+    const saved = JSON.parse(version) as SettingsData['tenantSettings'];
+    setFields(new Set(saved.scimImportFields));
+    setDefaultRoleId(saved.defaultRole?.id ?? '');
+    setRetention(String(saved.provisioningLogRetentionDays));
+  }, [version]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved('');
+    const days = Number(retention);
+    const response = await run({
+      input: {
+        scimImportFields: SCIM_IMPORT_FIELDS.map(([f]) => f).filter((f) => fields.has(f)),
+        defaultRoleId: defaultRoleId || null,
+        provisioningLogRetentionDays: Number.isInteger(days) ? days : -1,
+      },
+    });
+    const payload = response.data?.updateTenantSettings as { userErrors: UserError[] } | undefined;
+    if (!payload) return;
+    setErrors(payload.userErrors);
+    if (payload.userErrors.length === 0) {
+      setSaved('Saved.');
+      refresh();
+    }
+  };
+
+  return (
+    <Section title="SCIM import" id="import">
+      <form onSubmit={submit} noValidate aria-label="Provisioning settings">
+        <fieldset className="checkboxes">
+          <legend>Optional attributes imported from the identity provider</legend>
+          <p className="help">Username, names, email and status are always imported. Attributes not ticked are ignored and listed in the provisioning log.</p>
+          {SCIM_IMPORT_FIELDS.map(([field, label, scim]) => (
+            <label key={field} className="checkbox">
+              <input
+                type="checkbox"
+                name="scimImportFields"
+                value={field}
+                checked={fields.has(field)}
+                disabled={!canEdit}
+                onChange={(e) => {
+                  const next = new Set(fields);
+                  if (e.target.checked) next.add(field);
+                  else next.delete(field);
+                  setFields(next);
+                }}
+              />
+              <span>
+                {label}
+                <span className="hint mono">{scim}</span>
+              </span>
+            </label>
+          ))}
+          <FieldError errors={errors} field="scimImportFields" id="import-fields-error" />
+        </fieldset>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="default-role">Default role</label>
+            <select id="default-role" value={defaultRoleId} disabled={!canEdit} onChange={(e) => setDefaultRoleId(e.target.value)}>
+              <option value="">The role named “Agent”</option>
+              {data.roles.nodes.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+            <p className="help">Given to employees the identity provider creates without a role.</p>
+            <FieldError errors={errors} field="defaultRoleId" id="default-role-error" />
+          </div>
+          <div className="field">
+            <label htmlFor="retention">Keep the provisioning log for (days)</label>
+            <input id="retention" type="number" min={1} max={3650} value={retention} readOnly={!canEdit} onChange={(e) => setRetention(e.target.value)} />
+            <FieldError errors={errors} field="provisioningLogRetentionDays" id="retention-error" />
+          </div>
+        </div>
+        <div className="form-actions">
+          <FormErrors errors={errors} shown={new Set(['scimImportFields', 'defaultRoleId', 'provisioningLogRetentionDays'])} />
+          <span className="saved" role="status">
+            {saved}
+          </span>
+          <button type="submit" className="primary" disabled={!canEdit || state.fetching}>
+            {state.fetching ? 'Saving…' : 'Save SCIM import settings'}
+          </button>
+        </div>
+      </form>
+      <ErrorNotice error={state.error} />
+    </Section>
+  );
+}
+
+/** A two-step delete/revoke button: the first press asks, the second acts; Escape or "Cancel" backs out. */
+function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="small-button" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+      <button
+        type="button"
+        className="small-button danger"
+        autoFocus
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" className="small-button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+function AddForm({ label, onSubmit, busy, children }: { label: string; onSubmit: () => Promise<boolean>; busy: boolean; children: ReactNode }) {
+  const canEdit = useCanEdit();
+  if (!canEdit) return null;
+  return (
+    <form
+      className="add-form"
+      aria-label={label}
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        await onSubmit();
+      }}
+    >
+      {children}
+      <button type="submit" className="primary" disabled={busy}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+function NamedList(props: {
+  kind: 'role' | 'team';
+  title: string;
+  id: string;
+  items: (Named & { description: string | null })[];
+  defaultId?: string;
+  refresh: Refresh;
+}) {
+  const { kind, title, id, items, defaultId, refresh } = props;
+  const canEdit = useCanEdit();
+  const Kind = kind === 'role' ? 'Role' : 'Team';
+  const create = useAction(`create${Kind}`, `${kind} { id }`, refresh);
+  const remove = useAction(`delete${Kind}`, `deleted${Kind}Id`, refresh);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+
+  return (
+    <Section title={title} id={id}>
+      {items.length === 0 ? (
+        <Empty>No {kind}s yet.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Description</th>
+              <th scope="col" className="actions-col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr key={item.id}>
+                <td>
+                  {item.name} {item.id === defaultId && <span className="badge">Default</span>}
+                </td>
+                <td>{item.description ?? <span className="muted">—</span>}</td>
+                <td className="actions-col">
+                  {canEdit && <ConfirmButton label="Delete" confirmLabel={`Delete ${item.name}`} onConfirm={() => remove.act({ id: item.id })} />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <FormErrors errors={remove.errors} shown={new Set()} />
+      <AddForm
+        label={`Add ${kind}`}
+        busy={create.busy}
+        onSubmit={async () => {
+          const ok = await create.act({ name, description: blankToNull(description) });
+          if (ok) {
+            setName('');
+            setDescription('');
+          }
+          return Boolean(ok);
+        }}
+      >
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+          <FieldError errors={create.errors} field="name" id={`${id}-name-error`} />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={`${id}-description`}>Description</label>
+          <input id={`${id}-description`} value={description} onChange={(e) => setDescription(e.target.value)} autoComplete="off" />
+          <FieldError errors={create.errors} field="description" id={`${id}-description-error`} />
+        </div>
+      </AddForm>
+      <FormErrors errors={create.errors} shown={new Set(['name', 'description'])} />
+      <ErrorNotice error={create.error ?? remove.error} />
+    </Section>
+  );
+}
+
+function Authenticators({ data, refresh }: { data: SettingsData; refresh: Refresh }) {
+  const canEdit = useCanEdit();
+  const create = useAction('createLoginAuthenticator', 'loginAuthenticator { id }', refresh);
+  const update = useAction('updateLoginAuthenticator', 'loginAuthenticator { id isDefault }', refresh);
+  const remove = useAction('deleteLoginAuthenticator', 'deletedLoginAuthenticatorId', refresh);
+  const [name, setName] = useState('');
+  const [isDefault, setIsDefault] = useState(false);
+  const items = data.loginAuthenticators.nodes;
+
+  return (
+    <Section title="Login authenticators" id="authenticators">
+      {items.length === 0 ? (
+        <Empty>No login authenticators yet.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col" className="actions-col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((a) => (
+              <tr key={a.id}>
+                <td>
+                  {a.name} {a.isDefault && <span className="badge">Default</span>}
+                </td>
+                <td className="actions-col">
+                  {canEdit && !a.isDefault && (
+                    <>
+                      <button type="button" className="small-button" onClick={() => update.act({ id: a.id, isDefault: true })}>
+                        Make default
+                      </button>{' '}
+                      <ConfirmButton label="Delete" confirmLabel={`Delete ${a.name}`} onConfirm={() => remove.act({ id: a.id })} />
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <FormErrors errors={[...update.errors, ...remove.errors]} shown={new Set()} />
+      <AddForm
+        label="Add authenticator"
+        busy={create.busy}
+        onSubmit={async () => {
+          const ok = await create.act({ name, isDefault });
+          if (ok) {
+            setName('');
+            setIsDefault(false);
+          }
+          return Boolean(ok);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="authenticator-name">Name</label>
+          <input id="authenticator-name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+          <FieldError errors={create.errors} field="name" id="authenticator-name-error" />
+        </div>
+        <label className="checkbox inline">
+          <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} /> Default for new employees
+        </label>
+      </AddForm>
+      <FormErrors errors={create.errors} shown={new Set(['name'])} />
+      <ErrorNotice error={create.error ?? update.error ?? remove.error} />
+    </Section>
+  );
+}
+
+function Templates({ data, refresh }: { data: SettingsData; refresh: Refresh }) {
+  const canEdit = useCanEdit();
+  const create = useAction('createEmployeeTemplate', 'employeeTemplate { id }', refresh);
+  const remove = useAction('deleteEmployeeTemplate', 'deletedEmployeeTemplateId', refresh);
+  const blank = { name: '', primaryRoleId: '', teamId: '', loginAuthenticatorId: '', timeZone: '', type: '' };
+  const [form, setForm] = useState(blank);
+  const set = (key: keyof typeof blank) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
+  const items = data.employeeTemplates.nodes;
+  const options = (list: Named[], none: string) => [
+    <option key="" value="">
+      {none}
+    </option>,
+    ...list.map((o) => (
+      <option key={o.id} value={o.id}>
+        {o.name}
+      </option>
+    )),
+  ];
+
+  return (
+    <Section title="Employee templates" id="templates">
+      <p className="help">
+        Presets for new employees: an identity provider names a template (Rollcall SCIM extension <code>employeeTemplate</code>) and the
+        employee starts with its values.
+      </p>
+      {items.length === 0 ? (
+        <Empty>No templates yet.</Empty>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Team</th>
+                <th scope="col">Authenticator</th>
+                <th scope="col">Time zone</th>
+                <th scope="col">Type</th>
+                <th scope="col" className="actions-col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>{t.primaryRole?.name ?? '—'}</td>
+                  <td>{t.team?.name ?? '—'}</td>
+                  <td>{t.loginAuthenticator?.name ?? '—'}</td>
+                  <td>{t.timeZone ?? '—'}</td>
+                  <td>{t.type ?? '—'}</td>
+                  <td className="actions-col">
+                    {canEdit && <ConfirmButton label="Delete" confirmLabel={`Delete ${t.name}`} onConfirm={() => remove.act({ id: t.id })} />}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <FormErrors errors={remove.errors} shown={new Set()} />
+      <AddForm
+        label="Add template"
+        busy={create.busy}
+        onSubmit={async () => {
+          const ok = await create.act({
+            name: form.name,
+            primaryRoleId: form.primaryRoleId || null,
+            teamId: form.teamId || null,
+            loginAuthenticatorId: form.loginAuthenticatorId || null,
+            timeZone: blankToNull(form.timeZone),
+            type: blankToNull(form.type),
+          });
+          if (ok) setForm(blank);
+          return Boolean(ok);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="template-name">Name</label>
+          <input id="template-name" value={form.name} onChange={set('name')} autoComplete="off" />
+          <FieldError errors={create.errors} field="name" id="template-name-error" />
+        </div>
+        <div className="field">
+          <label htmlFor="template-role">Role</label>
+          <select id="template-role" value={form.primaryRoleId} onChange={set('primaryRoleId')}>
+            {options(data.roles.nodes, 'No preset')}
+          </select>
+          <FieldError errors={create.errors} field="primaryRoleId" id="template-role-error" />
+        </div>
+        <div className="field">
+          <label htmlFor="template-team">Team</label>
+          <select id="template-team" value={form.teamId} onChange={set('teamId')}>
+            {options(data.teams.nodes, 'No preset')}
+          </select>
+          <FieldError errors={create.errors} field="teamId" id="template-team-error" />
+        </div>
+        <div className="field">
+          <label htmlFor="template-authenticator">Authenticator</label>
+          <select id="template-authenticator" value={form.loginAuthenticatorId} onChange={set('loginAuthenticatorId')}>
+            {options(data.loginAuthenticators.nodes, 'No preset')}
+          </select>
+          <FieldError errors={create.errors} field="loginAuthenticatorId" id="template-authenticator-error" />
+        </div>
+        <div className="field">
+          <label htmlFor="template-tz">Time zone</label>
+          <input id="template-tz" value={form.timeZone} onChange={set('timeZone')} placeholder="America/New_York" autoComplete="off" />
+          <FieldError errors={create.errors} field="timeZone" id="template-tz-error" />
+        </div>
+        <div className="field">
+          <label htmlFor="template-type">Type</label>
+          <input id="template-type" value={form.type} onChange={set('type')} placeholder="Contractor" autoComplete="off" />
+          <FieldError errors={create.errors} field="type" id="template-type-error" />
+        </div>
+      </AddForm>
+      <FormErrors errors={create.errors} shown={new Set(['name', 'primaryRoleId', 'teamId', 'loginAuthenticatorId', 'timeZone', 'type'])} />
+      <ErrorNotice error={create.error ?? remove.error} />
+    </Section>
+  );
+}
+
+const SCOPES: Record<string, string> = { ADMIN: 'Admin (GraphQL)', READ: 'Read-only (GraphQL)', SCIM: 'SCIM provisioning' };
+
+function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }) {
+  const canEdit = useCanEdit();
+  const currentTokenId = useContext(ViewerContext).tokenId;
+  const [createState, runCreate] = useMutation(CREATE_TOKEN);
+  const [revokeState, runRevoke] = useMutation(REVOKE_TOKEN);
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState('SCIM');
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const [revokeErrors, setRevokeErrors] = useState<UserError[]>([]);
+  const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    const response = await runCreate({ input: { name, scope } });
+    const payload = response.data?.createAccessToken as { userErrors: UserError[]; secret: string | null } | undefined;
+    if (!payload) return;
+    setErrors(payload.userErrors);
+    if (payload.secret) {
+      setSecret({ name: name.trim(), value: payload.secret });
+      setCopied(false);
+      setName('');
+      refresh();
+    }
+  };
+
+  const revoke = async (id: string) => {
+    const response = await runRevoke({ input: { id } });
+    const payload = response.data?.revokeAccessToken as { userErrors: UserError[] } | undefined;
+    if (!payload) return;
+    setRevokeErrors(payload.userErrors);
+    refresh();
+  };
+
+  return (
+    <Section title="Tokens" id="tokens">
+      <p className="help">
+        SCIM tokens go into your identity provider's provisioning settings; admin and read tokens sign in here and call the GraphQL API.
+        Rollcall keeps only a hash: a secret is shown once, when the token is created.
+      </p>
+      {secret && (
+        <div className="secret" role="status" data-testid="new-secret">
+          <p>
+            <strong>New token “{secret.name}”.</strong> Copy the secret now: it will not be shown again.
+          </p>
+          <div className="secret-row">
+            <input aria-label="New token secret" readOnly value={secret.value} className="mono" onFocus={(e) => e.target.select()} />
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  await navigator.clipboard.writeText(secret.value);
+                  setCopied(true);
+                } catch {
+                  setCopied(false);
+                }
+              }}
+            >
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+            <button type="button" onClick={() => setSecret(null)}>
+              Done
+            </button>
+          </div>
+        </div>
+      )}
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Prefix</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">State</th>
+              <th scope="col" className="actions-col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.map((t) => {
+              const expired = !t.revokedAt && t.expiresAt !== null && new Date(t.expiresAt) <= new Date();
+              return (
+                <tr key={t.id} className={t.revokedAt || expired ? 'row-muted' : undefined}>
+                  <td>
+                    {t.name} {t.id === currentTokenId && <span className="badge">This session</span>}
+                  </td>
+                  <td>{SCOPES[t.scope] ?? t.scope}</td>
+                  <td className="mono">{t.prefix}…</td>
+                  <td className="nowrap">{formatDate(t.createdAt)}</td>
+                  <td className="nowrap">{formatDate(t.lastUsedAt)}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <span className="badge badge-muted">Revoked {formatDate(t.revokedAt)}</span>
+                    ) : expired ? (
+                      <span className="badge badge-muted">Expired</span>
+                    ) : (
+                      <span className="badge badge-ok">Active{t.expiresAt ? ` until ${formatDate(t.expiresAt)}` : ''}</span>
+                    )}
+                  </td>
+                  <td className="actions-col">
+                    {canEdit && !t.revokedAt && !expired && (
+                      <ConfirmButton
+                        label="Revoke"
+                        confirmLabel={t.id === currentTokenId ? `Revoke ${t.name} and sign out` : `Revoke ${t.name}`}
+                        disabled={revokeState.fetching}
+                        onConfirm={() => revoke(t.id)}
+                      />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <FormErrors errors={revokeErrors} shown={new Set()} />
+      {canEdit && (
+        <form className="add-form" onSubmit={create} noValidate aria-label="Create token">
+          <div className="field">
+            <label htmlFor="token-name">Name</label>
+            <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Okta production" autoComplete="off" />
+            <FieldError errors={errors} field="name" id="token-name-error" />
+          </div>
+          <div className="field">
+            <label htmlFor="token-scope">Scope</label>
+            <select id="token-scope" value={scope} onChange={(e) => setScope(e.target.value)}>
+              <option value="SCIM">{SCOPES.SCIM}</option>
+              <option value="ADMIN">{SCOPES.ADMIN}</option>
+              <option value="READ">{SCOPES.READ}</option>
+            </select>
+          </div>
+          <button type="submit" className="primary" disabled={createState.fetching}>
+            Create token
+          </button>
+        </form>
+      )}
+      <FormErrors errors={errors} shown={new Set(['name'])} />
+      <ErrorNotice error={createState.error ?? revokeState.error} />
+    </Section>
+  );
+}

@@ -1,0 +1,256 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BrowserContext, Page, chromium } from 'playwright-core';
+import { Employee, Team } from '../src/entities';
+import { CHROMIUM, CHROMIUM_ARGS, ensureAdminBuild } from './admin-console-support';
+import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+
+/**
+ * The console in a real browser (Debian's Chromium driven by playwright-core) against the real server and database:
+ * a person provisioned over SCIM is found by search, their IdP-owned fields are read-only with the note, their team is
+ * changed and saved, a bad value is refused next to its field, and tokens are created and revoked from Settings.
+ * Screenshots of each page go to test-output/.
+ */
+const SCREENSHOTS = path.join(__dirname, '..', 'test-output');
+const INSTALL = 'npm run setup:browser (apt-get install -y chromium)';
+const chromiumMissing = !fs.existsSync(CHROMIUM);
+const underCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+
+if (chromiumMissing && underCi) {
+  test('Chromium is installed for the admin console end-to-end test', () => {
+    throw new Error(`No Chromium at ${CHROMIUM}: the admin console end-to-end test cannot run. Install it with ${INSTALL}.`);
+  });
+} else if (chromiumMissing) {
+  console.warn(
+    `\n!!!!!!!!!!\n!!! SKIPPING the admin console end-to-end test: no Chromium at ${CHROMIUM}.\n!!! Install it with ${INSTALL}.\n!!!!!!!!!!\n`,
+  );
+  test.skip('admin console end to end (needs Chromium)', () => undefined);
+} else {
+  describe('admin console in Chromium', () => {
+    let h: Harness;
+    let t: TestTenant;
+    let context: BrowserContext;
+    let page: Page;
+    let profile: string;
+    let graceId: string;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      ensureAdminBuild();
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      h = await Harness.start();
+      t = await h.tenant('console');
+      for (const name of ['Billing', 'Support']) {
+        const created = await h.graphql(t.tokens.admin, 'mutation($n: String!) { createTeam(input: { name: $n }) { userErrors { message } } }', { n: name });
+        expect(created.body.data.createTeam.userErrors).toEqual([]);
+      }
+      // The person an admin just assigned in Okta, some colleagues, and one provisioning failure (a duplicate).
+      const grace = await h.scim(
+        'POST',
+        '/Users',
+        t.tokens.scim,
+        oktaCreateUser('grace.hopper@console.example', { name: { givenName: 'Grace', familyName: 'Hopper' }, displayName: 'Grace Hopper', externalId: '00ugrace' }),
+      );
+      expect(grace.status).toBe(201);
+      for (const user of ['ada.lovelace', 'alan.turing', 'edsger.dijkstra']) {
+        expect((await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(`${user}@console.example`, { externalId: `00u${user}` }))).status).toBe(201);
+      }
+      const duplicate = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('grace.hopper@console.example', { externalId: '00uother' }));
+      expect(duplicate.status).toBe(409);
+      await h.app.provisioningLog.flush(); // the log is written in batches just after the requests
+
+      profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-chromium-'));
+      // A fresh profile per run (playwright passes it as --user-data-dir); nothing is downloaded, Debian's build is used.
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        timeout: 30_000,
+        viewport: { width: 1366, height: 900 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      context.setDefaultTimeout(10_000);
+      page = context.pages()[0] ?? (await context.newPage());
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
+    });
+
+    afterAll(async () => {
+      await context?.close();
+      if (profile) fs.rmSync(profile, { recursive: true, force: true });
+      await h?.close();
+    });
+
+    const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `admin-${name}.png`), fullPage: true });
+
+    test('signs in with an admin token kept in session storage, never in the URL; a bad token is refused', async () => {
+      await page.goto(`${h.baseUrl}/admin`);
+      await page.getByLabel('Admin token').waitFor();
+      await shot('sign-in');
+
+      await page.getByLabel('Admin token').fill('rc_admin_notarealtoken');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('This token is not valid').waitFor();
+      await page.getByLabel('Admin token').fill(t.tokens.scim);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('This is a SCIM token').waitFor();
+
+      await page.getByLabel('Admin token').fill(t.tokens.admin);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Employees' }).waitFor();
+      expect(page.url()).not.toContain(t.tokens.admin);
+      expect(await page.evaluate("sessionStorage.getItem('rollcall.adminToken')")).toBe(t.tokens.admin);
+      expect(await page.evaluate('localStorage.length')).toBe(0);
+      await page.getByText('1–4 of 4 employees').waitFor();
+      pageErrors.length = 0; // the refused tokens above were logged as failed requests, as they should be
+    });
+
+    test('finds the SCIM-provisioned person by searching as you type, without a query per keystroke', async () => {
+      let searches = 0;
+      const count = (request: { url(): string; postData(): string | null }) => {
+        if (request.url().endsWith('/graphql') && request.postData()?.includes('query Employees')) searches++;
+      };
+      page.on('request', count);
+      await page.getByLabel('Search').click();
+      await page.keyboard.type('hopper', { delay: 30 });
+      await page.getByText('1–1 of 1 employees').waitFor();
+      page.off('request', count);
+      expect(searches).toBeGreaterThanOrEqual(1);
+      expect(searches).toBeLessThan('hopper'.length);
+
+      const row = page.getByRole('row', { name: /Grace Hopper/ });
+      await expect(row.getByRole('cell').allInnerTexts()).resolves.toEqual([
+        'Grace Hopper',
+        'grace.hopper@console.example',
+        'grace.hopper@console.example',
+        'Active',
+        'Agent',
+        '—',
+        'Identity provider',
+      ]);
+      await shot('employees');
+    });
+
+    test('the employee page (opened with the keyboard) shows IdP-owned fields read-only with the note, and saves a team change', async () => {
+      // From the search box, Tab passes the three filters and reaches the result; Enter opens it.
+      await page.getByLabel('Search').focus();
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+      await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Grace Hopper');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+      await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
+      graceId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+
+      await expect(page.getByTestId('idp-note').innerText()).resolves.toContain('Managed by your identity provider.');
+      for (const label of ['Username', 'Email', 'First name', 'Last name', 'Status']) {
+        const field = page.getByLabel(label, { exact: true });
+        expect({ label, readOnly: await field.getAttribute('readonly') }).toEqual({ label, readOnly: '' });
+      }
+      await expect(page.getByLabel('Username', { exact: true }).inputValue()).resolves.toBe('grace.hopper@console.example');
+      await expect(page.getByLabel('Team').isEnabled()).resolves.toBe(true);
+      await expect(page.getByLabel('Display name').getAttribute('readonly')).resolves.toBeNull();
+      await page.getByRole('heading', { name: /Audit history \(1\)/ }).waitFor();
+      await page.locator('#provisioning').getByText(/^POST \/scim\/v2\/Users$/).first().waitFor();
+      await shot('employee');
+
+      await page.getByLabel('Team').selectOption({ label: 'Support' });
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved.').waitFor();
+
+      const support = await h.dataSource.manager.findOneByOrFail(Team, { tenantId: t.tenant.id, name: 'Support' });
+      const row = await h.dataSource.manager.findOneByOrFail(Employee, { tenantId: t.tenant.id, username: 'grace.hopper@console.example' });
+      expect(row.teamId).toBe(support.id);
+      const api = await h.graphql(t.tokens.admin, 'query($id: ID!) { employee(id: $id) { team { name } } }', { id: graceId });
+      expect(api.body.data.employee.team).toEqual({ name: 'Support' });
+      await page.getByRole('heading', { name: /Audit history \(2\)/ }).waitFor();
+    });
+
+    test('a refused value is shown next to its field and nothing is written', async () => {
+      const before = await h.employeeRow(t.tenant.id, (await h.dataSource.manager.findOneByOrFail(Employee, { tenantId: t.tenant.id, username: 'grace.hopper@console.example' })).id);
+      await page.getByLabel('Mobile number').fill('not a phone');
+      await page.getByLabel('Display name').fill('Amazing Grace');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      const error = page.locator('#field-mobileNumber-error');
+      await error.waitFor();
+      await expect(error.getAttribute('data-code')).resolves.toBe('INVALID_VALUE');
+      await expect(page.getByLabel('Mobile number').getAttribute('aria-invalid')).resolves.toBe('true');
+      const after = await h.employeeRow(t.tenant.id, before!.id);
+      expect(after).toEqual(before);
+      await page.getByRole('button', { name: 'Discard changes' }).click();
+    });
+
+    test('a locked field forced through the API is refused with IDP_MANAGED_FIELD and the row stays as it was', async () => {
+      const before = await h.dataSource.manager.findOneByOrFail(Employee, { tenantId: t.tenant.id, username: 'grace.hopper@console.example' });
+      // The same request the browser would send, from the signed-in page itself.
+      const token = await page.evaluate<string>("sessionStorage.getItem('rollcall.adminToken')");
+      const answer = await page.evaluate(
+        async ({ id, token }) => {
+          const response = await fetch('/graphql', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+            body: JSON.stringify({
+              query: 'mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code field } } }',
+              variables: { input: { id, username: 'someone.else@console.example', teamId: null } },
+            }),
+          });
+          return (await response.json()) as { data: { updateEmployee: unknown } };
+        },
+        { id: graceId, token },
+      );
+      expect(answer.data.updateEmployee).toEqual({ employee: null, userErrors: [{ code: 'IDP_MANAGED_FIELD', field: ['input', 'username'] }] });
+      expect(await h.employeeRow(t.tenant.id, before.id)).toEqual(before);
+    });
+
+    test('settings: SCIM import choices are saved', async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      await page.getByRole('checkbox', { name: /Mobile number/ }).check();
+      await page.getByRole('button', { name: 'Save SCIM import settings' }).click();
+      await page.locator('#import').getByText('Saved.').waitFor();
+      const settings = await h.graphql(t.tokens.admin, '{ tenantSettings { scimImportFields } }');
+      expect(settings.body.data.tenantSettings.scimImportFields).toEqual(['MOBILE_NUMBER']);
+    });
+
+    test('settings: a new SCIM token is shown once and works, and revoking it stops it', async () => {
+      await page.getByLabel('Name', { exact: true }).last().fill('Okta staging');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = await page.getByLabel('New token secret').inputValue();
+      expect(secret).toMatch(/^rc_scim_/);
+      expect((await h.scim('GET', '/Users?count=1', secret)).status).toBe(200);
+      await page.getByRole('row', { name: /Okta staging/ }).waitFor();
+      await shot('settings');
+
+      await page.getByRole('button', { name: 'Done' }).click();
+      await page.getByRole('row', { name: /Okta staging/ }).getByRole('button', { name: 'Revoke' }).click();
+      await page.getByRole('button', { name: 'Revoke Okta staging' }).click();
+      await page.getByRole('row', { name: /Okta staging/ }).getByText(/^Revoked/).waitFor();
+      expect((await h.scim('GET', '/Users?count=1', secret)).status).toBe(401);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      expect(await page.getByLabel('New token secret').count()).toBe(0);
+    });
+
+    test('provisioning lists the failed SCIM request with its detail', async () => {
+      await page.getByRole('link', { name: 'Provisioning' }).click();
+      await page.getByRole('heading', { name: 'Provisioning' }).waitFor();
+      const failure = page.locator('.events summary').filter({ hasText: '409' });
+      await failure.first().waitFor();
+      expect(await page.locator('.events summary').count()).toBe(1);
+      await failure.click();
+      await page.getByText('uniqueness', { exact: true }).waitFor();
+      await shot('provisioning');
+    });
+
+    test('a reload on a client route keeps the session; signing out forgets the token', async () => {
+      await page.goto(`${h.baseUrl}/admin/employees/${encodeURIComponent(graceId)}`);
+      await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Admin token').waitFor();
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
+      expect(pageErrors).toEqual([]);
+    });
+  });
+}
