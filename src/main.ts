@@ -43,6 +43,7 @@ function printBootstrap(config: Config, result: BootstrapResult): void {
       `  SCIM token    : ${scimToken.secret}`,
       `  GraphQL URL   : ${base}/graphql`,
       `  Admin token   : ${adminToken.secret}`,
+      `  Admin console : ${base}/admin (sign in with the admin token)`,
       '',
       'Create an employee over SCIM:',
       `  curl -s -X POST ${base}/scim/v2/Users \\`,
@@ -94,7 +95,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
 
     if (effective.logLevel !== 'silent') {
       console.log(`Rollcall listening on ${effective.publicUrl} (database: ${describeDatabase(effective)})`);
-      console.log(`  SCIM 2.0: ${effective.publicUrl}/scim/v2    GraphQL: ${effective.publicUrl}/graphql`);
+      console.log(`  SCIM 2.0: ${effective.publicUrl}/scim/v2    GraphQL: ${effective.publicUrl}/graphql    Admin console: ${effective.publicUrl}/admin`);
       printBootstrap(effective, bootstrapResult);
     }
 

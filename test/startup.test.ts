@@ -292,6 +292,7 @@ describe('first start with nothing set', () => {
     expect(adminToken).toMatch(/^rc_admin_[A-Za-z0-9_-]{40,}$/);
     expect(printed(first.stdout, 'SCIM base URL')).toBe(`${first.url}/scim/v2`);
     expect(printed(first.stdout, 'GraphQL URL')).toBe(`${first.url}/graphql`);
+    expect(first.stdout).toContain(`Admin console : ${first.url}/admin (sign in with the admin token)`);
 
     const ready = await first.request('GET', '/readyz');
     expect(ready.status).toBe(200);
