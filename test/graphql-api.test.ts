@@ -91,6 +91,24 @@ test('search matches names, username and email by substring, case-insensitively'
   expect(wildcard.body.data.employees.totalCount).toBe(0);
 });
 
+test('a search paged in small pages keeps counting every match, on the first page and after it', async () => {
+  // The first page of a search counts its matches in the page's own statement; later pages count separately.
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < 10; guard++) {
+    const result: any = await h.graphql(t.tokens.admin, PAGE, { search: 'odd', first: 5, after });
+    const connection = result.body.data.employees;
+    expect(connection.totalCount).toBe(12);
+    seen.push(...connection.nodes.map((n: { username: string }) => n.username));
+    if (!connection.pageInfo.hasNextPage) break;
+    after = connection.pageInfo.endCursor;
+  }
+  expect(seen).toHaveLength(12);
+  expect(new Set(seen).size).toBe(12);
+  const none = await h.graphql(t.tokens.admin, PAGE, { search: 'nobody-matches-this', first: 5 });
+  expect(none.body.data.employees).toMatchObject({ totalCount: 0, nodes: [], pageInfo: { hasNextPage: false } });
+});
+
 test('first outside 1..100 and a forged cursor are BAD_USER_INPUT', async () => {
   for (const variables of [{ first: 0 }, { first: 101 }, { first: 5, after: 'not-a-cursor' }]) {
     const result = await h.graphql(t.tokens.admin, PAGE, variables);

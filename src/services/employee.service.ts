@@ -328,9 +328,12 @@ export const employeeService = {
     const where = conditions.join(' AND ');
     // A search term's selectivity decides between the trigram index and a scan: plan with the actual term.
     const planned = { planEachTime: term !== undefined && term !== '' };
-    // Counting a large tenant costs more than the page itself: only when the client asked for the total.
+    // Counting a large tenant costs more than the page itself: only when the client asked for the total. A first page
+    // of a search counts its matches in the same statement (few rows match a term; one trigram scan, not two).
+    const wantTotal = options.withTotal !== false;
+    const countInPage = wantTotal && planned.planEachTime && !options.after;
     const totalCount =
-      options.withTotal === false
+      !wantTotal || countInPage
         ? -1
         : Number((await sql.query<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, planned))[0].n);
 
@@ -344,12 +347,14 @@ export const employeeService = {
     const limit = bind(options.first + 1, '::int');
     const rows = await sql.query(
       ctx,
-      `SELECT e.* FROM employees e WHERE ${where}${keyset} ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT ${limit}`,
+      `SELECT e.*${countInPage ? ', count(*) OVER () AS _total' : ''} FROM employees e WHERE ${where}${keyset}
+        ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT ${limit}`,
       params,
       planned,
     );
     const employees = rows.slice(0, options.first).map((row) => mapRow(ctx.manager, Employee, row));
-    return { employees, totalCount, hasNextPage: rows.length > options.first };
+    const total = countInPage ? Number(rows[0]?._total ?? 0) : totalCount;
+    return { employees, totalCount: total, hasNextPage: rows.length > options.first };
   },
 
   /** The value of `field` that `search` sorts by, as its keyset cursor stores it. */
