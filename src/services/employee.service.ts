@@ -379,7 +379,7 @@ export const employeeService = {
   /** Runs every check `update` would, without writing: lets a surface report all problems of a request at once. */
   async checkUpdate(ctx: RequestContext, id: string, changes: EmployeeChanges): Promise<void> {
     const current = await this.get(ctx, id);
-    if (!current) throw new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+    if (!current) throw employeeNotFound(id);
     await checkChanges(ctx, current, changes);
   },
 
@@ -455,13 +455,13 @@ export const employeeService = {
    */
   async remove(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<Employee> {
     return inTransaction(ctx, async (tx) => {
-      const notFound = new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
-      if (!isUuid(id)) throw notFound;
+      const notFound = () => employeeNotFound(id);
+      if (!isUuid(id)) throw notFound();
       const rows: Record<string, unknown>[] = await tx.manager.query(
         `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
         [tx.tenantId, id],
       );
-      if (!rows[0]) throw notFound;
+      if (!rows[0]) throw notFound();
       const current = mapRow(tx.manager, Employee, rows[0]);
       if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
         throw new DomainError(
@@ -746,6 +746,11 @@ function usernameTaken(username: string): DomainError {
 /** Thrown by updateEmployee when the row's version moved since it was read (an optimistic write lost a race). */
 class StaleVersion extends Error {}
 
+/** Built only when thrown: an Error captures a stack trace, which costs the write paths measurable CPU. */
+function employeeNotFound(id: string): DomainError {
+  return new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+}
+
 const OPTIMISTIC_ATTEMPTS = 5;
 
 /**
@@ -759,7 +764,7 @@ async function optimistically(
   expectedVersion: number | undefined,
   write: (ctx: RequestContext, current: EmployeeView, defaults: TenantDefaults) => Promise<EmployeeView>,
 ): Promise<EmployeeView> {
-  const notFound = () => new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+  const notFound = () => employeeNotFound(id);
   if (!isUuid(id)) throw notFound();
   // The employee and the tenant's defaults in one statement.
   const read = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
@@ -921,15 +926,15 @@ async function updateEmployee(
   options: UpdateOptions,
   locked?: EmployeeView,
 ): Promise<EmployeeView> {
-  const notFound = new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
-  if (!isUuid(id)) throw notFound;
+  const notFound = () => employeeNotFound(id);
+  if (!isUuid(id)) throw notFound();
   let currentView = locked;
   if (!currentView) {
     const rows: Record<string, unknown>[] = await ctx.manager.query(
       `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
       [ctx.tenantId, id],
     );
-    if (!rows[0]) throw notFound;
+    if (!rows[0]) throw notFound();
     currentView = toView(ctx, rows[0]);
   }
   const current = currentView.employee;
@@ -979,7 +984,7 @@ async function updateEmployee(
     }
     throw error;
   }
-  if (!view) throw options.ifVersion !== undefined ? new StaleVersion() : notFound;
+  if (!view) throw options.ifVersion !== undefined ? new StaleVersion() : notFound();
   counts.invalidate(ctx.tenantId);
   return view;
 }

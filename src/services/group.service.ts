@@ -360,14 +360,14 @@ function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
 }
 
 async function lockGroup(ctx: RequestContext, id: string, expectedVersion: number | undefined): Promise<Group> {
-  const notFound = new DomainError(ErrorCode.NOT_FOUND, `No group with id "${id}" exists in this tenant.`, 'id');
-  if (!isUuid(id)) throw notFound;
+  const notFound = () => new DomainError(ErrorCode.NOT_FOUND, `No group with id "${id}" exists in this tenant.`, 'id');
+  if (!isUuid(id)) throw notFound();
   // The row lock serialises changes of one group: concurrent membership PATCHes never lose each other's members.
   const rows: Record<string, unknown>[] = await ctx.manager.query(
     'SELECT * FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
     [ctx.tenantId, id],
   );
-  if (!rows[0]) throw notFound;
+  if (!rows[0]) throw notFound();
   const group = mapRow(ctx.manager, Group, rows[0]);
   if (expectedVersion !== undefined && expectedVersion !== group.version) {
     throw new DomainError(
