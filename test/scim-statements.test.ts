@@ -103,3 +103,17 @@ test('a create honours tenant settings changed behind this process (by SQL, as a
   expect((await post('three@example.com')).status).toBe(201);
   expect(await row('three@example.com')).toMatchObject({ primary_role_id: await role('Agent') });
 });
+
+test('concurrent list pages that need the same total (sharing a count in flight) all get the exact total', async () => {
+  const tenant = await h.tenant('shared-count');
+  const create = async (i: number) =>
+    expect((await h.scim('POST', '/Users', tenant.tokens.scim, oktaCreateUser(`count${i}@example.com`))).status).toBe(201);
+  for (let i = 0; i < 5; i++) await create(i);
+  // Full first pages (count 2): each needs the exact total, which a short page would have told by itself.
+  const burst = () => Promise.all(Array.from({ length: 8 }, () => h.scim('GET', '/Users?startIndex=1&count=2', tenant.tokens.scim)));
+  for (const page of await burst()) expect(page.body).toMatchObject({ totalResults: 5, itemsPerPage: 2 });
+  await create(5);
+  for (const page of await burst()) expect(page.body).toMatchObject({ totalResults: 6, itemsPerPage: 2 });
+  // A count shared in flight is per tenant: the first tenant's total is untouched by this one.
+  expect((await h.scim('GET', '/Users?startIndex=1&count=1', t.tokens.scim)).body.totalResults).not.toBe(6);
+});

@@ -59,8 +59,14 @@ export class ListCountCache {
     return entry.count;
   }
 
-  set(tenantId: string, listKey: string, count: number): void {
-    this.counts.set(listKey, { count, generation: this.generations.get(tenantId) ?? 0, expires: Date.now() + COUNT_TTL_MS });
+  /** The tenant's write generation now: take it before counting and pass it to `set`. */
+  generation(tenantId: string): number {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  /** Remembers a count taken at `generation`; a write since then makes it stale at once. */
+  set(tenantId: string, listKey: string, count: number, generation: number): void {
+    this.counts.set(listKey, { count, generation, expires: Date.now() + COUNT_TTL_MS });
     if (this.counts.size > MAX_ENTRIES) {
       const oldest = this.counts.keys().next().value;
       if (oldest !== undefined) this.counts.delete(oldest);
