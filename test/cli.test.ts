@@ -1,10 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort, operatorEnv, sleep } from './support/processes';
 import { withDatabase } from './support/test-databases';
 
 /**
@@ -52,14 +52,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** An operator's shell: our environment without anything that configures Rollcall, plus the database and `extra`. */
+/** An operator's shell (test/support/processes.ts) with the database and `extra`. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const configuring = new Set(['DATABASE_URL', 'DATA_DIR', 'NODE_ENV', 'LOG_LEVEL', 'PORT', 'HOST', 'PUBLIC_URL', 'DB_POOL_SIZE']);
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!configuring.has(key) && !key.startsWith('ROLLCALL_')) env[key] = value;
-  }
-  return { ...env, ...dbEnv, ...extra };
+  return operatorEnv({ ...dbEnv, ...extra });
 }
 
 /** Every child this file started; afterEach kills whatever is still running. */
@@ -114,18 +109,6 @@ function json(result: CliResult): any {
   return JSON.parse(lines[0]);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `rollcall serve` on the same database, resolved once GET /healthz answers 200 from it. */
 async function serve(): Promise<{ child: ChildProcess; url: string; output: () => string }> {

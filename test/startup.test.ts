@@ -2,10 +2,10 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort, operatorEnv, sleep } from './support/processes';
 import { withDatabase } from './support/test-databases';
 
 /**
@@ -69,32 +69,7 @@ async function freshDatabase(): Promise<ChildDatabase> {
   return { env: { DATA_DIR: dataDir }, dir, dataDir, url: undefined, drop: async () => removeDir() };
 }
 
-/**
- * The environment of an operator's shell: ours without anything that configures Rollcall (Jest's NODE_ENV=test would
- * also silence the start-up output), plus what the test sets.
- */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const configuring = new Set(['DATABASE_URL', 'DATA_DIR', 'NODE_ENV', 'LOG_LEVEL', 'PORT', 'HOST', 'PUBLIC_URL', 'DB_POOL_SIZE']);
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!configuring.has(key) && !key.startsWith('ROLLCALL_')) env[key] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** A port nobody listens on right now (PORT=0 would hide the real port from us). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const childEnv = operatorEnv;
 
 /** Every child this file started; afterEach kills whatever is still running. */
 const children = new Set<ChildProcess>();

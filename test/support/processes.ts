@@ -4,7 +4,8 @@ import path from 'node:path';
 
 /**
  * `rollcall serve` as a real child process (for the several-instances and outage tests): configured only through its
- * environment, spoken to over HTTP. startup.test.ts keeps its own variant with the checks of the start-up banner.
+ * environment, spoken to over HTTP; and the helpers every test of child processes shares. startup.test.ts keeps its
+ * own ServerProcess variant with the checks of the start-up banner.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAUNCHER = path.join(ROOT, 'bin', 'rollcall.js');
@@ -24,8 +25,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Our environment without anything that configures Rollcall (Jest's NODE_ENV=test included), plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/**
+ * The environment of an operator's shell: ours without anything that configures Rollcall (Jest's NODE_ENV=test would
+ * also silence the start-up output), plus `extra`.
+ */
+export function operatorEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const configuring = new Set(['DATABASE_URL', 'DATA_DIR', 'NODE_ENV', 'LOG_LEVEL', 'PORT', 'HOST', 'PUBLIC_URL', 'DB_POOL_SIZE']);
   for (const [key, value] of Object.entries(process.env)) {
@@ -70,7 +74,7 @@ export class ServerProcess {
     const port = await freePort();
     const child = spawn(process.execPath, [LAUNCHER, 'serve'], {
       cwd: ROOT,
-      env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
+      env: operatorEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServerProcess(child, port);
