@@ -166,6 +166,11 @@ if (chromiumMissing && underCi) {
       const api = await h.graphql(t.tokens.admin, 'query($id: ID!) { employee(id: $id) { team { name } } }', { id: graceId });
       expect(api.body.data.employee.team).toEqual({ name: 'Support' });
       await page.getByRole('heading', { name: /Audit history \(2\)/ }).waitFor();
+      // The history names the team (and the role and authenticator of the SCIM create): no database id is shown.
+      await expect(page.locator('#audit li[data-field="teamId"]').first().innerText()).resolves.toBe('Team: — → Support');
+      await expect(page.locator('#audit li[data-field="primaryRoleId"]').innerText()).resolves.toBe('Primary role: — → Agent');
+      expect(await page.locator('#audit').innerText()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+      await shot('employee-history');
     });
 
     test('a refused value is shown next to its field and nothing is written', async () => {
@@ -214,6 +219,36 @@ if (chromiumMissing && underCi) {
       expect(settings.body.data.tenantSettings.scimImportFields).toEqual(['MOBILE_NUMBER']);
     });
 
+    test('settings: a team is renamed in place with the keyboard; a duplicate name is refused next to the field', async () => {
+      const teams = page.locator('#teams');
+      const heightOf = async (selector: string) => (await teams.locator(selector).boundingBox())!.height;
+      const rowHeight = await heightOf('tbody tr:has-text("Support")');
+      await teams.getByRole('button', { name: 'Edit Support' }).click();
+      const name = teams.getByRole('textbox', { name: 'Name', exact: true }).first();
+      await expect(page.evaluate('document.activeElement.getAttribute("aria-label") + "/" + document.activeElement.value')).resolves.toBe('Name/Support');
+      expect(Math.abs((await heightOf('tr.editing')) - rowHeight)).toBeLessThanOrEqual(1); // no layout jump
+
+      await name.fill('billing');
+      await page.keyboard.press('Enter');
+      const error = teams.locator('tr.editing .field-error');
+      await error.waitFor();
+      await expect(error.getAttribute('data-code')).resolves.toBe('UNIQUENESS');
+      await expect(name.getAttribute('aria-invalid')).resolves.toBe('true');
+      await shot('settings-edit');
+      await page.keyboard.press('Escape');
+      await expect(page.evaluate('document.activeElement.getAttribute("aria-label")')).resolves.toBe('Edit Support');
+      expect(await h.dataSource.manager.countBy(Team, { tenantId: t.tenant.id, name: 'Support' })).toBe(1);
+
+      await page.keyboard.press('Enter'); // the focused Edit button opens the row again
+      await name.fill('Support, nights');
+      await page.keyboard.press('Enter');
+      await teams.locator('tr.editing').waitFor({ state: 'detached' });
+      await teams.getByRole('cell', { name: 'Support, nights', exact: true }).waitFor();
+      await expect(page.evaluate('document.activeElement.getAttribute("aria-label")')).resolves.toBe('Edit Support, nights');
+      const api = await h.graphql(t.tokens.admin, '{ teams(first: 10) { nodes { name } } }');
+      expect(api.body.data.teams.nodes.map((n: { name: string }) => n.name).sort()).toEqual(['Billing', 'Support, nights']);
+    });
+
     test('settings: a new SCIM token is shown once and works, and revoking it stops it', async () => {
       await page.getByLabel('Name', { exact: true }).last().fill('Okta staging');
       await page.getByRole('button', { name: 'Create token' }).click();
@@ -247,6 +282,8 @@ if (chromiumMissing && underCi) {
     test('a reload on a client route keeps the session; signing out forgets the token', async () => {
       await page.goto(`${h.baseUrl}/admin/employees/${encodeURIComponent(graceId)}`);
       await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+      // The team renamed in Settings is shown by its name now, in the fields and in the history.
+      await expect(page.locator('#audit li[data-field="teamId"]').first().innerText()).resolves.toBe('Team: — → Support, nights');
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Admin token').waitFor();
       expect(await page.evaluate('sessionStorage.length')).toBe(0);

@@ -464,6 +464,105 @@ describe('audit and provisioning logs', () => {
     expect(malformed.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  test('changes of role, team, authenticator and default role carry the current names, never another tenant\'s', async () => {
+    const t = await h.tenant('audit-names');
+    const other = await h.tenant('audit-names-other');
+    const NAMES = `query($employeeId: ID, $first: Int) {
+      auditEvents(employeeId: $employeeId, first: $first) { nodes { action changes { field from to fromName toName } } }
+    }`;
+    const team = await h.graphql(t.tokens.admin, `mutation { createTeam(input: { name: "Billing" }) { team { id } userErrors { code } } }`);
+    const teamGid = team.body.data.createTeam.team.id as string;
+    const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('named@admin.test'));
+    const employeeId = toGlobalId('Employee', created.body.id);
+    const moved = await h.graphql(
+      t.tokens.admin,
+      `mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { userErrors { code } } }`,
+      { input: { id: employeeId, teamId: teamGid } },
+    );
+    expect(moved.body.data.updateEmployee.userErrors).toEqual([]);
+    // Renamed since: the history shows the name it has now.
+    const renamed = await h.graphql(t.tokens.admin, `mutation($input: UpdateTeamInput!) { updateTeam(input: $input) { userErrors { code } } }`, {
+      input: { id: teamGid, name: 'Billing, evening' },
+    });
+    expect(renamed.body.data.updateTeam.userErrors).toEqual([]);
+    const supervisor = await roleId(t, 'Supervisor');
+    const settings = await h.graphql(t.tokens.admin, UPDATE_SETTINGS, { input: { defaultRoleId: toGlobalId('Role', supervisor) } });
+    expect(settings.body.data.updateTenantSettings.userErrors).toEqual([]);
+
+    const history = (await h.graphql(t.tokens.read, NAMES, { employeeId, first: 10 })).body.data.auditEvents.nodes;
+    const [teamUuid] = (await h.dataSource.query('SELECT id FROM teams WHERE tenant_id = $1', [t.tenant.id])) as { id: string }[];
+    expect(history[0]).toEqual({
+      action: 'employee.updated',
+      changes: [{ field: 'teamId', from: null, to: teamUuid.id, fromName: null, toName: 'Billing, evening' }],
+    });
+    const createdChanges = history[1].changes as { field: string; fromName: string | null; toName: string | null }[];
+    expect(createdChanges.find((c) => c.field === 'primaryRoleId')).toMatchObject({ fromName: null, toName: 'Agent' });
+    expect(createdChanges.find((c) => c.field === 'loginAuthenticatorId')).toMatchObject({ toName: expect.any(String) });
+    // Plain fields are never resolved, even when their value looks like an id.
+    expect(createdChanges.filter((c) => !/Id$/.test(c.field)).every((c) => c.fromName === null && c.toName === null)).toBe(true);
+
+    const all = (await h.graphql(t.tokens.read, NAMES, { first: 50 })).body.data.auditEvents.nodes;
+    const defaultRole = all.find((n: { action: string }) => n.action === 'tenant.settings_updated').changes[0];
+    expect(defaultRole).toMatchObject({ field: 'defaultRoleId', from: null, fromName: null, to: supervisor, toName: 'Supervisor' });
+
+    // An audit change naming another tenant's role (written by hand: no surface can) resolves to no name, like an id
+    // that no longer exists.
+    const foreignRole = await roleId(other, 'Supervisor');
+    const GONE = '00000000-0000-4000-8000-000000000000';
+    await h.dataSource.query(
+      `INSERT INTO audit_events (tenant_id, actor_surface, action, target_type, target_id, changes)
+       VALUES ($1, 'system', 'employee.updated', 'employee', $2, $3::jsonb)`,
+      [t.tenant.id, created.body.id, JSON.stringify({ primaryRoleId: { from: supervisor, to: foreignRole }, teamId: { from: GONE, to: teamUuid.id } })],
+    );
+    const crossed = (await h.graphql(t.tokens.read, NAMES, { employeeId, first: 1 })).body.data.auditEvents.nodes[0];
+    expect(crossed.changes).toEqual([
+      { field: 'primaryRoleId', from: supervisor, to: foreignRole, fromName: 'Supervisor', toName: null },
+      { field: 'teamId', from: GONE, to: teamUuid.id, fromName: null, toName: 'Billing, evening' },
+    ]);
+
+  });
+
+  test('a page of 50 audit events with names costs a constant number of SQL statements', async () => {
+    const t = await h.tenant('audit-names-count');
+    const ids = async (table: string) =>
+      ((await h.dataSource.query(`SELECT id FROM ${table} WHERE tenant_id = $1`, [t.tenant.id])) as { id: string }[]).map((r) => r.id);
+    const [roles, authenticators] = [await ids('roles'), await ids('login_authenticators')];
+    for (const name of ['North', 'South', 'East']) {
+      await h.graphql(t.tokens.admin, `mutation($n: String!) { createTeam(input: { name: $n }) { userErrors { code } } }`, { n: name });
+    }
+    const teams = await ids('teams');
+    // 50 events, each naming a role, a team and an authenticator, all newer than the tenant's own events.
+    const rows = Array.from({ length: 50 }, (_, i) => [
+      `now() + interval '${i + 1} seconds'`,
+      JSON.stringify({
+        primaryRoleId: { from: roles[i % roles.length], to: roles[(i + 1) % roles.length] },
+        teamId: { from: null, to: teams[i % teams.length] },
+        loginAuthenticatorId: { from: authenticators[0], to: null },
+      }),
+    ]);
+    for (const [time, changes] of rows) {
+      await h.dataSource.query(
+        `INSERT INTO audit_events (tenant_id, occurred_at, actor_surface, action, target_type, changes)
+         VALUES ($1, ${time}, 'system', 'employee.updated', 'employee', $2::jsonb)`,
+        [t.tenant.id, changes],
+      );
+    }
+    const PAGE = `{ auditEvents(first: 50) { totalCount nodes { changes { field from to fromName toName } } } }`;
+    const PLAIN = `{ auditEvents(first: 50) { totalCount nodes { changes { field from to } } } }`;
+    await h.graphql(t.tokens.read, PLAIN); // warm-up (token last-used stamp)
+    const beforePlain = h.statements.count;
+    await h.graphql(t.tokens.read, PLAIN);
+    const plain = h.statements.count - beforePlain;
+    const before = h.statements.count;
+    const result = await h.graphql(t.tokens.read, PAGE);
+    const named = h.statements.count - before;
+    const nodes = result.body.data.auditEvents.nodes as { changes: { field: string; toName: string | null }[] }[];
+    expect(nodes).toHaveLength(50);
+    expect(nodes.every((n) => n.changes.find((c) => c.field === 'teamId')!.toName !== null)).toBe(true);
+    // at most one more statement per kind named (roles, teams, authenticators), whatever the page size
+    expect(named - plain).toBeLessThanOrEqual(3);
+  });
+
   test('provisioningEvents(outcome: FAILURE) shows a refused SCIM create with its status and detail', async () => {
     const ok = await h.scim('POST', '/Users', a.tokens.scim, oktaCreateUser('dup@admin.test'));
     expect(ok.status).toBe(201);

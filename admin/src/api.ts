@@ -115,7 +115,7 @@ export const EMPLOYEE = `
     employee(id: $id) { ${EMPLOYEE_FIELDS} }
     auditEvents(employeeId: $id, first: 50) {
       totalCount
-      nodes { id action occurredAt requestId actor { surface } changes { field from to } }
+      nodes { id action occurredAt requestId actor { surface } changes { field from to fromName toName } }
     }
     provisioningEvents(employeeId: $id, first: 50) {
       totalCount
@@ -129,7 +129,8 @@ export interface AuditEvent {
   occurredAt: string;
   requestId: string | null;
   actor: { surface: string };
-  changes: { field: string; from: string | null; to: string | null }[];
+  /** `fromName`/`toName`: the current name of the role, team or authenticator an id field names, else null. */
+  changes: { field: string; from: string | null; to: string | null; fromName: string | null; toName: string | null }[];
 }
 export interface ProvisioningEvent {
   id: string;

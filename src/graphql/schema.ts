@@ -7,7 +7,7 @@ import { CATALOG_RESOLVERS } from './resolvers/catalog.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
 import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
-import { AuditEventResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
+import { AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
 
 /** `@Authorized('admin')` marks writes: `read` tokens may only query. */
@@ -27,6 +27,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       TenantSettingsResolver,
       AccessTokenResolver,
       AuditEventResolver,
+      FieldChangeResolver,
       ProvisioningEventResolver,
       ...CATALOG_RESOLVERS,
     ],

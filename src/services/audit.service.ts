@@ -1,6 +1,7 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { AuditEvent } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
+import type { CatalogKind } from './catalog.service';
 import { RequestContext } from './context';
 import { isUuid } from './validation';
 
@@ -9,6 +10,24 @@ export interface AuditRecord {
   targetType: string;
   targetId: string | null;
   changes?: AuditChanges;
+}
+
+/**
+ * Audited fields whose values are database ids of the tenant's named things, and which kind each names: employee
+ * fields, template presets and the tenant's default role. Clients are shown the names, since an id means nothing
+ * to an admin; a field not listed here is never resolved to a name.
+ */
+export const AUDIT_REFERENCES = {
+  primaryRoleId: 'role',
+  teamId: 'team',
+  loginAuthenticatorId: 'loginAuthenticator',
+  defaultRoleId: 'role',
+} as const satisfies Record<string, CatalogKind>;
+export type AuditReferenceKind = (typeof AUDIT_REFERENCES)[keyof typeof AUDIT_REFERENCES];
+
+/** The kind of thing an audited field's value names, or null for a field holding a plain value. */
+export function auditReferenceKind(field: string): AuditReferenceKind | null {
+  return Object.hasOwn(AUDIT_REFERENCES, field) ? AUDIT_REFERENCES[field as keyof typeof AUDIT_REFERENCES] : null;
 }
 
 /** Where a log row sits in a time-ordered list: its timestamp at full precision, then its id. */

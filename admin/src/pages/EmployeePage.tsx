@@ -310,6 +310,26 @@ function Details({ employee }: { employee: Employee }) {
 
 const SURFACES: Record<string, string> = { SCIM: 'Identity provider', GRAPHQL: 'Admin API', CLI: 'Command line', SYSTEM: 'Rollcall' };
 
+/** Audit field names as the form labels them; fields the form has no input for keep their API name. */
+const CHANGE_LABELS: Record<string, string> = {
+  ...Object.fromEntries(FIELDS.map((f) => [f.input, f.label])),
+  externalId: 'External id',
+  managedBy: 'Managed by',
+  deletedAt: 'Deleted',
+};
+
+function ChangeLabel({ field }: { field: string }) {
+  const label = CHANGE_LABELS[field];
+  return label ? <span title={field}>{label}</span> : <span className="mono">{field}</span>;
+}
+
+/** A role, team or authenticator by the name the API resolved, else the stored value (e.g. an id since deleted). */
+function ChangeValue({ value, name, className }: { value: string | null; name: string | null; className: string }) {
+  if (value === null) return <span className="muted">—</span>;
+  if (name !== null) return <span className={className} title={value}>{name}</span>;
+  return <span className={className}>{value}</span>;
+}
+
 function History({ data }: { data: EmployeeData }) {
   return (
     <>
@@ -339,9 +359,9 @@ function History({ data }: { data: EmployeeData }) {
                       ) : (
                         <ul className="changes">
                           {a.changes.map((c) => (
-                            <li key={c.field}>
-                              <span className="mono">{c.field}</span>: <span className="from">{c.from ?? '∅'}</span> →{' '}
-                              <span className="to">{c.to ?? '∅'}</span>
+                            <li key={c.field} data-field={c.field}>
+                              <ChangeLabel field={c.field} />: <ChangeValue value={c.from} name={c.fromName} className="from" /> →{' '}
+                              <ChangeValue value={c.to} name={c.toName} className="to" />
                             </li>
                           ))}
                         </ul>

@@ -1,4 +1,4 @@
-import { FormEvent, ReactNode, useContext, useEffect, useState } from 'react';
+import { FormEvent, KeyboardEvent, ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
   AccessToken,
@@ -206,6 +206,128 @@ function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: st
   );
 }
 
+/** One editable cell of a row: a text input, or a select over `options` with a `none` choice meaning "no value". */
+interface EditColumn {
+  key: string;
+  label: string;
+  options?: Named[];
+  none?: string;
+  placeholder?: string;
+}
+type EditValues = Record<string, string>;
+
+/**
+ * Which row of a table is being edited. Closing the edit (saved or cancelled) puts focus back on that row's Edit
+ * button, so a keyboard user carries on where they were.
+ */
+function useRowEdit(clearErrors: () => void) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [returnTo, setReturnTo] = useState<string | null>(null);
+  const buttons = useRef(new Map<string, HTMLButtonElement>());
+  useEffect(() => {
+    if (returnTo === null) return;
+    buttons.current.get(returnTo)?.focus();
+    setReturnTo(null);
+  }, [returnTo]);
+  return {
+    editing,
+    open: (id: string) => {
+      clearErrors();
+      setEditing(id);
+    },
+    close: () => {
+      clearErrors();
+      setReturnTo(editing);
+      setEditing(null);
+    },
+    buttonRef: (id: string) => (element: HTMLButtonElement | null) => {
+      if (element) buttons.current.set(id, element);
+      else buttons.current.delete(id);
+    },
+  };
+}
+
+function EditButton({ name, onClick, buttonRef }: { name: string; onClick: () => void; buttonRef: (element: HTMLButtonElement | null) => void }) {
+  return (
+    <button type="button" className="small-button" ref={buttonRef} aria-label={`Edit ${name}`} onClick={onClick}>
+      Edit
+    </button>
+  );
+}
+
+/**
+ * A table row turned into inputs in place (same cells, same height: no layout jump). Enter saves, Escape cancels;
+ * each userError shows under its cell.
+ */
+function EditRow(props: {
+  rowId: string;
+  name: string;
+  columns: EditColumn[];
+  initial: EditValues;
+  errors: UserError[];
+  busy: boolean;
+  onSave: (values: EditValues) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const { rowId, name, columns, initial, errors, busy, onSave, onCancel } = props;
+  const [values, setValues] = useState(initial);
+  const save = () => {
+    if (!busy) void onSave(values);
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === 'Enter' && !(e.target instanceof HTMLButtonElement)) {
+      e.preventDefault();
+      save();
+    }
+  };
+  return (
+    <tr className="editing" onKeyDown={onKeyDown} aria-label={`Editing ${name}`}>
+      {columns.map((column, i) => {
+        const errorId = `edit-${rowId}-${column.key}-error`;
+        const invalid = errors.some((e) => e.field?.[e.field.length - 1] === column.key);
+        const common = {
+          'aria-label': column.label,
+          'aria-invalid': invalid || undefined,
+          'aria-describedby': invalid ? errorId : undefined,
+          value: values[column.key] ?? '',
+          autoFocus: i === 0,
+          onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [column.key]: e.target.value })),
+        };
+        return (
+          <td key={column.key}>
+            {column.options ? (
+              <select {...common}>
+                <option value="">{column.none ?? '—'}</option>
+                {column.options.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input {...common} placeholder={column.placeholder} autoComplete="off" />
+            )}
+            <FieldError errors={errors} field={column.key} id={errorId} />
+          </td>
+        );
+      })}
+      <td className="actions-col">
+        <span className="confirm">
+          <button type="button" className="small-button primary" disabled={busy} onClick={save}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" className="small-button" onClick={onCancel}>
+            Cancel
+          </button>
+        </span>
+      </td>
+    </tr>
+  );
+}
+
 function AddForm({ label, onSubmit, busy, children }: { label: string; onSubmit: () => Promise<boolean>; busy: boolean; children: ReactNode }) {
   const canEdit = useCanEdit();
   if (!canEdit) return null;
@@ -240,8 +362,14 @@ function NamedList(props: {
   const Kind = kind === 'role' ? 'Role' : 'Team';
   const create = useAction(`create${Kind}`, `${kind} { id }`, refresh);
   const remove = useAction(`delete${Kind}`, `deleted${Kind}Id`, refresh);
+  const update = useAction(`update${Kind}`, `${kind} { id }`, refresh);
+  const edit = useRowEdit(() => update.setErrors([]));
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const columns: EditColumn[] = [
+    { key: 'name', label: 'Name' },
+    { key: 'description', label: 'Description' },
+  ];
 
   return (
     <Section title={title} id={id}>
@@ -259,21 +387,42 @@ function NamedList(props: {
             </tr>
           </thead>
           <tbody>
-            {items.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  {item.name} {item.id === defaultId && <span className="badge">Default</span>}
-                </td>
-                <td>{item.description ?? <span className="muted">—</span>}</td>
-                <td className="actions-col">
-                  {canEdit && <ConfirmButton label="Delete" confirmLabel={`Delete ${item.name}`} onConfirm={() => remove.act({ id: item.id })} />}
-                </td>
-              </tr>
-            ))}
+            {items.map((item) =>
+              edit.editing === item.id ? (
+                <EditRow
+                  key={item.id}
+                  rowId={item.id}
+                  name={item.name}
+                  columns={columns}
+                  initial={{ name: item.name, description: item.description ?? '' }}
+                  errors={update.errors}
+                  busy={update.busy}
+                  onSave={async (v) => {
+                    if (await update.act({ id: item.id, name: v.name, description: blankToNull(v.description) })) edit.close();
+                  }}
+                  onCancel={edit.close}
+                />
+              ) : (
+                <tr key={item.id}>
+                  <td>
+                    {item.name} {item.id === defaultId && <span className="badge">Default</span>}
+                  </td>
+                  <td>{item.description ?? <span className="muted">—</span>}</td>
+                  <td className="actions-col">
+                    {canEdit && (
+                      <span className="confirm">
+                        <EditButton name={item.name} buttonRef={edit.buttonRef(item.id)} onClick={() => edit.open(item.id)} />
+                        <ConfirmButton label="Delete" confirmLabel={`Delete ${item.name}`} onConfirm={() => remove.act({ id: item.id })} />
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ),
+            )}
           </tbody>
         </table>
       )}
-      <FormErrors errors={remove.errors} shown={new Set()} />
+      <FormErrors errors={[...update.errors, ...remove.errors]} shown={new Set(['name', 'description'])} />
       <AddForm
         label={`Add ${kind}`}
         busy={create.busy}
@@ -298,7 +447,7 @@ function NamedList(props: {
         </div>
       </AddForm>
       <FormErrors errors={create.errors} shown={new Set(['name', 'description'])} />
-      <ErrorNotice error={create.error ?? remove.error} />
+      <ErrorNotice error={create.error ?? update.error ?? remove.error} />
     </Section>
   );
 }
@@ -308,6 +457,7 @@ function Authenticators({ data, refresh }: { data: SettingsData; refresh: Refres
   const create = useAction('createLoginAuthenticator', 'loginAuthenticator { id }', refresh);
   const update = useAction('updateLoginAuthenticator', 'loginAuthenticator { id isDefault }', refresh);
   const remove = useAction('deleteLoginAuthenticator', 'deletedLoginAuthenticatorId', refresh);
+  const edit = useRowEdit(() => update.setErrors([]));
   const [name, setName] = useState('');
   const [isDefault, setIsDefault] = useState(false);
   const items = data.loginAuthenticators.nodes;
@@ -327,27 +477,48 @@ function Authenticators({ data, refresh }: { data: SettingsData; refresh: Refres
             </tr>
           </thead>
           <tbody>
-            {items.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  {a.name} {a.isDefault && <span className="badge">Default</span>}
-                </td>
-                <td className="actions-col">
-                  {canEdit && !a.isDefault && (
-                    <>
-                      <button type="button" className="small-button" onClick={() => update.act({ id: a.id, isDefault: true })}>
-                        Make default
-                      </button>{' '}
-                      <ConfirmButton label="Delete" confirmLabel={`Delete ${a.name}`} onConfirm={() => remove.act({ id: a.id })} />
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
+            {items.map((a) =>
+              edit.editing === a.id ? (
+                <EditRow
+                  key={a.id}
+                  rowId={a.id}
+                  name={a.name}
+                  columns={[{ key: 'name', label: 'Name' }]}
+                  initial={{ name: a.name }}
+                  errors={update.errors}
+                  busy={update.busy}
+                  onSave={async (v) => {
+                    if (await update.act({ id: a.id, name: v.name })) edit.close();
+                  }}
+                  onCancel={edit.close}
+                />
+              ) : (
+                <tr key={a.id}>
+                  <td>
+                    {a.name} {a.isDefault && <span className="badge">Default</span>}
+                  </td>
+                  <td className="actions-col">
+                    {canEdit && (
+                      <span className="confirm">
+                        <EditButton name={a.name} buttonRef={edit.buttonRef(a.id)} onClick={() => edit.open(a.id)} />
+                        {!a.isDefault && (
+                          <>
+                            <button type="button" className="small-button" onClick={() => update.act({ id: a.id, isDefault: true })}>
+                              Make default
+                            </button>
+                            <ConfirmButton label="Delete" confirmLabel={`Delete ${a.name}`} onConfirm={() => remove.act({ id: a.id })} />
+                          </>
+                        )}
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ),
+            )}
           </tbody>
         </table>
       )}
-      <FormErrors errors={[...update.errors, ...remove.errors]} shown={new Set()} />
+      <FormErrors errors={[...update.errors, ...remove.errors]} shown={new Set(edit.editing ? ['name'] : [])} />
       <AddForm
         label="Add authenticator"
         busy={create.busy}
@@ -379,10 +550,20 @@ function Templates({ data, refresh }: { data: SettingsData; refresh: Refresh }) 
   const canEdit = useCanEdit();
   const create = useAction('createEmployeeTemplate', 'employeeTemplate { id }', refresh);
   const remove = useAction('deleteEmployeeTemplate', 'deletedEmployeeTemplateId', refresh);
+  const update = useAction('updateEmployeeTemplate', 'employeeTemplate { id }', refresh);
+  const edit = useRowEdit(() => update.setErrors([]));
   const blank = { name: '', primaryRoleId: '', teamId: '', loginAuthenticatorId: '', timeZone: '', type: '' };
   const [form, setForm] = useState(blank);
   const set = (key: keyof typeof blank) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
   const items = data.employeeTemplates.nodes;
+  const templateColumns: EditColumn[] = [
+    { key: 'name', label: 'Name' },
+    { key: 'primaryRoleId', label: 'Role', options: data.roles.nodes, none: 'No preset' },
+    { key: 'teamId', label: 'Team', options: data.teams.nodes, none: 'No preset' },
+    { key: 'loginAuthenticatorId', label: 'Authenticator', options: data.loginAuthenticators.nodes, none: 'No preset' },
+    { key: 'timeZone', label: 'Time zone', placeholder: 'America/New_York' },
+    { key: 'type', label: 'Type', placeholder: 'Contractor' },
+  ];
   const options = (list: Named[], none: string) => [
     <option key="" value="">
       {none}
@@ -419,24 +600,61 @@ function Templates({ data, refresh }: { data: SettingsData; refresh: Refresh }) 
               </tr>
             </thead>
             <tbody>
-              {items.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.primaryRole?.name ?? '—'}</td>
-                  <td>{t.team?.name ?? '—'}</td>
-                  <td>{t.loginAuthenticator?.name ?? '—'}</td>
-                  <td>{t.timeZone ?? '—'}</td>
-                  <td>{t.type ?? '—'}</td>
-                  <td className="actions-col">
-                    {canEdit && <ConfirmButton label="Delete" confirmLabel={`Delete ${t.name}`} onConfirm={() => remove.act({ id: t.id })} />}
-                  </td>
-                </tr>
-              ))}
+              {items.map((t) =>
+                edit.editing === t.id ? (
+                  <EditRow
+                    key={t.id}
+                    rowId={t.id}
+                    name={t.name}
+                    columns={templateColumns}
+                    initial={{
+                      name: t.name,
+                      primaryRoleId: t.primaryRole?.id ?? '',
+                      teamId: t.team?.id ?? '',
+                      loginAuthenticatorId: t.loginAuthenticator?.id ?? '',
+                      timeZone: t.timeZone ?? '',
+                      type: t.type ?? '',
+                    }}
+                    errors={update.errors}
+                    busy={update.busy}
+                    onSave={async (v) => {
+                      const ok = await update.act({
+                        id: t.id,
+                        name: v.name,
+                        primaryRoleId: v.primaryRoleId || null,
+                        teamId: v.teamId || null,
+                        loginAuthenticatorId: v.loginAuthenticatorId || null,
+                        timeZone: blankToNull(v.timeZone),
+                        type: blankToNull(v.type),
+                      });
+                      if (ok) edit.close();
+                    }}
+                    onCancel={edit.close}
+                  />
+                ) : (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>{t.primaryRole?.name ?? '—'}</td>
+                    <td>{t.team?.name ?? '—'}</td>
+                    <td>{t.loginAuthenticator?.name ?? '—'}</td>
+                    <td>{t.timeZone ?? '—'}</td>
+                    <td>{t.type ?? '—'}</td>
+                    <td className="actions-col">
+                      {canEdit && (
+                        <span className="confirm">
+                          <EditButton name={t.name} buttonRef={edit.buttonRef(t.id)} onClick={() => edit.open(t.id)} />
+                          <ConfirmButton label="Delete" confirmLabel={`Delete ${t.name}`} onConfirm={() => remove.act({ id: t.id })} />
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         </div>
       )}
-      <FormErrors errors={remove.errors} shown={new Set()} />
+      <FormErrors errors={[...update.errors, ...remove.errors]} shown={new Set(templateColumns.map((c) => c.key))} />
       <AddForm
         label="Add template"
         busy={create.busy}
@@ -491,7 +709,7 @@ function Templates({ data, refresh }: { data: SettingsData; refresh: Refresh }) 
         </div>
       </AddForm>
       <FormErrors errors={create.errors} shown={new Set(['name', 'primaryRoleId', 'teamId', 'loginAuthenticatorId', 'timeZone', 'type'])} />
-      <ErrorNotice error={create.error ?? remove.error} />
+      <ErrorNotice error={create.error ?? update.error ?? remove.error} />
     </Section>
   );
 }

@@ -1,5 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { auditService } from '../../services/audit.service';
+import { auditReferenceKind, auditService } from '../../services/audit.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
 import { isUuid } from '../../services/validation';
 import { GraphQLContext } from '../context';
@@ -8,7 +8,7 @@ import { idOfType } from '../global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
-import { AuditEventType, ProvisioningEventType, ProvisioningOutcomeEnum } from '../types/log.type';
+import { AuditEventType, FieldChangeType, ProvisioningEventType, ProvisioningOutcomeEnum } from '../types/log.type';
 
 @ObjectType('AuditEventConnection', { description: 'A page of audit events, newest first.' })
 export class AuditEventConnection extends Connection(AuditEventType, 'AuditEvent') {}
@@ -101,6 +101,36 @@ export class AuditEventResolver {
         { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
       ),
     );
+  }
+}
+
+/**
+ * The current name of the role, team or authenticator a reference field's value names, through the request's
+ * loaders: a page of events costs one statement per kind, and the loaders only find rows of the caller's tenant.
+ */
+async function referenceName(field: string, value: string | null, loaders: GraphQLContext['loaders']): Promise<string | null> {
+  const kind = auditReferenceKind(field);
+  if (!kind || value === null) return null;
+  const row = await loaders[kind].load(value);
+  return row?.name ?? null;
+}
+
+@Resolver(() => FieldChangeType)
+export class FieldChangeResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'For a field naming a role, team or login authenticator (primaryRoleId, teamId, loginAuthenticatorId, ' +
+      'defaultRoleId): the current name of the one `from` names. Null for other fields, for an empty value, or when it ' +
+      'no longer exists.',
+  })
+  async fromName(@Root() change: FieldChangeType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return referenceName(change.field, change.from, loaders);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Like `fromName`, for the value after (`to`).' })
+  async toName(@Root() change: FieldChangeType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return referenceName(change.field, change.to, loaders);
   }
 }
 

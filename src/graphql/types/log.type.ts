@@ -59,6 +59,8 @@ export class FieldChangeType {
 
   @Field(() => String, { nullable: true, description: 'The value after; null when it is empty. Encoded like `from`.' })
   to: string | null;
+
+  // fromName and toName are resolved in batch by the FieldChange resolver (src/graphql/resolvers/log.resolver.ts).
 }
 
 /** Text as is, null as null, anything else as JSON. */
