@@ -274,7 +274,7 @@ export const employeeService = {
     }
     pageParams.push(options.count);
     // The page is chosen first and only its rows get names and groups: in one flat SELECT, PostgreSQL would compute
-    // the groups of every row an OFFSET skips (40 ms instead of 12 for a page at offset 5,000).
+    // the groups of every row an OFFSET skips (40 ms instead of 9 for a page at offset 5,000).
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
     const rows = await sql.query(
       ctx,
