@@ -43,12 +43,18 @@ export function connection<T>(
   nodes: T[],
   options: { cursorOf: (node: T) => string; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number },
 ): { edges: { cursor: string; node: T }[]; nodes: T[]; pageInfo: PageInfo; totalCount: number } {
-  const edges = nodes.map((node) => ({ cursor: options.cursorOf(node), node }));
+  // Cursors are encoded when read: most clients select pageInfo.endCursor and nodes, not a cursor per edge.
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor(): string {
+      return options.cursorOf(node);
+    },
+  }));
   const pageInfo = Object.assign(new PageInfo(), {
     hasNextPage: options.hasNextPage,
     hasPreviousPage: options.hasPreviousPage,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges[edges.length - 1]?.cursor ?? null,
+    startCursor: nodes.length > 0 ? options.cursorOf(nodes[0]) : null,
+    endCursor: nodes.length > 0 ? options.cursorOf(nodes[nodes.length - 1]) : null,
   });
   return { edges, nodes, pageInfo, totalCount: options.totalCount };
 }

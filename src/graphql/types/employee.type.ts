@@ -1,9 +1,21 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Employee } from '../../entities';
+import { ManagedBy } from '../../entities/enums';
 import { lockedFields } from '../../services/ownership';
 import { toGlobalId } from '../global-id';
 import { EmployeeFieldEnum, EmployeeStatusEnum, ManagedByEnum, toEmployeeFieldEnum } from './enums';
 import { NodeType } from './node.type';
+
+/** The GraphQL names of the fields locked for each kind of owner, computed once (every employee of a page has them). */
+const LOCKED_FIELD_ENUMS = new Map<ManagedBy, readonly string[]>();
+function lockedFieldEnums(managedBy: ManagedBy): string[] {
+  let names = LOCKED_FIELD_ENUMS.get(managedBy);
+  if (!names) {
+    names = Object.freeze(lockedFields(managedBy).map(toEmployeeFieldEnum));
+    LOCKED_FIELD_ENUMS.set(managedBy, names);
+  }
+  return names as string[];
+}
 
 @ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
 export class EmployeeType extends NodeType {
@@ -78,7 +90,7 @@ export class EmployeeType extends NodeType {
       type: e.type,
       status: e.status as EmployeeStatusEnum,
       managedBy: e.managedBy as ManagedByEnum,
-      lockedFields: lockedFields(e.managedBy).map(toEmployeeFieldEnum),
+      lockedFields: lockedFieldEnums(e.managedBy),
       externalId: e.externalId,
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
