@@ -10,13 +10,19 @@ export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
 }
 
-/** The database is unavailable: HTTP 503 with Retry-After, so clients retry rather than treat it as a refusal. */
+/** The HTTP answer when the database is unavailable: 503 with Retry-After, so clients retry rather than give up. */
+export const SERVICE_UNAVAILABLE_HTTP = {
+  status: 503,
+  headers: [['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]] as [string, string][],
+};
+
+/** The database is unavailable (an error thrown before execution, e.g. by token authentication). */
 export function serviceUnavailable(message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: {
       code: 'SERVICE_UNAVAILABLE',
       retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-      http: { status: 503, headers: new Map([['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]]) },
+      http: { status: SERVICE_UNAVAILABLE_HTTP.status, headers: new Map(SERVICE_UNAVAILABLE_HTTP.headers) },
     },
   });
 }

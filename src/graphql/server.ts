@@ -10,10 +10,10 @@ import { Config } from '../config';
 import { presentedToken } from '../http/auth';
 import { refuseDeepJson } from '../http/json-depth';
 import { RateLimiter } from '../http/rate-limit';
-import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from '../services/errors';
+import { asDatabaseUnavailable } from '../services/errors';
 import { tokenService } from '../services/token.service';
 import { GraphQLContext } from './context';
-import { forbidden, serviceUnavailable, unauthenticated } from './errors';
+import { SERVICE_UNAVAILABLE_HTTP, forbidden, serviceUnavailable, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { checkCost, depthLimit } from './limits';
 import { createSchema } from './schema';
@@ -91,8 +91,8 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
           return {
             async didEncounterErrors({ errors, response }) {
               if (errors.some((error) => asDatabaseUnavailable(unwrapResolverError(error)))) {
-                response.http.status = 503;
-                response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+                response.http.status = SERVICE_UNAVAILABLE_HTTP.status;
+                for (const [name, value] of SERVICE_UNAVAILABLE_HTTP.headers) response.http.headers.set(name, value);
               }
             },
           };
