@@ -1,4 +1,6 @@
-import express, { Express, NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { NextFunction, Request, Response } from 'express';
+import Router from 'router';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { graphqlBodyErrors } from './graphql/body-errors';
@@ -8,32 +10,36 @@ import { adminConsole } from './http/admin-console';
 import { Metrics } from './http/metrics';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
+import type { HttpRequest } from './http/types';
 import { logger, setLogLevel } from './logging';
 import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
+import { scimErrorBody } from './scim/errors';
 import { scimErrorHandler, scimRouter } from './scim/router';
+import { send as sendScim } from './scim/request';
 
 /** How often expired provisioning-log entries are purged. */
 const PURGE_INTERVAL_MS = 60 * 60_000;
 
 export interface App {
-  express: Express;
+  /** Every request of the server: give it to http.createServer. */
+  handler: RequestListener;
   provisioningLog: ProvisioningLogWriter;
   stop(): Promise<void>;
 }
 
 /**
- * Both surfaces on one Express app: SCIM under /scim/v2, GraphQL at /graphql, probes at /healthz and /readyz,
- * Prometheus metrics at /metrics (unless METRICS_ENABLED=false).
+ * Both surfaces behind one request listener: SCIM under /scim/v2 on a plain router (see src/scim/request.ts for why
+ * not Express), and on Express: GraphQL at /graphql, the admin console at /admin, probes at /healthz and /readyz,
+ * Prometheus metrics at /metrics (unless METRICS_ENABLED=false). Every request gets its id and access-log line first.
  */
 export async function createApp(config: Config, dataSource: DataSource): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   setLogLevel(config.logLevel);
-  app.use(requestId);
   const metrics = config.metrics.enabled ? new Metrics(dataSource) : undefined;
-  app.use(accessLog(metrics?.observe));
+  const logAccess = accessLog(metrics?.observe);
   if (metrics) app.get('/metrics', metrics.handler(config.metrics.token));
 
   app.get('/healthz', (_req, res) => {
@@ -55,9 +61,10 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
-  app.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase, provisioningLog, rateLimiter }));
+  const scim = new Router();
+  scim.use('/scim/v2', scimRouter({ dataSource, baseUrl: scimBase, provisioningLog, rateLimiter }));
   // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
-  app.use('/scim/v2', scimErrorHandler);
+  scim.use('/scim/v2', scimErrorHandler);
 
   const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
   app.use('/graphql', ...graphql.handler);
@@ -88,8 +95,25 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     res.status(500).json({ error: 'internal', message: `Internal error (request id ${req.requestId}).`, requestId: req.requestId });
   });
 
+  const handler = (incoming: IncomingMessage, res: ServerResponse): void => {
+    const req = incoming as HttpRequest;
+    requestId(req, res);
+    logAccess(req, res);
+    if (!isScimUrl(req.url)) {
+      app(req, res);
+      return;
+    }
+    scim(req, res, (error?: unknown) => {
+      if (!error) return app(req, res);
+      // Only a failure of the SCIM error handler itself gets here.
+      req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');
+      if (res.headersSent) res.destroy();
+      else sendScim(res, 500, { ...scimErrorBody(500, `Internal error (request id ${req.requestId}).`), requestId: req.requestId });
+    });
+  };
+
   return {
-    express: app,
+    handler,
     provisioningLog,
     async stop() {
       clearInterval(purge);
@@ -97,4 +121,10 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
       await provisioningLog.flush();
     },
   };
+}
+
+/** Whether a URL is under /scim/v2 (case-insensitively, as routes match). */
+function isScimUrl(url: string): boolean {
+  if (url.length < 8 || url.slice(0, 8).toLowerCase() !== '/scim/v2') return false;
+  return url.length === 8 || url[8] === '/' || url[8] === '?';
 }

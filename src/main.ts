@@ -91,7 +91,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
         ? { ...config, port, publicUrl: config.publicUrl.replace(/:0$/, `:${port}`) }
         : config;
     const app = await createApp(effective, db.dataSource);
-    handler = app.express;
+    handler = app.handler;
 
     if (effective.logLevel !== 'silent') {
       console.log(`Rollcall listening on ${effective.publicUrl} (database: ${describeDatabase(effective)})`);

@@ -132,7 +132,7 @@ test('requests are counted by route template and status, with latency, pool and 
 /** The same app with other settings, on the harness' database and a port of its own. */
 async function withApp(env: Record<string, string>, work: (baseUrl: string) => Promise<void>): Promise<void> {
   const app = await createApp(loadConfig({ NODE_ENV: 'test', ...env }), h.dataSource);
-  const server = http.createServer(app.express);
+  const server = http.createServer(app.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     await work(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -1,3 +1,4 @@
+import { employeeService } from '../src/services/employee.service';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
 
 /**
@@ -116,4 +117,92 @@ test('concurrent list pages that need the same total (sharing a count in flight)
   for (const page of await burst()) expect(page.body).toMatchObject({ totalResults: 6, itemsPerPage: 2 });
   // A count shared in flight is per tenant: the first tenant's total is untouched by this one.
   expect((await h.scim('GET', '/Users?startIndex=1&count=1', t.tokens.scim)).body.totalResults).not.toBe(6);
+});
+
+describe('concurrent reads of one tenant share a statement', () => {
+  let a: TestTenant;
+  let b: TestTenant;
+  const idsOf: Record<string, string[]> = {};
+
+  beforeAll(async () => {
+    a = await h.tenant('coalesce-a');
+    b = await h.tenant('coalesce-b');
+    for (const tenant of [a, b]) {
+      idsOf[tenant.tenant.slug] = [];
+      for (let i = 0; i < 6; i++) {
+        const created = await h.scim('POST', '/Users', tenant.tokens.scim, oktaCreateUser(`agent${i}@${tenant.tenant.slug}.example`));
+        expect(created.status).toBe(201);
+        idsOf[tenant.tenant.slug].push(created.body.id as string);
+      }
+    }
+  });
+
+  test('sixteen GETs started together cost one statement and each gets its own employee', async () => {
+    const ids = idsOf[a.tenant.slug];
+    const asked = Array.from({ length: 16 }, (_, i) => ids[i % ids.length]);
+    await h.app.provisioningLog.flush(); // the creates' log rows, written in the background, are not counted
+    const before = h.statements.count;
+    const views = await Promise.all(asked.map((id) => employeeService.getView(a.ctx, id.toUpperCase())));
+    expect(h.statements.count - before).toBe(1);
+    expect(views.map((v) => v?.employee.id)).toEqual(asked);
+    expect(views.map((v) => v?.employee.username)).toEqual(asked.map((id) => `agent${ids.indexOf(id)}@coalesce-a.example`));
+  });
+
+  test('a shared statement never answers with another tenant\'s, a deleted or an unknown employee', async () => {
+    const [deleted, kept] = idsOf[b.tenant.slug];
+    expect((await h.scim('DELETE', `/Users/${deleted}`, b.tokens.scim)).status).toBe(204);
+    await h.app.provisioningLog.flush();
+    const before = h.statements.count;
+    const [ownA, crossToB, ownB, deletedB, unknown] = await Promise.all([
+      employeeService.getView(a.ctx, idsOf[a.tenant.slug][0]),
+      employeeService.getView(a.ctx, kept),
+      employeeService.getView(b.ctx, kept),
+      employeeService.getView(b.ctx, deleted),
+      employeeService.getView(b.ctx, '00000000-0000-4000-8000-000000000000'),
+    ]);
+    expect(h.statements.count - before).toBe(2); // one per tenant
+    expect(ownA?.employee.tenantId).toBe(a.tenant.id);
+    expect(crossToB).toBeNull();
+    expect(ownB?.employee).toMatchObject({ id: kept, tenantId: b.tenant.id });
+    expect(deletedB).toBeNull();
+    expect(unknown).toBeNull();
+  });
+
+  test('userName lookups started together cost one statement per tenant and match as the unique index does', async () => {
+    const lookup = (tenant: TestTenant, userName: string) =>
+      employeeService.list(tenant.ctx, { query: { kind: 'compare', field: 'username', op: 'eq', value: userName }, startIndex: 1, count: 100 });
+    await h.app.provisioningLog.flush();
+    const before = h.statements.count;
+    const [exact, upper, otherTenant, missing, again] = await Promise.all([
+      lookup(a, 'agent1@coalesce-a.example'),
+      lookup(a, 'AGENT2@Coalesce-A.example'),
+      lookup(a, 'agent3@coalesce-b.example'),
+      lookup(a, 'nobody@coalesce-a.example'),
+      lookup(a, 'agent1@coalesce-a.example'),
+    ]);
+    expect(h.statements.count - before).toBe(1);
+    expect(exact).toMatchObject({ totalResults: 1, views: [{ employee: { id: idsOf[a.tenant.slug][1] } }] });
+    expect(upper).toMatchObject({ totalResults: 1, views: [{ employee: { id: idsOf[a.tenant.slug][2] } }] });
+    expect(otherTenant).toEqual({ totalResults: 0, views: [] });
+    expect(missing).toEqual({ totalResults: 0, views: [] });
+    expect(again.views[0].employee.id).toBe(idsOf[a.tenant.slug][1]);
+  });
+
+  test('over HTTP, concurrent GETs and lookups of two tenants each get exactly their own answer', async () => {
+    const requests = [a, b].flatMap((tenant) =>
+      idsOf[tenant.tenant.slug].slice(1).flatMap((id, i) => [
+        { tenant, path: `/Users/${id}`, expectId: id },
+        { tenant, path: `/Users?filter=${encodeURIComponent(`userName eq "agent${i + 1}@${tenant.tenant.slug}.example"`)}`, expectId: id },
+        // The other tenant's employee: never found.
+        { tenant: tenant === a ? b : a, path: `/Users/${id}`, expectId: null },
+      ]),
+    );
+    const results = await Promise.all(requests.map((r) => h.scim('GET', r.path, r.tenant.tokens.scim)));
+    results.forEach((result, i) => {
+      const { path, expectId } = requests[i];
+      if (expectId === null) return expect(result.status).toBe(404);
+      expect(result.status).toBe(200);
+      expect(path.startsWith('/Users?') ? result.body.Resources.map((u: { id: string }) => u.id) : [result.body.id]).toEqual([expectId]);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { NextFunction, Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from './types';
 import { Logger, logger } from '../logging';
 
 declare module 'express-serve-static-core' {
@@ -26,10 +26,10 @@ const SCIM_RESOURCES: Record<string, string> = { Users: ':id', Groups: ':id', Re
  * earlier (authentication, rate limits) or answered outside the router (GraphQL) are named from a fixed list, and
  * anything else is `unmatched`.
  */
-export function routeTemplate(req: Request): string {
+export function routeTemplate(req: HttpRequest): string {
   const route = req.route as { path?: unknown } | undefined;
-  if (route && typeof route.path === 'string') return req.baseUrl + route.path;
-  const path = req.originalUrl.split('?')[0];
+  if (route && typeof route.path === 'string') return (req.baseUrl ?? '') + route.path;
+  const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
   if (/^\/graphql\/?$/.test(path)) return '/graphql';
   const scim = /^\/scim\/v2(?:\/([A-Za-z]+)(\/[^/]+)?)?\/?$/.exec(path);
   if (scim) {
@@ -47,7 +47,7 @@ export function routeTemplate(req: Request): string {
  * complete is logged with `aborted: true` and counted with status `aborted`.
  */
 export function accessLog(observe?: RequestObserver) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: HttpRequest, res: HttpResponse): void => {
     const started = performance.now();
     req.log = logger.child({ requestId: req.requestId });
     res.once('close', () => {
@@ -64,12 +64,11 @@ export function accessLog(observe?: RequestObserver) {
           route,
           status: res.statusCode,
           durationMs: Math.round(ms * 10) / 10,
-          tenantId: req.scim?.tenantId ?? req.tenantId,
+          tenantId: req.tenantId,
           ...(finished ? {} : { aborted: true }),
         },
         'request',
       );
     });
-    next();
   };
 }

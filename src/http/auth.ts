@@ -1,11 +1,11 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * The secret a client presents. Okta's "HTTP Header" mode and Entra send `Authorization: Bearer <token>`; Okta's
  * Basic auth mode sends `Basic base64(username:password)`, where Rollcall takes the password as the token (the
  * username is not checked). A bare `rc_...` token is accepted too. Anything else yields undefined.
  */
-export function presentedToken(req: Request): string | undefined {
+export function presentedToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (typeof header !== 'string' || header.length > 2048) return undefined;
   const value = header.trim();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { HttpRequest, HttpResponse } from './types';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -8,9 +8,8 @@ declare module 'express-serve-static-core' {
 }
 
 /** Every request gets an id (the caller's `X-Request-Id` when it is sane), echoed in the response and in audit rows. */
-export function requestId(req: Request, res: Response, next: NextFunction): void {
+export function requestId(req: HttpRequest, res: HttpResponse): void {
   const given = req.headers['x-request-id'];
   req.requestId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', req.requestId);
-  next();
 }

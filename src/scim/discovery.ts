@@ -1,5 +1,6 @@
-import { Response, Router } from 'express';
+import Router from 'router';
 import { ScimError } from './errors';
+import { send } from './request';
 import {
   AttributeDefinition,
   CORE_GROUP_SCHEMA_URN,
@@ -23,7 +24,6 @@ export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListR
 /** The most resources one list or filter response returns (advertised as filter.maxResults). */
 export const SCIM_MAX_RESULTS = 200;
 
-const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 export interface DiscoveryOptions {
   /** Public base URL of the SCIM API, e.g. http://localhost:3000/scim/v2 (for meta.location). */
@@ -48,10 +48,6 @@ function listResponse<T>(resources: T[]): ListResponse<T> {
     itemsPerPage: resources.length,
     Resources: resources,
   };
-}
-
-function send(res: Response, status: number, body: unknown): void {
-  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 export function serviceProviderConfig(options: DiscoveryOptions) {
@@ -133,8 +129,8 @@ function attributeResource(a: AttributeDefinition): Record<string, unknown> {
 }
 
 /** GET-only routes; any other method gets 405 with `Allow: GET` (RFC 7644 §4: discovery is read-only). */
-export function discoveryRouter(options: DiscoveryOptions): Router {
-  const router = Router();
+export function discoveryRouter(options: DiscoveryOptions): Router.Router {
+  const router = new Router();
   const readOnly = (path: string) => {
     router.all(path, (req) => {
       throw new ScimError(405, `${req.method} is not allowed on ${path}: discovery endpoints are read-only, use GET.`, undefined, {

@@ -1,4 +1,4 @@
-import { Response, Router } from 'express';
+import type Router from 'router';
 import { RequestContext } from '../services/context';
 import { groupService } from '../services/group.service';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS } from './discovery';
@@ -9,7 +9,7 @@ import { echoesOwnId, toGroupChanges } from './group-patch';
 import { groupFilterToQuery, groupSortField } from './group-query';
 import { parsePatchRequest } from './patch';
 import { applyProjection, parseProjection, requests } from './projection';
-import { Handler, context, ifMatchVersion, listParameters, send } from './request';
+import { Handler, ScimResponse, context, ifMatchVersion, listParameters, send, sendEmpty } from './request';
 import { etag } from './user-mapping';
 
 /**
@@ -24,12 +24,12 @@ export const GROUP_BODY_LIMIT = '16mb';
  * write and every failure is recorded there like user requests; the path names the group). Okta and Entra both
  * accept 204 to a group PATCH, and Entra requires it.
  */
-export function registerGroupRoutes(router: Router, options: { baseUrl: string }): void {
+export function registerGroupRoutes(router: Router.Router, options: { baseUrl: string }): void {
   const { baseUrl } = options;
 
   const listGroups: Handler = async (req, res) => {
     const ctx = context(req);
-    const query = req.query as Record<string, unknown>;
+    const query = req.query;
     const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
     const projection = parseProjection(query, GROUP_SCHEMA);
     const { views, totalResults } = await groupService.list(ctx, {
@@ -61,7 +61,7 @@ export function registerGroupRoutes(router: Router, options: { baseUrl: string }
   };
 
   /** The group as it is now, members included (the answer to POST and PUT). */
-  const sendGroup = async (res: Response, ctx: RequestContext, id: string, status: 200 | 201) => {
+  const sendGroup = async (res: ScimResponse, ctx: RequestContext, id: string, status: 200 | 201) => {
     const view = await groupService.get(ctx, id, { members: true });
     if (!view) throw new ScimError(404, `No group with id "${id}" exists.`);
     const group = toScimGroup(view, baseUrl);
@@ -111,13 +111,13 @@ export function registerGroupRoutes(router: Router, options: { baseUrl: string }
     const changes = toGroupChanges(parsePatchRequest(req.body), id);
     const group = await groupService.update(ctx, id, changes, { expectedVersion: ifMatchVersion(req) });
     res.setHeader('ETag', etag(group));
-    res.status(204).end();
+    sendEmpty(res, 204);
   };
 
   const deleteGroup: Handler = async (req, res) => {
     const ctx = context(req);
     await groupService.remove(ctx, String(req.params.id), { expectedVersion: ifMatchVersion(req) });
-    res.status(204).end();
+    sendEmpty(res, 204);
   };
 
   router.get('/Groups', listGroups);

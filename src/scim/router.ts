@@ -1,9 +1,8 @@
-import { NextFunction, Request, Response, Router } from 'express';
+import Router from 'router';
 import { DataSource } from 'typeorm';
 import { routeTemplate } from '../http/access-log';
 import { presentedToken } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
-import { RequestContext } from '../services/context';
 import { IdpEmployee, employeeService } from '../services/employee.service';
 import { DomainError, asDatabaseUnavailable } from '../services/errors';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
@@ -15,19 +14,13 @@ import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
 import { applyProjection, parseProjection } from './projection';
-import { listParameters, Handler, SCIM_CONTENT_TYPE, context, ifMatchVersion, scimJson, send } from './request';
+import { listParameters, Handler, SCIM_CONTENT_TYPE, ScimRequest, ScimResponse, context, ifMatchVersion, parseQuery, scimJson, send, sendEmpty } from './request';
 import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
 
 export { SCIM_CONTENT_TYPE };
 /** Largest SCIM request body accepted outside /Groups (see GROUP_BODY_LIMIT). */
 export const SCIM_BODY_LIMIT = '1mb';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    scim?: RequestContext;
-  }
-}
 
 export interface ScimRouterOptions {
   dataSource: DataSource;
@@ -39,12 +32,13 @@ export interface ScimRouterOptions {
   baseUrl: string;
 }
 
-export function scimRouter(options: ScimRouterOptions): Router {
+export function scimRouter(options: ScimRouterOptions): Router.Router {
   const { dataSource, baseUrl, provisioningLog, rateLimiter } = options;
-  const router = Router();
+  const router = new Router();
 
   // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
   router.use(async (req, res, next) => {
+    req.query = parseQuery(req.url);
     const secret = presentedToken(req);
     const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
     if (!token) {
@@ -59,6 +53,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
     if (wait > 0) {
       throw new ScimError(429, `Too many requests for this token; retry after ${wait} s.`, undefined, { 'Retry-After': String(wait) });
     }
+    req.tenantId = token.tenantId;
     req.scim = {
       tenantId: token.tenantId,
       actor: { surface: 'scim', tokenId: token.tokenId },
@@ -115,7 +110,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
 
   const listUsers: Handler = async (req, res) => {
     const ctx = context(req);
-    const query = req.query as Record<string, unknown>;
+    const query = req.query;
     const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
     const projection = parseProjection(query, USER_SCHEMA);
     const { views, totalResults } = await employeeService.list(ctx, {
@@ -180,7 +175,7 @@ export function scimRouter(options: ScimRouterOptions): Router {
     const id = String(req.params.id);
     noteOutcome(res, isUuid(id) ? id : null, []);
     await employeeService.remove(ctx, id, { expectedVersion: ifMatchVersion(req) });
-    res.status(204).end();
+    sendEmpty(res, 204);
   };
 
   router.post('/Users', createUser);
@@ -225,13 +220,16 @@ interface OutcomeNotes {
   detail?: string;
 }
 
-function notes(res: Response): OutcomeNotes {
-  res.locals.provisioning ??= {};
-  return res.locals.provisioning as OutcomeNotes;
+const outcomeNotes = new WeakMap<ScimResponse, OutcomeNotes>();
+
+function notes(res: ScimResponse): OutcomeNotes {
+  let n = outcomeNotes.get(res);
+  if (!n) outcomeNotes.set(res, (n = {}));
+  return n;
 }
 
 /** Handlers note which employee a write concerned and what the tenant's settings made them ignore. */
-function noteOutcome(res: Response, employeeId: string | null, ignoredAttributes: string[]): void {
+function noteOutcome(res: ScimResponse, employeeId: string | null, ignoredAttributes: string[]): void {
   Object.assign(notes(res), { employeeId, ignoredAttributes });
 }
 
@@ -239,7 +237,7 @@ function noteOutcome(res: Response, employeeId: string | null, ignoredAttributes
  * Records the outcome of every SCIM write and every failed SCIM request once the response is sent (successful reads
  * are not recorded). Runs after the answer, so it never delays the IdP.
  */
-function recordOutcome(req: Request, res: Response, log: ProvisioningLogWriter): void {
+function recordOutcome(req: ScimRequest, res: ScimResponse, log: ProvisioningLogWriter): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const ctx = req.scim;
@@ -267,7 +265,7 @@ function recordOutcome(req: Request, res: Response, log: ProvisioningLogWriter):
 }
 
 /** Every failure under /scim/v2 becomes a SCIM error body: domain errors, parser errors and unexpected faults. */
-export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+export function scimErrorHandler(error: unknown, req: ScimRequest, res: ScimResponse, _next: Router.NextFunction): void {
   let scimError: ScimError;
   const unavailable = asDatabaseUnavailable(error);
   if (error instanceof ScimError) scimError = error;

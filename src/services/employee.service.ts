@@ -3,6 +3,7 @@ import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
+import { Coalesced } from './coalesce';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
 import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
@@ -209,6 +210,38 @@ function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView
   };
 }
 
+/** Employee views by id; concurrent GETs of one tenant share a statement (see Coalesced). */
+const viewsById = new Coalesced<string, EmployeeView>(async (ctx, ids) => {
+  const rows = await sql.query(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.deleted_at IS NULL`, [
+    ctx.tenantId,
+    ids,
+  ]);
+  return new Map(rows.map((raw) => [String(raw.id), toView(ctx, raw)]));
+}, (id) => id.toLowerCase());
+
+/**
+ * Employee views by exact userName (case-insensitive, as the unique index): an IdP's lookup before each create or
+ * link. PostgreSQL pairs each requested name with its row, so the match is citext's, never a JavaScript re-spelling.
+ */
+const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, usernames) => {
+  const rows = await sql.query(
+    ctx,
+    `SELECT k.key AS _key, e.* FROM unnest($2::text[]) AS k(key)
+       CROSS JOIN LATERAL (${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.username = k.key::citext) e`,
+    [ctx.tenantId, usernames],
+  );
+  return new Map(rows.map((raw) => [String(raw._key), toView(ctx, raw)]));
+});
+
+/** The userName a list asks for when it is a plain lookup (`userName eq "..."`, first page), else undefined. */
+function usernameLookup(options: ListOptions): string | undefined {
+  const q = options.query;
+  if (!q || q.kind !== 'compare' || q.field !== 'username' || q.op !== 'eq' || typeof q.value !== 'string') return undefined;
+  if (options.startIndex !== 1 || options.count < 1) return undefined;
+  // Stored in NFC (normalizeUsername), so a decomposed spelling must find them (as compileQuery does).
+  return q.value.normalize('NFC');
+}
+
 const continuations = new ContinuationCache();
 const counts = new ListCountCache();
 const countsInFlight = new Map<string, { generation: number; count: Promise<number> }>();
@@ -217,11 +250,7 @@ export const employeeService = {
   /** One employee with its reference names and groups, in one statement. */
   async getView(ctx: RequestContext, id: string): Promise<EmployeeView | null> {
     if (!isUuid(id)) return null;
-    const rows = await sql.query(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL`, [
-      ctx.tenantId,
-      id,
-    ]);
-    return rows[0] ? toView(ctx, rows[0]) : null;
+    return (await viewsById.get(ctx, id)) ?? null;
   },
 
   /**
@@ -231,6 +260,11 @@ export const employeeService = {
    * or reused on later pages of a walk (see ListCountCache).
    */
   async list(ctx: RequestContext, options: ListOptions): Promise<{ views: EmployeeView[]; totalResults: number }> {
+    const username = usernameLookup(options);
+    if (username !== undefined) {
+      const view = await viewsByUsername.get(ctx, username);
+      return view ? { views: [view], totalResults: 1 } : { views: [], totalResults: 0 };
+    }
     const params: unknown[] = [ctx.tenantId];
     const where = `e.tenant_id = $1 AND e.deleted_at IS NULL${options.query ? ` AND ${compileQuery(options.query, params)}` : ''}`;
     const countKey = `${ctx.tenantId}|${where}|${JSON.stringify(params)}`;

@@ -53,7 +53,7 @@ export class Harness {
     const port = (server.address() as AddressInfo).port;
     const config = loadConfig({ NODE_ENV: 'test', PORT: String(port), DATABASE_URL: db.url, ...env });
     const app = await createApp(config, dataSource);
-    server.on('request', app.express);
+    server.on('request', app.handler);
     return new Harness(db, dataSource, app, server, `http://127.0.0.1:${port}`, statements);
   }
 
