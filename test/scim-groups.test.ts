@@ -556,6 +556,12 @@ describe("users' read-only groups attribute", () => {
     expect(put.status).toBe(200);
     expect(put.body.groups).toEqual([{ value: beta, display: 'Users Beta', $ref: `${scimBase()}/Groups/${beta}` }]);
     expect(await members(alpha)).toEqual([u[6]]);
+    // A PUT that changes the user answers with its groups too (reused from the read, not looked up again).
+    const renamed = await h.scim('PUT', `/Users/${u[7]}`, t.tokens.scim, { ...current.body, name: { givenName: 'Renamed', familyName: 'Seven' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toMatchObject({ givenName: 'Renamed', familyName: 'Seven' });
+    expect(renamed.body.groups).toEqual(put.body.groups);
+    expect(renamed.body.meta.version).not.toEqual(put.body.meta.version);
     const patched = await h.scim('PATCH', `/Users/${u[7]}`, t.tokens.scim, {
       schemas: [PATCH_OP],
       Operations: [{ op: 'add', path: 'groups', value: [{ value: alpha }] }],

@@ -188,8 +188,10 @@ export interface ListOptions {
   count: number;
 }
 
+/** Reference names of the row aliased `e` (with VIEW_JOINS). */
+const VIEW_NAMES = `r.name::text AS _primary_role, t.name::text AS _team, a.name::text AS _login_authenticator`;
 /** Reference names and groups of the row aliased `e`, for every statement that returns a view. */
-const VIEW_COLUMNS = `r.name::text AS _primary_role, t.name::text AS _team, a.name::text AS _login_authenticator,
+const VIEW_COLUMNS = `${VIEW_NAMES},
   (SELECT COALESCE(json_agg(json_build_object('id', g.id, 'displayName', g.display_name::text) ORDER BY g.display_name, g.id), '[]'::json)
      FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
     WHERE m.tenant_id = e.tenant_id AND m.employee_id = e.id) AS _groups`;
@@ -802,6 +804,16 @@ function employeeNotFound(id: string): DomainError {
 
 const OPTIMISTIC_ATTEMPTS = 5;
 
+/** What a SCIM write reads first: the employee (as a view) and the tenant's defaults, in one statement. */
+const WRITE_READ = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
+  WHERE e.tenant_id = $1 AND e.deleted_at IS NULL`;
+
+/** Concurrent writes of one tenant read their employees in one statement (see Coalesced). */
+const writeReads = new Coalesced<string, Record<string, unknown>>(async (ctx, ids) => {
+  const rows = await sql.query(ctx, `${WRITE_READ} AND e.id = ANY($3::uuid[])`, [ctx.tenantId, DEFAULT_ROLE_NAME, ids]);
+  return new Map(rows.map((raw) => [String(raw.id), raw]));
+}, (id) => id.toLowerCase());
+
 /**
  * The SCIM write path without BEGIN/COMMIT or row locks: read the employee, compute, and write only if its version is
  * still the one read (`UPDATE … WHERE version = $v`, row and audit in one statement). A write that lost a race reads
@@ -815,14 +827,11 @@ async function optimistically(
 ): Promise<EmployeeView> {
   const notFound = () => employeeNotFound(id);
   if (!isUuid(id)) throw notFound();
-  // The employee and the tenant's defaults in one statement.
-  const read = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
-    WHERE e.tenant_id = $1 AND e.id = $3 AND e.deleted_at IS NULL`;
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
-    const rows = await sql.query(ctx, read, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
-    if (!rows[0]) throw notFound();
-    const current = toView(ctx, rows[0]);
-    const defaults = toDefaults(rows[0]);
+    const row = await writeReads.get(ctx, id);
+    if (!row) throw notFound();
+    const current = toView(ctx, row);
+    const defaults = toDefaults(row);
     rememberDefaults(ctx.tenantId, defaults);
     if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
       throw new DomainError(
@@ -842,7 +851,7 @@ async function optimistically(
   // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
   // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
   return inTransaction(ctx, async (tx) => {
-    const rows: Record<string, unknown>[] = await tx.manager.query(`${read} FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
+    const rows: Record<string, unknown>[] = await tx.manager.query(`${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
     if (!rows[0]) throw notFound();
     return write(tx, toView(tx, rows[0]), toDefaults(rows[0]));
   });
@@ -863,8 +872,22 @@ function auditInsert(ctx: RequestContext, params: unknown[], action: string, cha
           SELECT w.tenant_id, $${n - 4}, $${n - 3}::uuid, $${n - 2}, 'employee', w.id, $${n - 1}::jsonb, $${n} FROM w`;
 }
 
-/** Runs a write CTE named `w` (plus its audit insert) and returns the written row as a view, in one statement. */
-async function writeWithAudit(ctx: RequestContext, write: string, audit: string, params: unknown[]): Promise<EmployeeView | null> {
+/**
+ * Runs a write CTE named `w` (plus its audit insert) and returns the written row as a view, in one statement.
+ * `unchanged` is the view as read before the write, when the write changes none of its references: its names and
+ * groups are reused rather than looked up again, which measured a quarter of PostgreSQL's time for an update.
+ */
+async function writeWithAudit(
+  ctx: RequestContext,
+  write: string,
+  audit: string,
+  params: unknown[],
+  unchanged?: EmployeeView,
+): Promise<EmployeeView | null> {
+  if (unchanged) {
+    const rows = await sql.query(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT * FROM w`, params);
+    return rows[0] ? { employee: mapRow(ctx.manager, Employee, rows[0]), names: unchanged.names, groups: unchanged.groups } : null;
+  }
   const rows = await sql.query(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`, params);
   return rows[0] ? toView(ctx, rows[0]) : null;
 }
@@ -925,12 +948,13 @@ async function insertEmployee(
   const changes: AuditChanges = {};
   for (const field of AUDITED_FIELDS) if (row[field] !== null && row[field] !== undefined) changes[field] = { from: null, to: row[field] };
   const audit = auditInsert(ctx, params, 'employee.created', changes);
+  // A new employee is in no group yet (no one can name its id before this commits): no groups lookup.
   const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 4}`)}),
     w AS (INSERT INTO employees (${columns.join(', ')}, deactivated_at)
           SELECT ${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END FROM d WHERE ${unchanged}
           RETURNING *),
     audit AS (${audit})
-    SELECT e.*, ${VIEW_COLUMNS}, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
+    SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
   let view: EmployeeView | null;
   try {
     // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
@@ -1025,7 +1049,10 @@ async function updateEmployee(
                    WHERE tenant_id = $1 AND id = $2${guard} RETURNING *`;
   let view: EmployeeView | null;
   try {
-    view = await writeWithAudit(ctx, update, auditInsert(ctx, params, claim ? 'employee.claimed' : 'employee.updated', changes), params);
+    // An employee update never changes memberships; the groups are those read at the start of this write.
+    const referencesUnchanged = !('primaryRoleId' in set || 'teamId' in set || 'loginAuthenticatorId' in set);
+    const audit = auditInsert(ctx, params, claim ? 'employee.claimed' : 'employee.updated', changes);
+    view = await writeWithAudit(ctx, update, audit, params, referencesUnchanged ? currentView : undefined);
   } catch (error) {
     if (isUniqueViolation(error)) throw usernameTaken(String(values.username));
     if (isForeignKeyViolation(error)) {
