@@ -1,4 +1,6 @@
+import { RequestContext } from '../src/services/context';
 import { employeeService } from '../src/services/employee.service';
+import { DomainError, ErrorCode } from '../src/services/errors';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
 
 /**
@@ -204,5 +206,62 @@ describe('concurrent reads of one tenant share a statement', () => {
       expect(result.status).toBe(200);
       expect(path.startsWith('/Users?') ? result.body.Resources.map((u: { id: string }) => u.id) : [result.body.id]).toEqual([expectId]);
     });
+  });
+});
+
+describe('concurrent SCIM updates of one tenant share a statement and a commit', () => {
+  let tenant: TestTenant;
+  const ids: string[] = [];
+  const scimCtx = (requestId: string): RequestContext => ({ ...tenant.ctx, actor: { surface: 'scim', tokenId: null }, requestId });
+  const row = async (id: string) =>
+    (await h.dataSource.query('SELECT first_name, last_name, username, status, version, deactivated_at FROM employees WHERE id = $1', [id]))[0];
+
+  beforeAll(async () => {
+    tenant = await h.tenant('batched-writes');
+    for (let i = 0; i < 8; i++) {
+      const created = await h.scim('POST', '/Users', tenant.tokens.scim, oktaCreateUser(`writer${i}@batched.example`));
+      expect(created.status).toBe(201);
+      ids.push(created.body.id as string);
+    }
+  });
+
+  test('eight deactivations started together: one read, one write; each row, version and audit row is its own', async () => {
+    await h.app.provisioningLog.flush();
+    const before = h.statements.count;
+    const results = await Promise.all(
+      ids.map((id, i) => employeeService.patchFromIdentityProvider(scimCtx(`batch-off-${i}`), id, () => ({ active: false }))),
+    );
+    expect(h.statements.count - before).toBe(2);
+    expect(results.map((r) => r.employee.id)).toEqual(ids);
+    for (const [i, id] of ids.entries()) {
+      expect(await row(id)).toMatchObject({ status: 'INACTIVE', version: 2, first_name: `Writer${i}` });
+      expect((await row(id)).deactivated_at).toBeInstanceOf(Date);
+      const audit = await h.dataSource.query(`SELECT request_id, actor_surface, changes FROM audit_events WHERE target_id = $1 AND action = 'employee.updated'`, [id]);
+      expect(audit).toEqual([{ request_id: `batch-off-${i}`, actor_surface: 'scim', changes: { status: { from: 'ACTIVE', to: 'INACTIVE' } } }]);
+    }
+  });
+
+  test('two updates of one employee in one batch both land (the loser of the row reads again)', async () => {
+    const [id] = ids;
+    const [first, last] = await Promise.all([
+      employeeService.patchFromIdentityProvider(scimCtx('same-1'), id, () => ({ firstName: 'Both' })),
+      employeeService.patchFromIdentityProvider(scimCtx('same-2'), id, () => ({ lastName: 'Landed' })),
+    ]);
+    expect(await row(id)).toMatchObject({ first_name: 'Both', last_name: 'Landed', version: 4 });
+    expect([first.employee.version, last.employee.version].sort()).toEqual([3, 4]);
+  });
+
+  test('one update of a batch taking a used username fails alone; the others are written', async () => {
+    const results = await Promise.allSettled(
+      ids.slice(1, 5).map((id, i) =>
+        employeeService.patchFromIdentityProvider(scimCtx(`mixed-${i}`), id, () =>
+          i === 2 ? { username: 'writer1@batched.example' } : { active: true, firstName: `Mixed${i}` },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((results[2] as PromiseRejectedResult).reason as DomainError).code).toBe(ErrorCode.UNIQUENESS);
+    expect(await row(ids[3])).toMatchObject({ username: 'writer3@batched.example', first_name: 'Writer3', status: 'INACTIVE' });
+    for (const i of [0, 1, 3]) expect(await row(ids[1 + i])).toMatchObject({ first_name: `Mixed${i}`, status: 'ACTIVE', deactivated_at: null });
   });
 });

@@ -1,46 +1,62 @@
 import DataLoader from 'dataloader';
 import { RequestContext } from './context';
 
-/** Most keys one shared statement carries; more concurrent requests start another statement. */
+/** Most items one shared statement carries; more concurrent requests start another statement. */
 const MAX_BATCH = 64;
 
 /**
- * Concurrent requests of one tenant that read the same kind of row by key share one statement (`... = ANY($2)`).
+ * Concurrent requests of one tenant that run the same kind of statement share one: reads by key (`... = ANY($2)`,
+ * see Coalesced) and optimistic updates (one UPDATE ... FROM a list of rows; see the employee service).
  *
- * Why: on this kind of machine a round trip to PostgreSQL costs the server far more than the statement itself does
- * (each one is a socket write that wakes a database backend; docs/benchmarks.md). The requests that arrive in one
- * turn of the event loop are collected until the loop's check phase (setImmediate), so a lone request waits for
- * nothing but the end of the current turn, and sixteen concurrent SCIM GETs cost one or two round trips instead of
- * sixteen.
+ * Why: on this kind of machine a round trip to PostgreSQL costs the server more than the statement itself does (each
+ * one is a socket write that wakes a database backend), and each committed write costs PostgreSQL a WAL flush
+ * (docs/benchmarks.md). The requests that arrive in one turn of the event loop are collected until the loop's check
+ * phase (setImmediate), so a lone request waits for nothing but the end of the current turn.
  *
- * Inside a transaction a read must see the transaction's own writes, on its connection: it runs alone there.
+ * Inside a transaction a statement must run on the transaction's connection and see its writes: it runs alone there.
  */
+export class Batched<T, R> {
+  private readonly loaders = new Map<string, DataLoader<{ ctx: RequestContext; item: T }, R>>();
+
+  /** @param run runs the items of one tenant and gives each its result, or an Error for it alone, in order */
+  constructor(private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>) {}
+
+  async do(ctx: RequestContext, item: T): Promise<R> {
+    const runner = ctx.manager.queryRunner;
+    if (runner && !runner.isReleased) {
+      const [result] = await this.run(ctx, [item]);
+      if (result instanceof Error) throw result;
+      return result;
+    }
+    let loader = this.loaders.get(ctx.tenantId);
+    if (!loader) {
+      loader = new DataLoader((requests) => this.run(requests[0].ctx, requests.map((r) => r.item)), {
+        cache: false,
+        maxBatchSize: MAX_BATCH,
+        batchScheduleFn: (run) => setImmediate(run),
+      });
+      this.loaders.set(ctx.tenantId, loader);
+    }
+    return loader.load({ ctx, item });
+  }
+}
+
+/** Reads of one tenant's rows by key, shared by concurrent requests (see Batched). */
 export class Coalesced<K, V> {
-  private readonly loaders = new Map<string, DataLoader<{ ctx: RequestContext; key: K }, V | undefined, K>>();
+  private readonly batched: Batched<K, V | undefined>;
 
   /**
    * @param load reads the rows of many keys of one tenant in one statement, and gives each found key its value
    * @param keyOf how a found value and a requested key compare (e.g. lower-cased for case-insensitive keys)
    */
-  constructor(
-    private readonly load: (ctx: RequestContext, keys: readonly K[]) => Promise<Map<string, V>>,
-    private readonly keyOf: (key: K) => string = String,
-  ) {}
+  constructor(load: (ctx: RequestContext, keys: readonly K[]) => Promise<Map<string, V>>, keyOf: (key: K) => string = String) {
+    this.batched = new Batched(async (ctx, keys) => {
+      const found = await load(ctx, keys);
+      return keys.map((key) => found.get(keyOf(key)));
+    });
+  }
 
-  async get(ctx: RequestContext, key: K): Promise<V | undefined> {
-    const runner = ctx.manager.queryRunner;
-    if (runner && !runner.isReleased) return (await this.load(ctx, [key])).get(this.keyOf(key));
-    let loader = this.loaders.get(ctx.tenantId);
-    if (!loader) {
-      loader = new DataLoader(
-        async (requests) => {
-          const found = await this.load(requests[0].ctx, requests.map((r) => r.key));
-          return requests.map((r) => found.get(this.keyOf(r.key)));
-        },
-        { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (run) => setImmediate(run) },
-      );
-      this.loaders.set(ctx.tenantId, loader);
-    }
-    return loader.load({ ctx, key });
+  get(ctx: RequestContext, key: K): Promise<V | undefined> {
+    return this.batched.do(ctx, key);
   }
 }

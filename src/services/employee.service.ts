@@ -3,7 +3,8 @@ import { Employee } from '../entities';
 import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
-import { Coalesced } from './coalesce';
+import { logger } from '../logging';
+import { Batched, Coalesced } from './coalesce';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
 import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
@@ -1047,12 +1048,24 @@ async function updateEmployee(
   }
   const update = `UPDATE employees SET ${assignments.join(', ')}, version = version + 1, updated_at = now()
                    WHERE tenant_id = $1 AND id = $2${guard} RETURNING *`;
+  const action = claim ? 'employee.claimed' : 'employee.updated';
   let view: EmployeeView | null;
   try {
     // An employee update never changes memberships; the groups are those read at the start of this write.
     const referencesUnchanged = !('primaryRoleId' in set || 'teamId' in set || 'loginAuthenticatorId' in set);
-    const audit = auditInsert(ctx, params, claim ? 'employee.claimed' : 'employee.updated', changes);
-    view = await writeWithAudit(ctx, update, audit, params, referencesUnchanged ? currentView : undefined);
+    const audit = auditInsert(ctx, params, action, changes);
+    const alone = () => writeWithAudit(ctx, update, audit, params, referencesUnchanged ? currentView : undefined);
+    if (options.ifVersion !== undefined && referencesUnchanged) {
+      const after: Record<string, unknown> = {};
+      for (const field of AUDITED_FIELDS) after[field] = field in set ? set[field] : current[field];
+      const deactivation = set.status === 'INACTIVE' ? 'set' : set.status === 'ACTIVE' ? 'clear' : 'keep';
+      view = await updateBatches.do(ctx, {
+        ...{ id, version: options.ifVersion, after, deactivation, action, changes, current: currentView, alone },
+        ...{ requestId: ctx.requestId, actor: ctx.actor },
+      });
+    } else {
+      view = await alone();
+    }
   } catch (error) {
     if (isUniqueViolation(error)) throw usernameTaken(String(values.username));
     if (isForeignKeyViolation(error)) {
@@ -1063,6 +1076,87 @@ async function updateEmployee(
   if (!view) throw options.ifVersion !== undefined ? new StaleVersion() : notFound();
   counts.invalidate(ctx.tenantId);
   return view;
+}
+
+/** One optimistic employee update that changes no reference, as a batched UPDATE takes it. */
+interface PendingUpdate {
+  id: string;
+  /** The version read: the row is written only while it still has it. */
+  version: number;
+  /** Every audited field's value after the update (for the fields it does not change, the value read). */
+  after: Record<string, unknown>;
+  deactivation: 'set' | 'clear' | 'keep';
+  action: string;
+  changes: AuditChanges;
+  /** The employee as read (the answer reuses its names and groups). */
+  current: EmployeeView;
+  /** The same update as a statement of its own. */
+  alone: () => Promise<EmployeeView | null>;
+  /** Whose request it is (for its audit row): the batch runs with the first request's context. */
+  requestId: string;
+  actor: RequestContext['actor'];
+}
+
+/**
+ * Concurrent optimistic updates of one tenant (SCIM PUT and PATCH) in one statement and one commit (see Batched):
+ * `UPDATE employees … FROM` the list of rows, each guarded by the version it read, and their audit rows. Writing the
+ * value read back to a field the update does not change is safe because of that guard. PostgreSQL alone ran 3.5
+ * times as many such updates per second in batches of 8 as one by one (docs/benchmarks.md).
+ *
+ * A row whose version moved is missing from the result: that request reads again (StaleVersion), as alone. When the
+ * statement fails (a username taken, a reference deleted meanwhile, a deadlock with another batch), every update of
+ * the batch runs alone, so that each request gets only its own error.
+ */
+const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx, items) => {
+  if (items.length === 1) return [await items[0].alone()];
+  try {
+    const rows = await sql.query(ctx, batchedUpdateStatement(ctx), [
+      ctx.tenantId,
+      JSON.stringify(
+        items.map((item, i) => {
+          const row: Record<string, unknown> = { _i: i, _id: item.id, _version: item.version, _deactivation: item.deactivation };
+          for (const field of AUDITED_FIELDS) row[column(ctx, field)] = item.after[field] ?? null;
+          Object.assign(row, { _action: item.action, _changes: item.changes, _request_id: item.requestId, _token_id: item.actor.tokenId, _surface: item.actor.surface });
+          return row;
+        }),
+      ),
+    ]);
+    const byIndex = new Map(rows.map((raw) => [Number(raw._i), raw]));
+    return items.map((item, i) => {
+      const raw = byIndex.get(i);
+      return raw ? { employee: mapRow(ctx.manager, Employee, raw), names: item.current.names, groups: item.current.groups } : null;
+    });
+  } catch (error) {
+    logger.debug({ code: (error as { code?: unknown }).code, updates: items.length }, 'batched employee update failed; each runs alone');
+    return Promise.all(items.map((item) => item.alone().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  }
+});
+
+let batchedUpdate: string | undefined;
+
+/** The batched UPDATE (see updateBatches), built once from the entity metadata. */
+function batchedUpdateStatement(ctx: RequestContext): string {
+  if (batchedUpdate) return batchedUpdate;
+  const metadata = ctx.manager.connection.getMetadata(Employee);
+  const columns = AUDITED_FIELDS.map((field) => {
+    const found = metadata.findColumnWithPropertyName(field)!;
+    return { name: found.databaseName, type: ctx.manager.connection.driver.normalizeType(found) };
+  });
+  batchedUpdate = `WITH v AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
+        ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
+        _action text, _changes jsonb, _request_id text, _token_id uuid, _surface text)),
+    w AS (
+      UPDATE employees e SET ${columns.map((c) => `${c.name} = v.${c.name}`).join(', ')},
+        version = e.version + 1, updated_at = now(),
+        deactivated_at = CASE v._deactivation WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE e.deactivated_at END
+      FROM v WHERE e.tenant_id = $1 AND e.id = v._id AND e.version = v._version AND e.deleted_at IS NULL
+      RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface),
+    audit AS (
+      INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
+      SELECT w.tenant_id, w._surface, w._token_id, w._action, 'employee', w.id, w._changes, w._request_id FROM w)
+    SELECT * FROM w`;
+  return batchedUpdate;
 }
 
 /** Names of the role, team and login authenticator an employee refers to (for representations such as SCIM's). */
