@@ -265,3 +265,53 @@ describe('concurrent SCIM updates of one tenant share a statement and a commit',
     for (const i of [0, 1, 3]) expect(await row(ids[1 + i])).toMatchObject({ first_name: `Mixed${i}`, status: 'ACTIVE', deactivated_at: null });
   });
 });
+
+describe('concurrent SCIM creates of one tenant share a statement and a commit', () => {
+  let tenant: TestTenant;
+  const scimCtx = (requestId: string): RequestContext => ({ ...tenant.ctx, actor: { surface: 'scim', tokenId: null }, requestId });
+  const person = (userName: string) => ({ username: userName, firstName: 'New', lastName: userName.split('@')[0], email: userName, active: true });
+  const employee = async (userName: string) =>
+    (await h.dataSource.query('SELECT e.*, r.name AS role FROM employees e JOIN roles r ON r.id = e.primary_role_id WHERE e.tenant_id = $1 AND e.username = $2', [tenant.tenant.id, userName]))[0];
+
+  beforeAll(async () => {
+    tenant = await h.tenant('batched-creates');
+    await employeeService.createFromIdentityProvider(scimCtx('first'), person('first@creates.example')); // learns the defaults
+  });
+
+  test('eight creates started together: one statement; each gets the default role and its own audit row', async () => {
+    await h.app.provisioningLog.flush();
+    const before = h.statements.count;
+    const created = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => employeeService.createFromIdentityProvider(scimCtx(`create-${i}`), person(`new${i}@creates.example`))),
+    );
+    expect(h.statements.count - before).toBe(1);
+    for (const [i, result] of created.entries()) {
+      expect(result.employee).toMatchObject({ username: `new${i}@creates.example`, lastName: `new${i}`, version: 1 });
+      expect(result.view.names.primaryRole).toBe('Agent');
+      expect(result.view.groups).toEqual([]);
+      expect(await employee(`new${i}@creates.example`)).toMatchObject({ id: result.employee.id, role: 'Agent', status: 'ACTIVE' });
+      const audit = await h.dataSource.query(`SELECT request_id, actor_surface, action FROM audit_events WHERE target_id = $1`, [result.employee.id]);
+      expect(audit).toEqual([{ request_id: `create-${i}`, actor_surface: 'scim', action: 'employee.created' }]);
+    }
+  });
+
+  test('a username twice in one batch (in another case): one is created, the other is UNIQUENESS, the rest are created', async () => {
+    const names = ['dup@creates.example', 'other1@creates.example', 'DUP@creates.example', 'other2@creates.example'];
+    const results = await Promise.allSettled(names.map((n, i) => employeeService.createFromIdentityProvider(scimCtx(`dup-${i}`), person(n))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect((refused[0].reason as DomainError).code).toBe(ErrorCode.UNIQUENESS);
+    expect(await employee('other1@creates.example')).toBeDefined();
+    expect(await employee('other2@creates.example')).toBeDefined();
+    const dups = await h.dataSource.query(`SELECT count(*)::int AS n FROM employees WHERE tenant_id = $1 AND username = 'dup@creates.example'`, [tenant.tenant.id]);
+    expect(dups[0].n).toBe(1);
+  });
+
+  test('a batch computed with defaults changed behind this process is written with the current ones', async () => {
+    await h.dataSource.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Trainee')`, [tenant.tenant.id]);
+    await h.dataSource.query(`UPDATE tenants SET default_role_id = (SELECT id FROM roles WHERE tenant_id = $1 AND name = 'Trainee') WHERE id = $1`, [tenant.tenant.id]);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => employeeService.createFromIdentityProvider(scimCtx(`stale-${i}`), person(`stale${i}@creates.example`))));
+    for (let i = 0; i < 4; i++) expect((await employee(`stale${i}@creates.example`)).role).toBe('Trainee');
+  });
+});

@@ -98,6 +98,8 @@ const OPTIONAL_TEXT = ['displayName', 'middleName', 'type'] as const;
 
 /** Audited fields: every writable field plus the ones only the system changes. */
 const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'managedBy'] as const;
+/** The columns a create writes. */
+const CREATED_FIELDS = ['tenantId', ...AUDITED_FIELDS] as const;
 
 export interface IdpWriteResult {
   employee: Employee;
@@ -956,22 +958,24 @@ async function insertEmployee(
           RETURNING *),
     audit AS (${audit})
     SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
-  let view: EmployeeView | null;
-  try {
-    // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
-    // violation here and a UNIQUENESS error (SCIM 409), never a 500.
-    const rows = await sql.query(ctx, statement, params);
-    if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
-    if (rows[0].id === null) throw new StaleDefaults(toDefaults(rows[0]));
-    view = toView(ctx, rows[0]);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw usernameTaken(values.username);
-    // A role, team or authenticator deleted since validation: the composite foreign key refuses it.
-    if (isForeignKeyViolation(error)) {
-      throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
+  const alone = async (): Promise<EmployeeView> => {
+    try {
+      // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
+      // violation here and a UNIQUENESS error (SCIM 409), never a 500.
+      const rows = await sql.query(ctx, statement, params);
+      if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
+      if (rows[0].id === null) throw new StaleDefaults(toDefaults(rows[0]));
+      return toView(ctx, rows[0]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw usernameTaken(values.username);
+      // A role, team or authenticator deleted since validation: the composite foreign key refuses it.
+      if (isForeignKeyViolation(error)) {
+        throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
+      }
+      throw error;
     }
-    throw error;
-  }
+  };
+  const view = await createBatches.do(ctx, { row, changes, defaults, alone, requestId: ctx.requestId, actor: ctx.actor });
   counts.invalidate(ctx.tenantId);
   return view!;
 }
@@ -1128,9 +1132,101 @@ const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx
     });
   } catch (error) {
     logger.debug({ code: (error as { code?: unknown }).code, updates: items.length }, 'batched employee update failed; each runs alone');
-    return Promise.all(items.map((item) => item.alone().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+    return Promise.all(items.map((item) => item.alone().catch(asError)));
   }
 });
+
+/** One create, as a batched INSERT takes it. */
+interface PendingCreate {
+  /** The new row by property name, its tenant included. */
+  row: Record<string, unknown>;
+  changes: AuditChanges;
+  /** The tenant defaults it was computed with: it is written only while they are still the tenant's. */
+  defaults: TenantDefaults;
+  /** The same create as a statement of its own. */
+  alone: () => Promise<EmployeeView>;
+  requestId: string;
+  actor: RequestContext['actor'];
+}
+
+/**
+ * Concurrent creates of one tenant (an Okta import, an Entra initial cycle) in one INSERT … SELECT, with their audit
+ * rows, in one commit (see updateBatches for why). Rows are matched back by username (unique in the tenant). A create
+ * the tenant's defaults no longer fit, and every create of a failing statement (a username taken, in the batch or
+ * before it), runs alone, which answers as it would have.
+ */
+const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx, items) => {
+  if (items.length === 1) return [await items[0].alone().catch(asError)];
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await sql.query(ctx, batchedCreateStatement(ctx), [
+      ctx.tenantId,
+      DEFAULT_ROLE_NAME,
+      JSON.stringify(
+        items.map((item) => {
+          const row: Record<string, unknown> = {};
+          for (const [property, value] of Object.entries(item.row)) row[column(ctx, property)] = value;
+          const d = item.defaults;
+          return Object.assign(row, {
+            _inactive: item.row.status === 'INACTIVE',
+            _scim_import_fields: d.scimImportFields,
+            _default_role: d.defaultRoleId,
+            _chosen_default_role: d.chosenDefaultRoleId,
+            _default_authenticator: d.defaultLoginAuthenticatorId,
+            _changes: item.changes,
+            _request_id: item.requestId,
+            _token_id: item.actor.tokenId,
+            _surface: item.actor.surface,
+          });
+        }),
+      ),
+    ]);
+  } catch (error) {
+    logger.debug({ code: (error as { code?: unknown }).code, creates: items.length }, 'batched employee create failed; each runs alone');
+    return Promise.all(items.map((item) => item.alone().catch(asError)));
+  }
+  const byUsername = new Map(rows.map((raw) => [String(raw.username), raw]));
+  return Promise.all(
+    items.map((item) => {
+      const raw = byUsername.get(String(item.row.username));
+      return raw ? toView(ctx, raw) : item.alone().catch(asError);
+    }),
+  );
+});
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+let batchedCreate: string | undefined;
+
+/** The batched INSERT (see createBatches), built once from the entity metadata. */
+function batchedCreateStatement(ctx: RequestContext): string {
+  if (batchedCreate) return batchedCreate;
+  const metadata = ctx.manager.connection.getMetadata(Employee);
+  const columns = CREATED_FIELDS.map((field) => {
+    const found = metadata.findColumnWithPropertyName(field)!;
+    return { name: found.databaseName, type: ctx.manager.connection.driver.normalizeType(found) };
+  });
+  batchedCreate = `WITH d AS (${defaultsSelect('$1', '$2')}),
+    v AS (
+      SELECT * FROM jsonb_to_recordset($3::jsonb) AS v(${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
+        _inactive boolean, _scim_import_fields text[], _default_role uuid, _chosen_default_role uuid, _default_authenticator uuid,
+        _changes jsonb, _request_id text, _token_id uuid, _surface text)),
+    w AS (
+      INSERT INTO employees (${columns.map((c) => c.name).join(', ')}, deactivated_at)
+      SELECT ${columns.map((c) => `v.${c.name}`).join(', ')}, CASE WHEN v._inactive THEN now() END FROM v CROSS JOIN d
+       WHERE v.tenant_id = $1 AND d._scim_import_fields = v._scim_import_fields
+         AND d._default_role IS NOT DISTINCT FROM v._default_role AND d._chosen_default_role IS NOT DISTINCT FROM v._chosen_default_role
+         AND d._default_authenticator IS NOT DISTINCT FROM v._default_authenticator
+      RETURNING *),
+    audit AS (
+      INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
+      SELECT w.tenant_id, v._surface, v._token_id, 'employee.created', 'employee', w.id, v._changes, v._request_id
+        FROM w JOIN v ON v.username = w.username)
+    SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups FROM w AS e ${VIEW_JOINS}`;
+  return batchedCreate;
+}
 
 let batchedUpdate: string | undefined;
 
