@@ -118,6 +118,30 @@ describe('POST /Users (Okta assign)', () => {
   });
 });
 
+describe('GET /Users/{id} answers', () => {
+  test('with the headers IdPs read; a conditional GET of the version held is 304, of another 200; HEAD has no body', async () => {
+    const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('conditional@example.com'));
+    const id = created.body.id as string;
+    const got = await h.scim('GET', `/Users/${id}`, t.tokens.scim);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
+    expect(Number(got.headers.get('content-length'))).toBe(Buffer.byteLength(got.text));
+    expect(got.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
+    const etag = got.headers.get('etag')!;
+    expect(etag).toBe('W/"1"');
+    expect((await h.scim('GET', `/Users/${id}`, t.tokens.scim, undefined, { 'If-None-Match': etag })).status).toBe(304);
+    expect((await h.scim('GET', `/Users/${id}`, t.tokens.scim, undefined, { 'If-None-Match': '"1"' })).status).toBe(304);
+    const changed = await h.scim('GET', `/Users/${id}`, t.tokens.scim, undefined, { 'If-None-Match': 'W/"0", W/"7"' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.id).toBe(id);
+    const head = await h.request('HEAD', `/scim/v2/Users/${id}`, { token: t.tokens.scim });
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    // Paths are matched case-insensitively, as before SCIM left Express.
+    expect((await h.request('GET', `/SCIM/V2/Users/${id}`, { token: t.tokens.scim })).body.id).toBe(id);
+  });
+});
+
 describe('tenant rules', () => {
   test('optional fields are imported only once the tenant enables them', async () => {
     const body = {

@@ -20,5 +20,3 @@ export interface HttpRequest extends IncomingMessage {
 }
 
 export type HttpResponse = ServerResponse;
-
-export type Next = (error?: unknown) => void;

@@ -37,11 +37,27 @@ export function parseQuery(url: string): ParsedUrlQuery {
 }
 
 export function send(res: ScimResponse, status: number, body: unknown): void {
+  // A conditional GET (RFC 7644 §3.14, RFC 9110 §13.1.2) of a version the client already holds: 304, no body.
+  if (status === 200 && notModified(res)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
   const json = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', `${SCIM_CONTENT_TYPE}; charset=utf-8`);
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.end(json);
+}
+
+function notModified(res: ScimResponse): boolean {
+  const { method, headers } = res.req;
+  const etag = res.getHeader('ETag');
+  const header = headers['if-none-match'];
+  if ((method !== 'GET' && method !== 'HEAD') || typeof etag !== 'string' || header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
 }
 
 /** An answer without a body (204). */
