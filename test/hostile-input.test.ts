@@ -189,6 +189,19 @@ describe('count and startIndex (RFC 7644 §3.4.2.4)', () => {
   });
 });
 
+describe('malformed percent-encoding in the path', () => {
+  test('GET, PUT, PATCH and DELETE of /Users/%E0%A4%A and the like: 400 invalidValue, never a 500; nothing changes', async () => {
+    const before = await snapshot();
+    for (const path of ['/Users/%E0%A4%A', '/Users/%ZZ', '/Groups/%', '/Schemas/%FF', '/ResourceTypes/%C0']) {
+      for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
+        const body = method === 'PUT' || method === 'PATCH' ? { schemas: [] } : undefined;
+        expectScimError(await h.scim(method, path, t.tokens.scim, body), 400, 'invalidValue', /percent-encoded/);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
 describe('garbage Authorization headers', () => {
   const garbage = [
     '',

@@ -272,6 +272,8 @@ export function scimErrorHandler(error: unknown, req: ScimRequest, res: ScimResp
   else if (error instanceof DomainError) scimError = fromDomainError(error);
   else if (unavailable) scimError = fromDomainError(unavailable);
   else if (isBodyParserError(error)) scimError = bodyParserError(error);
+  // The router could not percent-decode a path segment (`/Users/%E0%A4%A`).
+  else if (error instanceof URIError) scimError = new ScimError(400, 'The URL path is not valid percent-encoded UTF-8.', 'invalidValue');
   else {
     req.log.error({ err: error, method: req.method, route: routeTemplate(req) }, 'internal error');
     scimError = new ScimError(500, `Internal error (request id ${req.requestId}); nothing was changed.`);
