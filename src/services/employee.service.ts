@@ -1198,16 +1198,21 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** Column names and SQL types of Employee properties, from the entity metadata (for `jsonb_to_recordset`). */
+function typedColumns(ctx: RequestContext, fields: readonly string[]): { name: string; type: string }[] {
+  const metadata = ctx.manager.connection.getMetadata(Employee);
+  return fields.map((field) => {
+    const found = metadata.findColumnWithPropertyName(field)!;
+    return { name: found.databaseName, type: ctx.manager.connection.driver.normalizeType(found) };
+  });
+}
+
 let batchedCreate: string | undefined;
 
 /** The batched INSERT (see createBatches), built once from the entity metadata. */
 function batchedCreateStatement(ctx: RequestContext): string {
   if (batchedCreate) return batchedCreate;
-  const metadata = ctx.manager.connection.getMetadata(Employee);
-  const columns = CREATED_FIELDS.map((field) => {
-    const found = metadata.findColumnWithPropertyName(field)!;
-    return { name: found.databaseName, type: ctx.manager.connection.driver.normalizeType(found) };
-  });
+  const columns = typedColumns(ctx, CREATED_FIELDS);
   batchedCreate = `WITH d AS (${defaultsSelect('$1', '$2')}),
     v AS (
       SELECT * FROM jsonb_to_recordset($3::jsonb) AS v(${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
@@ -1233,11 +1238,7 @@ let batchedUpdate: string | undefined;
 /** The batched UPDATE (see updateBatches), built once from the entity metadata. */
 function batchedUpdateStatement(ctx: RequestContext): string {
   if (batchedUpdate) return batchedUpdate;
-  const metadata = ctx.manager.connection.getMetadata(Employee);
-  const columns = AUDITED_FIELDS.map((field) => {
-    const found = metadata.findColumnWithPropertyName(field)!;
-    return { name: found.databaseName, type: ctx.manager.connection.driver.normalizeType(found) };
-  });
+  const columns = typedColumns(ctx, AUDITED_FIELDS);
   batchedUpdate = `WITH v AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
