@@ -16,10 +16,17 @@ const MAX_BATCH = 64;
  * Inside a transaction a statement must run on the transaction's connection and see its writes: it runs alone there.
  */
 export class Batched<T, R> {
-  private readonly loaders = new Map<string, DataLoader<{ ctx: RequestContext; item: T }, R>>();
+  /** One loader for every tenant: a batch is split by tenant when it runs, so no per-tenant state accumulates. */
+  private readonly loader: DataLoader<{ ctx: RequestContext; item: T }, R>;
 
   /** @param run runs the items of one tenant and gives each its result, or an Error for it alone, in order */
-  constructor(private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>) {}
+  constructor(private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>) {
+    this.loader = new DataLoader((requests) => this.runByTenant(requests), {
+      cache: false,
+      maxBatchSize: MAX_BATCH,
+      batchScheduleFn: (run) => setImmediate(run),
+    });
+  }
 
   async do(ctx: RequestContext, item: T): Promise<R> {
     const runner = ctx.manager.queryRunner;
@@ -28,16 +35,29 @@ export class Batched<T, R> {
       if (result instanceof Error) throw result;
       return result;
     }
-    let loader = this.loaders.get(ctx.tenantId);
-    if (!loader) {
-      loader = new DataLoader((requests) => this.run(requests[0].ctx, requests.map((r) => r.item)), {
-        cache: false,
-        maxBatchSize: MAX_BATCH,
-        batchScheduleFn: (run) => setImmediate(run),
-      });
-      this.loaders.set(ctx.tenantId, loader);
-    }
-    return loader.load({ ctx, item });
+    return this.loader.load({ ctx, item });
+  }
+
+  private async runByTenant(requests: readonly { ctx: RequestContext; item: T }[]): Promise<(R | Error)[]> {
+    const byTenant = new Map<string, number[]>();
+    requests.forEach((request, i) => {
+      const positions = byTenant.get(request.ctx.tenantId);
+      if (positions) positions.push(i);
+      else byTenant.set(request.ctx.tenantId, [i]);
+    });
+    const results: (R | Error)[] = new Array(requests.length);
+    await Promise.all(
+      [...byTenant.values()].map(async (positions) => {
+        let outcome: (R | Error)[];
+        try {
+          outcome = await this.run(requests[positions[0]].ctx, positions.map((i) => requests[i].item));
+        } catch (error) {
+          outcome = positions.map(() => (error instanceof Error ? error : new Error(String(error))));
+        }
+        positions.forEach((i, k) => (results[i] = outcome[k]));
+      }),
+    );
+    return results;
   }
 }
 
