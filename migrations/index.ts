@@ -3,6 +3,7 @@ import { ProvisioningLog1795733447112 } from './1795733447112-ProvisioningLog';
 import { EmployeeSearchIndex1795734000000 } from './1795734000000-EmployeeSearchIndex';
 import { Groups1795734654840 } from './1795734654840-Groups';
 import { AuditAppendOnly1795735000000 } from './1795735000000-AuditAppendOnly';
+import { SearchIndexPendingList1795736000000 } from './1795736000000-SearchIndexPendingList';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -12,4 +13,5 @@ export const MIGRATIONS: Function[] = [
   EmployeeSearchIndex1795734000000,
   Groups1795734654840,
   AuditAppendOnly1795735000000,
+  SearchIndexPendingList1795736000000,
 ];

@@ -206,6 +206,16 @@ test('a page of 100 employees with role, team and authenticator costs a constant
   expect(h.statements.count - beforeTotal).toBeLessThanOrEqual(4);
 });
 
+describe('the search index', () => {
+  test('is the trigram index on the search document, with its pending list capped at 256 kB', async () => {
+    const [index] = await h.dataSource.query(
+      `SELECT am.amname, c.reloptions FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = 'ix_employees_search_trgm'`,
+    );
+    // A search reads the whole pending list; the 4 MB default cost a search 2-3 times its index time after write bursts.
+    expect(index).toEqual({ amname: 'gin', reloptions: ['gin_pending_list_limit=256'] });
+  });
+});
+
 describe('protection', () => {
   test('the depth limit refuses operations nested deeper than MAX_DEPTH, fragments included', () => {
     const schema = buildSchema('type Query { q: Query, x: Int }');
