@@ -52,13 +52,18 @@ export class Batched<T, R> {
         try {
           outcome = await this.run(requests[positions[0]].ctx, positions.map((i) => requests[i].item));
         } catch (error) {
-          outcome = positions.map(() => (error instanceof Error ? error : new Error(String(error))));
+          outcome = positions.map(() => asError(error));
         }
         positions.forEach((i, k) => (results[i] = outcome[k]));
       }),
     );
     return results;
   }
+}
+
+/** What a batch gives a request that failed: the error itself when it is one. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Reads of one tenant's rows by key, shared by concurrent requests (see Batched). */

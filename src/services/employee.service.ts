@@ -4,7 +4,7 @@ import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '.
 import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { logger } from '../logging';
-import { Batched, Coalesced } from './coalesce';
+import { Batched, Coalesced, asError } from './coalesce';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
 import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
@@ -1193,10 +1193,6 @@ const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx, items
     }),
   );
 });
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 /** Column names and SQL types of Employee properties, from the entity metadata (for `jsonb_to_recordset`). */
 function typedColumns(ctx: RequestContext, fields: readonly string[]): { name: string; type: string }[] {
