@@ -1063,10 +1063,9 @@ async function updateEmployee(
       const after: Record<string, unknown> = {};
       for (const field of AUDITED_FIELDS) after[field] = field in set ? set[field] : current[field];
       const deactivation = set.status === 'INACTIVE' ? 'set' : set.status === 'ACTIVE' ? 'clear' : 'keep';
-      view = await updateBatches.do(ctx, {
-        ...{ id, version: options.ifVersion, after, deactivation, action, changes, current: currentView, alone },
-        ...{ requestId: ctx.requestId, actor: ctx.actor },
-      });
+      const version = options.ifVersion;
+      const { requestId, actor } = ctx;
+      view = await updateBatches.do(ctx, { id, version, after, deactivation, action, changes, current: currentView, alone, requestId, actor });
     } else {
       view = await alone();
     }
