@@ -22,6 +22,10 @@ export interface PhaseResult {
   max: number;
   /** Server CPU time (user + system) per request, in ms; null when the server is this process. */
   cpuPerRequestMs: number | null;
+  /** This load client's own CPU time per request, in ms (it shares the machine with the server). */
+  clientCpuPerRequestMs?: number;
+  /** PostgreSQL's CPU time per request, in ms, when its server runs on this machine (see databasePid). */
+  databaseCpuPerRequestMs?: number | null;
   firstError?: string;
 }
 
@@ -70,6 +74,44 @@ export function peakRssMb(pid: number): number {
   return total;
 }
 
+/**
+ * CPU time of a local PostgreSQL server in ms: the postmaster, its live backends and workers, and the children that
+ * have exited (the postmaster's cutime and cstime, which is where a closed connection's backend time goes).
+ */
+export function databaseCpuMs(postmasterPid: number): number {
+  const own = statFields(postmasterPid);
+  if (!own) return 0;
+  const exited = (Number(own[13]) + Number(own[14])) * CLOCK_TICK_MS;
+  return processCpuMs(postmasterPid) + exited;
+}
+
+/** Server, client and database CPU time across a phase. */
+export class CpuMeter {
+  private readonly server: number;
+  private readonly client: NodeJS.CpuUsage;
+  private readonly database: number;
+
+  constructor(
+    private readonly serverPid?: number,
+    private readonly databasePid?: number,
+  ) {
+    this.server = serverPid ? processCpuMs(serverPid) : 0;
+    this.database = databasePid ? databaseCpuMs(databasePid) : 0;
+    this.client = process.cpuUsage();
+  }
+
+  /** Per-request figures for `requests` requests. */
+  perRequest(requests: number): Pick<PhaseResult, 'cpuPerRequestMs' | 'clientCpuPerRequestMs' | 'databaseCpuPerRequestMs'> {
+    const n = Math.max(1, requests);
+    const client = process.cpuUsage(this.client);
+    return {
+      cpuPerRequestMs: this.serverPid ? (processCpuMs(this.serverPid) - this.server) / n : null,
+      clientCpuPerRequestMs: (client.user + client.system) / 1000 / n,
+      databaseCpuPerRequestMs: this.databasePid ? (databaseCpuMs(this.databasePid) - this.database) / n : null,
+    };
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
@@ -105,14 +147,14 @@ export class LoadClient {
     name: string,
     count: number,
     make: (i: number) => BenchRequest,
-    options: { serverPid?: number; maxSeconds?: number; concurrency?: number } = {},
+    options: { serverPid?: number; databasePid?: number; maxSeconds?: number; concurrency?: number } = {},
   ): Promise<PhaseResult> {
     const latencies: number[] = [];
     let next = 0;
     let errors = 0;
     let firstError: string | undefined;
     const deadline = performance.now() + (options.maxSeconds ?? 60) * 1000;
-    const cpuBefore = options.serverPid ? processCpuMs(options.serverPid) : 0;
+    const meter = new CpuMeter(options.serverPid, options.databasePid);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: options.concurrency ?? this.concurrency }, async () => {
@@ -134,7 +176,7 @@ export class LoadClient {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const cpu = options.serverPid ? processCpuMs(options.serverPid) - cpuBefore : null;
+    const cpu = meter.perRequest(latencies.length);
     latencies.sort((a, b) => a - b);
     return {
       name,
@@ -146,7 +188,7 @@ export class LoadClient {
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
       max: latencies[latencies.length - 1] ?? 0,
-      cpuPerRequestMs: cpu === null ? null : cpu / Math.max(1, latencies.length),
+      ...cpu,
       firstError,
     };
   }

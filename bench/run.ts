@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Pool as PgPool } from 'pg';
-import { BenchRequest, LoadClient, PhaseResult, peakRssMb, processCpuMs, timedWork } from './load';
+import { BenchRequest, CpuMeter, LoadClient, PhaseResult, peakRssMb, timedWork } from './load';
 
 const ROOT = path.join(__dirname, '..');
 const { values: args } = parseArgs({
@@ -127,6 +127,8 @@ async function seed(databaseUrl: string, tenantId: string): Promise<void> {
 interface Target {
   url: string;
   pid: number;
+  /** The local PostgreSQL server's postmaster, whose CPU time each phase reports; undefined when not on this machine. */
+  databasePid?: number;
   token: string;
   adminToken: string;
 }
@@ -148,7 +150,7 @@ const seedName = (i: number) => `seed${1 + ((i * 7919) % EMPLOYEES)}@bench.examp
 async function scimPhases(target: Target, ids: string[], usernames: string[], label: string, groupId?: string): Promise<PhaseResult[]> {
   const client = new LoadClient(target.url, target.token, CONCURRENCY);
   const run = (name: string, count: number, make: (i: number) => BenchRequest, concurrency?: number) =>
-    client.phase(`${name}`, count, make, { serverPid: target.pid, maxSeconds: SECONDS, concurrency });
+    client.phase(`${name}`, count, make, { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, concurrency });
   const results: PhaseResult[] = [];
   try {
     // Warm-up: JIT, pool connections, token cache.
@@ -185,7 +187,7 @@ async function importWalk(target: Target): Promise<{ result: PhaseResult; first:
   let total = Infinity;
   let seen = 0;
   const pageTimes: number[] = [];
-  const cpuStart = processCpuMs(target.pid);
+  const meter = new CpuMeter(target.pid, target.databasePid);
   const started = performance.now();
   let errors = 0;
   while (startIndex <= total) {
@@ -203,7 +205,7 @@ async function importWalk(target: Target): Promise<{ result: PhaseResult; first:
     startIndex += 100;
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = processCpuMs(target.pid) - cpuStart;
+  const cpu = meter.perRequest(pageTimes.length);
   await client.close();
   const sorted = [...pageTimes].sort((a, b) => a - b);
   const head = pageTimes.slice(0, 10);
@@ -220,7 +222,7 @@ async function importWalk(target: Target): Promise<{ result: PhaseResult; first:
       p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
       p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
       max: sorted[sorted.length - 1] ?? 0,
-      cpuPerRequestMs: cpu / Math.max(1, pageTimes.length),
+      ...cpu,
       firstError: seen === total ? undefined : `walk saw ${seen} of ${total}`,
     },
     first: mean(head),
@@ -244,17 +246,17 @@ async function graphqlPhases(target: Target, globalIds: string[]): Promise<Phase
     if (wanted('search')) {
       results.push(await client.phase('GraphQL employees(search:)', 50_000, (i) =>
         gql('query($s: String) { employees(search: $s, first: 20) { totalCount nodes { id username firstName lastName } } }', { s: `seed${1 + ((i * 7919) % EMPLOYEES)}@` }),
-      { serverPid: target.pid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
     }
     if (wanted('page')) {
       results.push(await client.phase('GraphQL page of 100 + role, team', 20_000, () =>
         gql('{ employees(first: 100) { nodes { id username primaryRole { name } team { name } } } }', {}),
-      { serverPid: target.pid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
     }
     if (wanted('update') && globalIds.length > 0) {
       results.push(await client.phase('GraphQL updateEmployee', 20_000, (i) =>
         gql('mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code } } }', { input: { id: globalIds[(i * 7919) % globalIds.length], displayName: `Desk ${i}` } }),
-      { serverPid: target.pid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
     }
   } finally {
     await client.close();
@@ -305,6 +307,21 @@ function row(cells: (string | number)[]): string {
 }
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : fmt(n, 3));
+
+/**
+ * The postmaster of the PostgreSQL server a backend belongs to, when that server runs on this machine (the backend's
+ * process is visible here and is a postgres process); undefined otherwise, and the PostgreSQL CPU column shows '-'.
+ */
+function localPostmaster(backendPid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${backendPid}/stat`, 'utf8');
+    if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) return undefined;
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
@@ -363,6 +380,7 @@ async function main(): Promise<void> {
     const groupRow = (await idClient.query(`SELECT to_regclass('public.groups') AS t`)).rows[0].t
       ? (await idClient.query(`SELECT id FROM groups WHERE tenant_id = $1 AND display_name = 'Group 1'`, [tenantId])).rows[0]
       : undefined;
+    const databasePid = databaseUrl ? localPostmaster(Number((await idClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)) : undefined;
     await idClient.end();
     await stopSeedDb?.();
 
@@ -372,7 +390,7 @@ async function main(): Promise<void> {
     children.push(server);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`);
-    const target: Target = { url, pid: server.pid!, token: created.scimToken, adminToken: created.adminToken };
+    const target: Target = { url, pid: server.pid!, databasePid, token: created.scimToken, adminToken: created.adminToken };
     log(`Rollcall up (pid ${server.pid}, ${databaseUrl ? 'PostgreSQL' : 'embedded'}); ${CONCURRENCY} concurrent requests, phases capped at ${SECONDS} s`);
 
     const rollcall = await scimPhases(target, ids, usernames, 'rc', groupRow?.id);
@@ -400,15 +418,15 @@ async function main(): Promise<void> {
     const lines = [
       `Rollcall benchmark: ${EMPLOYEES.toLocaleString('en-US')} employees, ${CONCURRENCY} concurrent requests, ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, ${os.cpus().length} cores, Node ${process.version}`,
       '',
-      row(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU ms/req', 'ceiling req/s', 'Rollcall/ceiling', 'pg req/s']),
-      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'client CPU ms/req', 'ceiling req/s', 'Rollcall/ceiling', 'pg req/s']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ];
     for (const r of [...rollcall, ...(walk ? [walk.result] : []), ...graphql]) {
       const c = byName(ceiling, r.name);
       const p = byName(pgRef, r.name);
       lines.push(row([
         r.name, r.requests, r.errors, fmt(r.perSecond, 0), fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.max),
-        r.cpuPerRequestMs === null ? '-' : fmt(r.cpuPerRequestMs, 3), c ? fmt(c.perSecond, 0) : '-', c ? fmt(r.perSecond / c.perSecond, 2) : '-', p ? fmt(p.perSecond, 0) : '-',
+        r.cpuPerRequestMs === null ? '-' : fmt(r.cpuPerRequestMs, 3), ms(r.databaseCpuPerRequestMs), ms(r.clientCpuPerRequestMs), c ? fmt(c.perSecond, 0) : '-', c ? fmt(r.perSecond / c.perSecond, 2) : '-', p ? fmt(p.perSecond, 0) : '-',
       ]));
     }
     lines.push('');
