@@ -14,6 +14,19 @@ export interface DataSourceSettings {
   preparedStatements?: boolean;
 }
 
+/**
+ * Every connection plans prepared statements once (a generic plan), never per execution. PostgreSQL's default picks a
+ * custom plan whenever the first executions were cheaper with their actual values: the batched reads of src/services/
+ * sql.ts take an array of ids, and a small first array made every later execution of that statement on that connection
+ * plan again (measured: a third to half of PostgreSQL's time per SCIM GET, docs/benchmarks.md). Statements whose best
+ * plan depends on the values (`planEachTime`) are sent with their values as literals, so they are still planned with
+ * them. A SET rather than a startup option, which PgBouncer refuses unless told to ignore it. The embedded database
+ * runs no prepared statements (its pool has no connections of its own to set).
+ */
+export async function genericPlans(client: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await client.query('SET plan_cache_mode = force_generic_plan');
+}
+
 /** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
 export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
   return {
@@ -41,6 +54,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       keepAlive: true,
       idleTimeoutMillis: 30_000,
       preparedStatements: settings.preparedStatements ?? true,
+      ...(settings.preparedStatements === false ? {} : { onConnect: genericPlans }),
     },
   };
 }
