@@ -20,11 +20,17 @@ export interface DataSourceSettings {
  * sql.ts take an array of ids, and a small first array made every later execution of that statement on that connection
  * plan again (measured: a third to half of PostgreSQL's time per SCIM GET, docs/benchmarks.md). Statements whose best
  * plan depends on the values (`planEachTime`) are sent with their values as literals, so they are still planned with
- * them. A SET rather than a startup option, which PgBouncer refuses unless told to ignore it. The embedded database
- * runs no prepared statements (its pool has no connections of its own to set).
+ * them.
+ *
+ * JIT compilation is off: a generic plan estimates a `LIMIT $n` as a tenth of the table, so at 100,000 employees a
+ * SCIM page of 100 looked costly enough to JIT, and compiling its 52 functions took 100-170 ms at every execution
+ * (auto_explain). An OLTP statement never runs long enough to win that back.
+ *
+ * SETs rather than startup options, which PgBouncer refuses unless told to ignore them. The embedded database runs no
+ * prepared statements, and keeps PostgreSQL's defaults.
  */
 export async function genericPlans(client: { query(sql: string): Promise<unknown> }): Promise<void> {
-  await client.query('SET plan_cache_mode = force_generic_plan');
+  await client.query('SET plan_cache_mode = force_generic_plan; SET jit = off');
 }
 
 /** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
