@@ -7,6 +7,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { answerClientErrors } from './http/client-errors';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
+import { EmbeddedMaintenance } from './db/embedded-maintenance';
 import { logger, setLogLevel } from './logging';
 import { BootstrapResult, bootstrap } from './services/bootstrap.service';
 
@@ -92,6 +93,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
         : config;
     const app = await createApp(effective, db.dataSource);
     handler = app.handler;
+    const maintenance = db.embedded ? new EmbeddedMaintenance(db.dataSource).start() : undefined;
 
     if (effective.logLevel !== 'silent') {
       console.log(`Rollcall listening on ${effective.publicUrl} (database: ${describeDatabase(effective)})`);
@@ -122,6 +124,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
             });
             httpServer.closeIdleConnections();
           });
+          await maintenance?.stop();
           await app.stop();
           await db.close();
         })();
