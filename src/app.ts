@@ -118,7 +118,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     async stop() {
       clearInterval(purge);
       await graphql.stop();
-      await provisioningLog.flush();
+      await provisioningLog.close();
     },
   };
 }

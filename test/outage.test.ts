@@ -156,6 +156,19 @@ interface Answer extends HttpResult {
     try {
       const rows = (await client.query<{ username: string }>('SELECT username FROM employees')).rows.map((r) => r.username);
       expect(acknowledged.filter((u) => !rows.includes(u))).toEqual([]);
+
+      // Nor any provisioning-log entry: the entries of requests answered while PostgreSQL was down (their 503s, which
+      // is what an IdP admin looks for) are kept and written once it is back, as are those of every acknowledged create.
+      const refused = answers.filter((a) => a.kind === 'scim-create' && a.status === 503).map((a) => a.userName!);
+      expect(refused.length).toBeGreaterThan(0);
+      const missing = async () => {
+        const logged = (await client.query<{ user_name: string; status: number }>(`SELECT user_name, status FROM provisioning_events WHERE method = 'POST'`)).rows;
+        const has = (userName: string, status: number) => logged.some((r) => r.user_name === userName && r.status === status);
+        return [...acknowledged.filter((u) => !has(u, 201)).map((u) => `201 ${u}`), ...refused.filter((u) => !has(u, 503)).map((u) => `503 ${u}`)];
+      };
+      const logDeadline = Date.now() + 20_000;
+      while ((await missing()).length > 0 && Date.now() < logDeadline) await sleep(250);
+      expect(await missing()).toEqual([]);
     } finally {
       await client.end();
     }

@@ -4,6 +4,7 @@ import { logger } from '../logging';
 import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
+import { asDatabaseUnavailable } from './errors';
 import { isUuid } from './validation';
 
 export interface ProvisioningRecord {
@@ -29,16 +30,23 @@ const FLUSH_DELAY_MS = 50;
 const MAX_BATCH = 500;
 /** At most this many entries wait; past it, the oldest are dropped (and counted) rather than exhausting memory. */
 const MAX_PENDING = 20_000;
+/** Waits before writing again while the database is unavailable (the last one repeats). */
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
 const COLUMNS = 14;
 
 /**
  * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one multi-row INSERT
- * shortly after, so recording costs a request almost nothing. A failed flush is logged and does not fail requests.
+ * shortly after, so recording costs a request almost nothing. A failed flush never fails a request. While the
+ * database is unavailable the entries are kept (up to MAX_PENDING) and written once it is back: the log is where an
+ * IdP admin looks for what happened during an outage, so its entries must not be lost with the database. A statement
+ * the database refuses (a row of a tenant deleted meanwhile) loses only that row: the rest are written one by one.
  */
 export class ProvisioningLogWriter {
   private pending: ProvisioningRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private closed = false;
   dropped = 0;
 
   constructor(
@@ -47,12 +55,10 @@ export class ProvisioningLogWriter {
   ) {}
 
   record(entry: ProvisioningRecord): void {
-    if (this.pending.length >= MAX_PENDING) {
-      this.pending.shift();
-      this.dropped++;
-    }
     this.pending.push(entry);
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+    this.trim();
+    // During a retry wait the timer is already set: new entries wait with the others.
+    if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
   }
 
   /** Writes everything buffered so far (tests and shutdown wait on it). */
@@ -65,36 +71,85 @@ export class ProvisioningLogWriter {
     return this.flushing;
   }
 
-  private async write(batch: ProvisioningRecord[]): Promise<void> {
-    for (let i = 0; i < batch.length; i += MAX_BATCH) {
-      const chunk = batch.slice(i, i + MAX_BATCH);
-      const params: unknown[] = [];
-      const rows = chunk.map((e, n) => {
-        params.push(
-          e.tenantId,
-          e.occurredAt,
-          e.outcome,
-          e.method,
-          e.path.slice(0, 2000),
-          e.status,
-          e.scimType,
-          e.detail?.slice(0, 4000) ?? null,
-          e.employeeId,
-          e.userName?.slice(0, 300) ?? null,
-          e.ignoredAttributes,
-          e.durationMs,
-          e.requestId,
-          e.tokenId,
-        );
-        const base = n * COLUMNS;
-        return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-      });
-      await this.dataSource.query(
-        `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
-           user_name, ignored_attributes, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
-        params,
-      );
+  /** At shutdown: one last flush, no more retries; entries the database could not take are counted and logged. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length > 0) {
+      logger.error({ entries: this.pending.length }, 'provisioning-log entries lost at shutdown: the database is unavailable');
+      this.dropped += this.pending.length;
+      this.pending = [];
     }
+  }
+
+  private async write(batch: ProvisioningRecord[]): Promise<void> {
+    let written = 0;
+    try {
+      for (; written < batch.length; written += MAX_BATCH) await this.insert(batch.slice(written, written + MAX_BATCH));
+      this.failures = 0;
+    } catch (error) {
+      const rest = batch.slice(written);
+      if (asDatabaseUnavailable(error)) return this.keep(rest, error);
+      for (const entry of rest) {
+        try {
+          await this.insert([entry]);
+        } catch (single) {
+          if (asDatabaseUnavailable(single)) return this.keep(rest.slice(rest.indexOf(entry)), single);
+          this.dropped++;
+          this.onError(single);
+        }
+      }
+    }
+  }
+
+  /** Puts entries the database could not take back ahead of newer ones, and writes again after a wait. */
+  private keep(entries: ProvisioningRecord[], error: unknown): void {
+    this.pending = [...entries, ...this.pending];
+    this.trim();
+    const delay = RETRY_DELAYS_MS[Math.min(this.failures, RETRY_DELAYS_MS.length - 1)];
+    if (this.failures++ === 0) logger.warn({ err: error, entries: this.pending.length }, 'provisioning log: database unavailable; entries kept and written when it is back');
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), delay);
+  }
+
+  private trim(): void {
+    const excess = this.pending.length - MAX_PENDING;
+    if (excess > 0) {
+      this.pending.splice(0, excess);
+      this.dropped += excess;
+    }
+  }
+
+  private async insert(chunk: ProvisioningRecord[]): Promise<void> {
+    const params: unknown[] = [];
+    const rows = chunk.map((e, n) => {
+      params.push(
+        e.tenantId,
+        e.occurredAt,
+        e.outcome,
+        e.method,
+        e.path.slice(0, 2000),
+        e.status,
+        e.scimType,
+        e.detail?.slice(0, 4000) ?? null,
+        e.employeeId,
+        e.userName?.slice(0, 300) ?? null,
+        e.ignoredAttributes,
+        e.durationMs,
+        e.requestId,
+        e.tokenId,
+      );
+      const base = n * COLUMNS;
+      return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
+         user_name, ignored_attributes, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
+      params,
+    );
   }
 }
 
