@@ -1,4 +1,4 @@
-import { GraphQLResolveInfo, Kind } from 'graphql';
+import { GraphQLResolveInfo, Kind, SelectionSetNode } from 'graphql';
 import { badUserInput } from './errors';
 import { PageInfo } from './types/connection.type';
 
@@ -69,4 +69,25 @@ export function selects(info: GraphQLResolveInfo, field: string): boolean {
       (selection) => selection.kind !== Kind.FIELD || selection.name.value === field,
     ),
   );
+}
+
+/**
+ * The fields a connection's nodes select (under `nodes` or `edges { node }`), or undefined when a fragment makes that
+ * unclear (callers then read everything). Fields under @skip/@include count as selected.
+ */
+export function nodeFields(info: GraphQLResolveInfo): Set<string> | undefined {
+  const fields = new Set<string>();
+  let clear = true;
+  const collect = (set: SelectionSetNode | undefined, path: readonly string[]): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind !== Kind.FIELD) clear = false;
+      else if (path.length === 0) fields.add(selection.name.value);
+      else if (selection.name.value === path[0]) collect(selection.selectionSet, path.slice(1));
+    }
+  };
+  for (const node of info.fieldNodes) {
+    collect(node.selectionSet, ['nodes']);
+    collect(node.selectionSet, ['edges', 'node']);
+  }
+  return clear ? fields : undefined;
 }

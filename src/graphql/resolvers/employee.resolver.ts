@@ -18,6 +18,7 @@ import {
   registerEnumType,
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
+import type { Employee } from '../../entities';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { EmployeeSortField } from '../../services/employee-query';
 import { EmployeeChanges, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
@@ -26,7 +27,7 @@ import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, selects } from '../pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, nodeFields, selects } from '../pagination';
 import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
@@ -301,6 +302,50 @@ function ids(globalIds: string[] | null | undefined, type: string, argument: str
   });
 }
 
+/** Employee fields whose values `employees` can read with the page (EmployeeReferences). */
+const REFERENCE_FIELDS = ['primaryRole', 'team', 'loginAuthenticator'];
+
+/**
+ * The Employee properties each GraphQL field of an employee needs. `employees` reads only those of the fields its
+ * nodes select: decoding and mapping all 25 columns of 100 rows was a fifth of a page's server CPU. A field not listed
+ * here (a new one, or a fragment) makes it read every column, so forgetting an entry costs speed, never a wrong answer.
+ */
+const FIELD_PROPERTIES: Record<string, readonly (keyof Employee)[]> = {
+  __typename: [],
+  id: ['id'],
+  username: ['username'],
+  firstName: ['firstName'],
+  lastName: ['lastName'],
+  email: ['email'],
+  displayName: ['displayName'],
+  middleName: ['middleName'],
+  mobileNumber: ['mobileNumber'],
+  timeZone: ['timeZone'],
+  type: ['type'],
+  status: ['status'],
+  managedBy: ['managedBy'],
+  lockedFields: ['managedBy'],
+  externalId: ['externalId'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+  primaryRole: ['primaryRoleId'],
+  team: ['teamId'],
+  loginAuthenticator: ['loginAuthenticatorId'],
+  groups: ['id'],
+};
+
+/** The properties a page must read for `fields` and its cursors (sorted by `sort`); undefined: every column. */
+function propertiesFor(fields: Set<string> | undefined, sort: EmployeeSortField): (keyof Employee)[] | undefined {
+  if (!fields) return undefined;
+  const properties = new Set<keyof Employee>(['id', sort]);
+  for (const field of fields) {
+    const needed = FIELD_PROPERTIES[field];
+    if (!needed) return undefined;
+    for (const property of needed) properties.add(property);
+  }
+  return [...properties];
+}
+
 @Resolver(() => EmployeeType)
 export class EmployeeResolver {
   @Query(() => EmployeeType, { nullable: true, description: 'An employee of your tenant by global id; null if none.' })
@@ -331,6 +376,7 @@ export class EmployeeResolver {
     const descending = args.orderBy?.direction === OrderDirection.DESC;
     const after = args.after ? decodeCursor(args.after, 2) : null;
     const filter = args.filter ?? {};
+    const fields = nodeFields(info);
     const page = await employeeService.search(ctx, {
       search: args.search,
       filter: {
@@ -344,8 +390,10 @@ export class EmployeeResolver {
       first,
       after: after ? { value: String(after[0]), id: String(after[1]) } : null,
       withTotal: selects(info, 'totalCount'),
+      withReferences: !fields || REFERENCE_FIELDS.some((f) => fields.has(f)),
+      properties: propertiesFor(fields, field),
     });
-    const nodes = page.employees.map(EmployeeType.from);
+    const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i]));
     const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
     return Object.assign(
       new EmployeeConnection(),
@@ -412,26 +460,26 @@ export class EmployeeResolver {
   }
 
   @FieldResolver(() => RoleType, { nullable: true, description: 'The primary role.' })
-  async primaryRole(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): Promise<RoleType | null> {
+  primaryRole(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): RoleType | null | Promise<RoleType | null> {
+    if (employee.references) return employee.references.primaryRole;
     if (!employee.primaryRoleId) return null;
-    const role = await loaders.role.load(employee.primaryRoleId);
-    return role ? RoleType.from(role) : null;
+    return loaders.role.load(employee.primaryRoleId).then((role) => (role ? RoleType.from(role) : null));
   }
 
   @FieldResolver(() => TeamType, { nullable: true, description: 'The team.' })
-  async team(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): Promise<TeamType | null> {
+  team(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): TeamType | null | Promise<TeamType | null> {
+    if (employee.references) return employee.references.team;
     if (!employee.teamId) return null;
-    const team = await loaders.team.load(employee.teamId);
-    return team ? TeamType.from(team) : null;
+    return loaders.team.load(employee.teamId).then((team) => (team ? TeamType.from(team) : null));
   }
 
   @FieldResolver(() => LoginAuthenticatorType, { nullable: true, description: 'How the employee signs in.' })
-  async loginAuthenticator(
+  loginAuthenticator(
     @Root() employee: EmployeeType,
     @Ctx() { loaders }: GraphQLContext,
-  ): Promise<LoginAuthenticatorType | null> {
+  ): LoginAuthenticatorType | null | Promise<LoginAuthenticatorType | null> {
+    if (employee.references) return employee.references.loginAuthenticator;
     if (!employee.loginAuthenticatorId) return null;
-    const authenticator = await loaders.loginAuthenticator.load(employee.loginAuthenticatorId);
-    return authenticator ? LoginAuthenticatorType.from(authenticator) : null;
+    return loaders.loginAuthenticator.load(employee.loginAuthenticatorId).then((a) => (a ? LoginAuthenticatorType.from(a) : null));
   }
 }

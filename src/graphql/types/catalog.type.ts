@@ -11,7 +11,7 @@ export class RoleType extends NodeType {
   @Field(() => String, { nullable: true, description: 'What the role is for.' })
   description: string | null;
 
-  static from(role: Role): RoleType {
+  static from(role: Pick<Role, 'id' | 'name' | 'description'>): RoleType {
     return Object.assign(new RoleType(), { id: toGlobalId('Role', role.id), name: role.name, description: role.description });
   }
 }
@@ -24,7 +24,7 @@ export class TeamType extends NodeType {
   @Field(() => String, { nullable: true, description: 'What the team does.' })
   description: string | null;
 
-  static from(team: Team): TeamType {
+  static from(team: Pick<Team, 'id' | 'name' | 'description'>): TeamType {
     return Object.assign(new TeamType(), { id: toGlobalId('Team', team.id), name: team.name, description: team.description });
   }
 }
@@ -40,7 +40,7 @@ export class LoginAuthenticatorType extends NodeType {
   @Field({ description: 'Whether new employees get this authenticator when none is given.' })
   isDefault: boolean;
 
-  static from(a: LoginAuthenticator): LoginAuthenticatorType {
+  static from(a: Pick<LoginAuthenticator, 'id' | 'name' | 'isDefault'>): LoginAuthenticatorType {
     return Object.assign(new LoginAuthenticatorType(), {
       id: toGlobalId('LoginAuthenticator', a.id),
       name: a.name,

@@ -1,7 +1,9 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Employee } from '../../entities';
 import { ManagedBy } from '../../entities/enums';
+import type { EmployeeReferences } from '../../services/employee.service';
 import { lockedFields } from '../../services/ownership';
+import { LoginAuthenticatorType, RoleType, TeamType } from './catalog.type';
 import { toGlobalId } from '../global-id';
 import { EmployeeFieldEnum, EmployeeStatusEnum, ManagedByEnum, toEmployeeFieldEnum } from './enums';
 import { NodeType } from './node.type';
@@ -74,9 +76,15 @@ export class EmployeeType extends NodeType {
   loginAuthenticatorId: string | null;
   /** Database uuid, for cursors and loaders; not exposed. */
   uuid: string;
+  /** The role, team and authenticator when the page read them with the employees (see EmployeeResolver); not exposed. */
+  references?: {
+    primaryRole: RoleType | null;
+    team: TeamType | null;
+    loginAuthenticator: LoginAuthenticatorType | null;
+  };
 
-  static from(e: Employee): EmployeeType {
-    return Object.assign(new EmployeeType(), {
+  static from(e: Employee, references?: EmployeeReferences): EmployeeType {
+    const type = Object.assign(new EmployeeType(), {
       id: toGlobalId('Employee', e.id),
       uuid: e.id,
       username: e.username,
@@ -98,5 +106,13 @@ export class EmployeeType extends NodeType {
       teamId: e.teamId,
       loginAuthenticatorId: e.loginAuthenticatorId,
     });
+    if (references) {
+      type.references = {
+        primaryRole: references.primaryRole && RoleType.from(references.primaryRole),
+        team: references.team && TeamType.from(references.team),
+        loginAuthenticator: references.loginAuthenticator && LoginAuthenticatorType.from(references.loginAuthenticator),
+      };
+    }
+    return type;
   }
 }
