@@ -308,22 +308,6 @@ function row(cells: (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-/**
- * A fixed piece of CPU work, timed (ms; the best of three). Printed at the start and the end of a run: on a shared
- * machine the same code ran twice as slowly in one hour as in the next, and this tells such a run apart.
- */
-function machineCheck(): number {
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const started = performance.now();
-    let x = 0;
-    for (let i = 0; i < 30_000_000; i++) x = (x + i * 7) % 1_000_003;
-    if (x < 0) throw new Error('unreachable');
-    best = Math.min(best, performance.now() - started);
-  }
-  return best;
-}
-
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : fmt(n, 3));
 
@@ -348,8 +332,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  const checkBefore = machineCheck();
-  log(`machine check: ${fmt(checkBefore)} ms (a fixed loop; lower is faster)`);
   const dbName = `rollcall_bench_${Date.now()}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-bench-'));
   let databaseUrl: string | undefined;
@@ -452,7 +434,6 @@ async function main(): Promise<void> {
     lines.push('');
     if (walk) lines.push(`Import walk: saw ${walk.seen} of ${walk.total}; first 10 pages ${fmt(walk.first)} ms, last 10 pages ${fmt(walk.last)} ms (ratio ${fmt(walk.last / walk.first, 2)}).`);
     lines.push(`Server peak RSS: ${fmt(rss, 0)} MB.`);
-    lines.push(`Machine check (a fixed CPU loop, ms; lower is faster): ${fmt(checkBefore)} before the run, ${fmt(machineCheck())} after.`);
     const failures = [...rollcall, ...graphql, ...(walk ? [walk.result] : [])].filter((r) => r.errors > 0);
     for (const f of failures) lines.push(`ERRORS in ${f.name}: ${f.errors}; first: ${f.firstError}`);
     console.log(lines.join('\n'));
