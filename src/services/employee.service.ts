@@ -1050,10 +1050,10 @@ async function updateEmployee(
   if (!isUuid(id)) throw notFound();
   let currentView = locked;
   if (!currentView) {
-    const rows: Record<string, unknown>[] = await ctx.manager.query(
-      `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`,
-      [ctx.tenantId, id],
-    );
+    const rows = await sql.query(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`, [
+      ctx.tenantId,
+      id,
+    ]);
     if (!rows[0]) throw notFound();
     currentView = toView(ctx, rows[0]);
   }
