@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { RequestContext } from '../src/services/context';
 import { employeeService } from '../src/services/employee.service';
 import { DomainError, ErrorCode } from '../src/services/errors';
@@ -318,41 +318,42 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
   });
 });
 
+/** Runs `work` on every connection of the app's pool at once (each connection has its own prepared statements). */
+async function onEveryConnection<R>(work: (client: PoolClient) => Promise<R>): Promise<R[]> {
+  const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+  try {
+    return await Promise.all(clients.map(work));
+  } finally {
+    for (const client of clients) client.release();
+  }
+}
+
 (process.env.DATABASE_URL ? describe : describe.skip)(`plans${process.env.DATABASE_URL ? '' : ' (skipped: DATABASE_URL is unset)'}`, () => {
   test('prepared statements are planned once per connection, never again per execution, and never JIT-compiled', async () => {
     // PostgreSQL's default re-plans a prepared statement on every execution once its first executions were cheaper
     // with their actual values (a small array of ids), which measured a third to half of its time per SCIM GET.
-    const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
     const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('planned@example.com'));
     for (let i = 0; i < 12; i++) {
       expect((await h.scim('GET', `/Users/${created.body.id}`, t.tokens.scim)).status).toBe(200);
       const lookup = await h.scim('GET', `/Users?filter=${encodeURIComponent('userName eq "planned@example.com"')}`, t.tokens.scim);
       expect(lookup.body.totalResults).toBe(1);
     }
-    // Every connection of the pool, each asked for its own prepared statements.
-    const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
-    try {
-      const plans = await Promise.all(
-        clients.map(async (client) => {
-          const mode = (await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
-          const jit = (await client.query('SHOW jit')).rows[0].jit;
-          const { rows } = await client.query('SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements');
-          return { mode, jit, generic: rows.reduce((n, r) => n + r.generic, 0), custom: rows.reduce((n, r) => n + r.custom, 0) };
-        }),
-      );
-      expect(plans.every((p) => p.mode === 'force_generic_plan' && p.jit === 'off')).toBe(true);
-      expect(plans.reduce((n, p) => n + p.custom, 0)).toBe(0);
-      expect(plans.reduce((n, p) => n + p.generic, 0)).toBeGreaterThanOrEqual(24);
-    } finally {
-      for (const client of clients) client.release();
-    }
+    const plans = await onEveryConnection(async (client) => {
+      const mode = (await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
+      const jit = (await client.query('SHOW jit')).rows[0].jit;
+      const { rows } = await client.query('SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements');
+      return { mode, jit, generic: rows.reduce((n, r) => n + r.generic, 0), custom: rows.reduce((n, r) => n + r.custom, 0) };
+    });
+    expect(plans.every((p) => p.mode === 'force_generic_plan' && p.jit === 'off')).toBe(true);
+    expect(plans.reduce((n, p) => n + p.custom, 0)).toBe(0);
+    expect(plans.reduce((n, p) => n + p.generic, 0)).toBeGreaterThanOrEqual(24);
   });
 });
 
 (process.env.DATABASE_URL ? test : test.skip)('inside a transaction, the hot statements are prepared on its connection too', async () => {
   // A GraphQL update runs in a transaction; its read and its write were parsed and planned on every execution
   // (40 % of PostgreSQL's time for an updateEmployee).
-  const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
   const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('in-transaction@example.com'));
   const id = Buffer.from(`Employee:${created.body.id}`).toString('base64url');
   for (let i = 0; i < 3; i++) {
@@ -361,20 +362,13 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
     });
     expect(updated.body.data.updateEmployee.userErrors).toEqual([]);
   }
-  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
-  try {
-    const executions = await Promise.all(
-      clients.map(async (client) => {
-        const { rows } = await client.query(
-          `SELECT (generic_plans + custom_plans)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE OF e%'`,
-        );
-        return rows.reduce((n, r) => n + r.n, 0);
-      }),
+  const executions = await onEveryConnection(async (client) => {
+    const { rows } = await client.query(
+      `SELECT (generic_plans + custom_plans)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE OF e%'`,
     );
-    expect(executions.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
-  } finally {
-    for (const client of clients) client.release();
-  }
+    return rows.reduce((n, r) => n + r.n, 0);
+  });
+  expect(executions.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
 });
 
 describe('statements planned with their values', () => {
