@@ -29,8 +29,13 @@ export interface DataSourceSettings {
  * SETs rather than startup options, which PgBouncer refuses unless told to ignore them. The embedded database runs no
  * prepared statements, and keeps PostgreSQL's defaults.
  */
-export async function genericPlans(client: { query(sql: string): Promise<unknown> }): Promise<void> {
+async function genericPlans(client: { query(sql: string): Promise<unknown> }): Promise<void> {
   await client.query('SET plan_cache_mode = force_generic_plan; SET jit = off');
+}
+
+/** The pool options that go with named prepared statements (on) or with their absence (the embedded database). */
+export function statementOptions(prepared: boolean): { preparedStatements: boolean; onConnect: typeof genericPlans | undefined } {
+  return { preparedStatements: prepared, onConnect: prepared ? genericPlans : undefined };
 }
 
 /** The options shared by the app, the CLI, the tests and the TypeORM CLI. `synchronize` is never used. */
@@ -59,8 +64,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       // Notice a peer that vanished without closing the socket (a failover, a cut network) instead of waiting forever.
       keepAlive: true,
       idleTimeoutMillis: 30_000,
-      preparedStatements: settings.preparedStatements ?? true,
-      ...(settings.preparedStatements === false ? {} : { onConnect: genericPlans }),
+      ...statementOptions(settings.preparedStatements ?? true),
     },
   };
 }

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import AppDataSource from '../../ormconfig';
 import { Config } from '../config';
-import { genericPlans } from './data-source';
+import { statementOptions } from './data-source';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './embedded';
 
 export interface Database {
@@ -47,7 +47,7 @@ export async function openDatabase(config: Config, dataSource: DataSource = AppD
     const base = dataSource.options as { extra?: Record<string, unknown> };
     dataSource.setOptions({
       url: embedded ? embedded.url : config.databaseUrl,
-      extra: { ...base.extra, max: embedded ? 1 : config.dbPoolSize, preparedStatements: !embedded, onConnect: embedded ? undefined : genericPlans },
+      extra: { ...base.extra, max: embedded ? 1 : config.dbPoolSize, ...statementOptions(!embedded) },
     } as Partial<typeof dataSource.options>);
     if (!dataSource.isInitialized) await dataSource.initialize();
     if (embedded) await dataSource.runMigrations({ transaction: 'each' });
