@@ -1,0 +1,255 @@
+import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
+
+/**
+ * A SCIM PUT has two paths (src/services/employee.service.ts): one statement that locks, compares in SQL and writes
+ * (replaceWithoutReading, taken without If-Match once the tenant's defaults are known), and the general read-then-write
+ * path (taken with If-Match). The same PUT on two employees in the same state, one through each path, must give the
+ * same answer, the same stored row and the same audit rows: this is what keeps the two paths one rule. Run on both
+ * databases (the embedded one runs each statement in a transaction of its own).
+ */
+let h: Harness;
+let t: TestTenant;
+const EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+let serial = 0;
+
+beforeAll(async () => {
+  h = await Harness.start();
+  t = await h.tenant('replace');
+  await h.dataSource.query(
+    `UPDATE tenants SET scim_import_fields = '{DISPLAY_NAME,MIDDLE_NAME,MOBILE_NUMBER,TIME_ZONE,TYPE,PRIMARY_ROLE,TEAM}' WHERE id = $1`,
+    [t.tenant.id],
+  );
+  for (const [kind, name] of [['role', 'Supervisor'], ['team', 'Blue'], ['team', 'Green']]) {
+    const mutation = kind === 'role' ? 'createRole' : 'createTeam';
+    const result = await h.graphql(t.tokens.admin, `mutation($input: ${kind === 'role' ? 'CreateRoleInput' : 'CreateTeamInput'}!) { ${mutation}(input: $input) { userErrors { code } } }`, { input: { name } });
+    expect(result.body.errors).toBeUndefined();
+  }
+  // The tenant's defaults become known to this process with its first create.
+  expect((await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('first@example.com'))).status).toBe(201);
+});
+afterAll(async () => h?.close());
+
+/** The statements a request costs (the provisioning-log insert that follows it excluded). */
+async function counted(request: () => Promise<HttpResult>): Promise<{ statements: number; result: HttpResult }> {
+  await h.app.provisioningLog.flush();
+  const before = h.statements.count;
+  const result = await request();
+  const statements = h.statements.count - before;
+  await h.app.provisioningLog.flush();
+  return { statements, result };
+}
+
+interface Twin {
+  id: string;
+  userName: string;
+}
+
+/** Two employees created by the same SCIM body (apart from their userName). */
+async function twins(extra: Record<string, unknown> = {}): Promise<[Twin, Twin]> {
+  serial++;
+  const made: Twin[] = [];
+  for (const side of ['fast', 'general']) {
+    const userName = `${side}${serial}@example.com`;
+    const created = await h.scim('POST', '/Users', t.tokens.scim, user(userName, extra));
+    expect(created.status).toBe(201);
+    made.push({ id: created.body.id as string, userName });
+  }
+  return made as [Twin, Twin];
+}
+
+/** Everything that must be equal between the twins, with their own userName and id written as placeholders. */
+function comparable(value: unknown, twin: Twin): unknown {
+  const text = JSON.stringify(value ?? null)
+    .split(twin.id)
+    .join('<id>')
+    .split(twin.userName)
+    .join('<userName>')
+    .split(twin.userName.charAt(0).toUpperCase() + twin.userName.slice(1))
+    .join('<UserName>');
+  return JSON.parse(text);
+}
+
+async function state(twin: Twin): Promise<unknown> {
+  const [row] = await h.dataSource.query(
+    `SELECT username::text, first_name, last_name, email, status, display_name, middle_name, mobile_number, time_zone, type,
+            primary_role_id, team_id, login_authenticator_id, external_id, managed_by, version,
+            deactivated_at IS NOT NULL AS deactivated FROM employees WHERE tenant_id = $1 AND id = $2`,
+    [t.tenant.id, twin.id],
+  );
+  const audit = await h.dataSource.query(
+    `SELECT action, actor_surface, changes FROM audit_events WHERE tenant_id = $1 AND target_id = $2 ORDER BY occurred_at, id`,
+    [t.tenant.id, twin.id],
+  );
+  return comparable({ row, audit }, twin);
+}
+
+/**
+ * PUTs `body(userName)` to both twins, the first without If-Match (one statement), the second with it (the general
+ * path), and expects the same outcome from both.
+ */
+async function putBoth(
+  pair: [Twin, Twin],
+  body: (userName: string) => Record<string, unknown>,
+  status = 200,
+  statements = 1,
+): Promise<HttpResult> {
+  const [fast, general] = pair;
+  const one = await counted(() => h.scim('PUT', `/Users/${fast.id}`, t.tokens.scim, body(fast.userName)));
+  const version = (await h.employeeRow(t.tenant.id, general.id))!.version;
+  const other = await h.scim('PUT', `/Users/${general.id}`, t.tokens.scim, body(general.userName), { 'If-Match': `W/"${version}"` });
+  expect(one.result.status).toBe(status);
+  expect(other.status).toBe(status);
+  if (status === 200) expect(one.statements).toBe(statements);
+  const answer = (r: HttpResult, twin: Twin) => {
+    const { meta, requestId, ...rest } = (r.body ?? {}) as Record<string, unknown>;
+    expect(requestId === undefined || typeof requestId === 'string').toBe(true);
+    return comparable({ ...rest, version: (meta as { version?: string } | undefined)?.version, etag: r.headers.get('etag') }, twin);
+  };
+  expect(answer(one.result, fast)).toEqual(answer(other, general));
+  expect(await state(fast)).toEqual(await state(general));
+  return one.result;
+}
+
+/** Okta's body, with names that do not spell the userName (so that twins differ only in it). */
+const user = (userName: string, overrides: Record<string, unknown> = {}) =>
+  oktaCreateUser(userName, { name: { givenName: 'Twin', familyName: 'Tester' }, displayName: 'Twin Tester', ...overrides });
+
+test('a name change: the same answer, row and audit row from both paths', async () => {
+  const pair = await twins();
+  const answer = await putBoth(pair, (u) => user(u, { name: { givenName: 'Renamed', familyName: 'Person' } }));
+  expect(answer.body.name).toMatchObject({ givenName: 'Renamed', familyName: 'Person' });
+  const [fast] = pair;
+  expect(await state(fast)).toMatchObject({
+    audit: [{ action: 'employee.created' }, { action: 'employee.updated', changes: { firstName: { to: 'Renamed' }, lastName: { from: 'Tester', to: 'Person' } } }],
+  });
+});
+
+test('a PUT that changes nothing writes nothing: same version, no audit row', async () => {
+  const pair = await twins();
+  const answer = await putBoth(pair, (u) => user(u));
+  expect(answer.headers.get('etag')).toBe('W/"1"');
+  expect(await state(pair[0])).toMatchObject({ row: { version: 1 }, audit: [{ action: 'employee.created' }] });
+});
+
+test('a change of case in userName is a change, as the general path sees it', async () => {
+  const pair = await twins();
+  await putBoth(pair, (u) => user(u.charAt(0).toUpperCase() + u.slice(1)));
+  expect(await state(pair[0])).toMatchObject({ row: { username: '<UserName>', version: 2 } });
+});
+
+test('deactivation sets deactivated_at, reactivation clears it, an unchanged status keeps it', async () => {
+  const pair = await twins();
+  await putBoth(pair, (u) => user(u, { active: false }));
+  expect(await state(pair[0])).toMatchObject({ row: { status: 'INACTIVE', deactivated: true } });
+  await putBoth(pair, (u) => user(u, { active: false, displayName: 'Still off' }));
+  expect(await state(pair[0])).toMatchObject({ row: { status: 'INACTIVE', deactivated: true, display_name: 'Still off' } });
+  await putBoth(pair, (u) => user(u, { active: true }));
+  expect(await state(pair[0])).toMatchObject({ row: { status: 'ACTIVE', deactivated: false } });
+});
+
+test('optional fields, references by name, nulls that clear and externalId', async () => {
+  const pair = await twins({ timezone: 'Europe/Paris', [EXTENSION]: { team: 'Blue' } });
+  const body = (u: string) =>
+    user(u, {
+      externalId: 'okta-moved-1',
+      timezone: null,
+      phoneNumbers: [{ value: '+1 415 555 0100', type: 'mobile', primary: true }],
+      [EXTENSION]: { primaryRole: 'supervisor', team: 'Green' },
+    });
+  // Each name costs two catalog reads (its id, then that the id exists), on either path; the employee one statement.
+  await putBoth(pair, body, 200, 1 + 2 * 2);
+  const [fast] = pair;
+  const after = (await state(fast)) as { row: Record<string, unknown> };
+  expect(after.row).toMatchObject({ time_zone: null, mobile_number: '+14155550100', external_id: 'okta-moved-1' });
+  expect(after.row.primary_role_id).not.toBeNull();
+  const get = await h.scim('GET', `/Users/${fast.id}`, t.tokens.scim);
+  expect(get.body[EXTENSION]).toMatchObject({ primaryRole: 'Supervisor', team: 'Green' });
+});
+
+test('claiming an employee created in Rollcall: managedBy changes and the audit says employee.claimed', async () => {
+  serial++;
+  const pair: Twin[] = [];
+  for (const side of ['fast', 'general']) {
+    const userName = `local-${side}${serial}@example.com`;
+    const created = await h.graphql(
+      t.tokens.admin,
+      'mutation($input: CreateEmployeeInput!) { createEmployee(input: $input) { userErrors { code } } }',
+      { input: { username: userName, email: userName, firstName: 'Local', lastName: 'Hire' } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const [row] = await h.dataSource.query('SELECT id FROM employees WHERE tenant_id = $1 AND username = $2', [t.tenant.id, userName]);
+    pair.push({ id: row.id, userName });
+  }
+  await putBoth(pair as [Twin, Twin], (u) => user(u, { name: { givenName: 'Local', familyName: 'Hire' }, displayName: null }));
+  expect(await state(pair[0])).toMatchObject({
+    row: { managed_by: 'IDENTITY_PROVIDER' },
+    audit: [{ action: 'employee.created' }, { action: 'employee.claimed', changes: { managedBy: { from: 'LOCAL', to: 'IDENTITY_PROVIDER' } } }],
+  });
+});
+
+test('errors are the general path’s: a userName taken, an unknown role, an invalid value, an unknown id', async () => {
+  const pair = await twins();
+  const taken = await putBoth(pair, () => user('first@example.com'), 409);
+  expect(taken.body).toMatchObject({ scimType: 'uniqueness' });
+  await putBoth(pair, (u) => user(u, { [EXTENSION]: { primaryRole: 'Nobody' } }), 400);
+  await putBoth(pair, (u) => user(u, { timezone: 'Mars/Olympus' }), 400);
+  const missing = await h.scim('PUT', '/Users/00000000-0000-4000-8000-000000000000', t.tokens.scim, user('missing@example.com'));
+  expect(missing.status).toBe(404);
+  expect(await state(pair[0])).toMatchObject({ row: { version: 1 } });
+});
+
+test('a deleted employee is not found', async () => {
+  const [gone] = await twins();
+  expect((await h.scim('DELETE', `/Users/${gone.id}`, t.tokens.scim)).status).toBe(204);
+  expect((await h.scim('PUT', `/Users/${gone.id}`, t.tokens.scim, user(gone.userName))).status).toBe(404);
+});
+
+test('concurrent PUTs share statements; PUTs of one employee in the same batch each apply, none lost', async () => {
+  const employees: Twin[] = [];
+  for (let i = 0; i < 4; i++) employees.push(...(await twins()));
+  const { statements, result } = await counted(async () => {
+    const answers = await Promise.all(
+      employees.map((e, i) => h.scim('PUT', `/Users/${e.id}`, t.tokens.scim, user(e.userName, { name: { givenName: 'Batch', familyName: `N${i}` } }))),
+    );
+    for (const answer of answers) expect(answer.status).toBe(200);
+    return answers[0];
+  });
+  expect(result.body.name.familyName).toBe('N0');
+  expect(statements).toBeLessThan(employees.length);
+  for (const [i, e] of employees.entries()) expect((await h.employeeRow(t.tenant.id, e.id))?.lastName).toBe(`N${i}`);
+
+  const [one] = employees;
+  const same = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => h.scim('PUT', `/Users/${one.id}`, t.tokens.scim, user(one.userName, { name: { givenName: 'Same', familyName: `S${i}` } }))),
+  );
+  for (const answer of same) expect(answer.status).toBe(200);
+  const row = await h.employeeRow(t.tenant.id, one.id);
+  // Each PUT changed the row, so each wrote a version and an audit row; the last one written is what is stored.
+  expect(row?.version).toBe(2 + 6);
+  const audit = await h.dataSource.query(
+    `SELECT changes FROM audit_events WHERE tenant_id = $1 AND target_id = $2 AND action = 'employee.updated' ORDER BY occurred_at, id`,
+    [t.tenant.id, one.id],
+  );
+  expect(audit).toHaveLength(1 + 6);
+  expect(audit[audit.length - 1].changes.lastName.to).toBe(row?.lastName);
+});
+
+test('tenant settings changed behind this process: the PUT takes the general path and honours them', async () => {
+  const [e] = await twins();
+  await h.dataSource.query(`UPDATE tenants SET scim_import_fields = '{}' WHERE id = $1`, [t.tenant.id]);
+  try {
+    const put = await counted(() => h.scim('PUT', `/Users/${e.id}`, t.tokens.scim, user(e.userName, { displayName: 'Not imported' })));
+    expect(put.result.status).toBe(200);
+    expect(put.statements).toBeGreaterThan(1);
+    expect((await h.employeeRow(t.tenant.id, e.id))?.displayName).toBe('Twin Tester');
+    // Now known again: one statement.
+    const again = await counted(() => h.scim('PUT', `/Users/${e.id}`, t.tokens.scim, user(e.userName, { displayName: 'Still not' })));
+    expect(again.statements).toBe(1);
+    expect((await h.employeeRow(t.tenant.id, e.id))?.displayName).toBe('Twin Tester');
+  } finally {
+    await h.dataSource.query(
+      `UPDATE tenants SET scim_import_fields = '{DISPLAY_NAME,MIDDLE_NAME,MOBILE_NUMBER,TIME_ZONE,TYPE,PRIMARY_ROLE,TEAM}' WHERE id = $1`,
+      [t.tenant.id],
+    );
+  }
+});
