@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     embedded: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'no-references': { type: 'boolean', default: false },
+    // The tenant imports team names, and every create and PUT names one (an Okta profile mapping team).
+    team: { type: 'boolean', default: false },
     'pool-size': { type: 'string', default: '16' },
     workers: { type: 'string' },
     only: { type: 'string' },
@@ -80,6 +82,7 @@ async function seed(databaseUrl: string, tenantId: string): Promise<void> {
   try {
     const started = Date.now();
     await client.query(`INSERT INTO teams (tenant_id, name) SELECT $1, 'Team ' || g FROM generate_series(1, 20) g`, [tenantId]);
+    if (args.team) await client.query(`UPDATE tenants SET scim_import_fields = '{TEAM}' WHERE id = $1`, [tenantId]);
     const chunk = 200_000;
     for (let from = 1; from <= EMPLOYEES; from += chunk) {
       const to = Math.min(EMPLOYEES, from + chunk - 1);
@@ -143,6 +146,7 @@ const user = (userName: string, extra: Record<string, unknown> = {}) => ({
   displayName: 'Bench User',
   externalId: `okta-${userName}`,
   active: true,
+  ...(args.team ? { 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User': { team: `Team ${1 + (userName.length % 20)}` } } : {}),
   ...extra,
 });
 const PATCH_OFF = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] };

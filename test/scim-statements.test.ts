@@ -298,6 +298,47 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
     }
   });
 
+  test('eight creates naming a team and a role (in any case): the names and ids are read once per kind, not per create', async () => {
+    await h.dataSource.query(`UPDATE tenants SET scim_import_fields = '{PRIMARY_ROLE,TEAM}' WHERE id = $1`, [tenant.tenant.id]);
+    await h.dataSource.query(`INSERT INTO teams (tenant_id, name) VALUES ($1, 'Night Shift'), ($1, 'Day Shift')`, [tenant.tenant.id]);
+    await h.dataSource.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Supervisor') ON CONFLICT DO NOTHING`, [tenant.tenant.id]);
+    try {
+      // The tenant's settings changed behind this process: the first create learns them.
+      await employeeService.createFromIdentityProvider(scimCtx('named-first'), { ...person('named-first@creates.example'), team: 'Day Shift' });
+      await h.app.provisioningLog.flush();
+      const before = h.statements.count;
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          employeeService.createFromIdentityProvider(scimCtx(`named-${i}`), {
+            ...person(`named${i}@creates.example`),
+            team: i === 7 ? 'No Such Team' : i % 2 ? 'night SHIFT' : 'Day Shift',
+            primaryRole: i % 3 ? 'supervisor' : 'SUPERVISOR',
+          }),
+        ),
+      );
+      // Names of two kinds, then the ids of two kinds, then one INSERT: five, where one by one it was 40.
+      expect(h.statements.count - before).toBe(5);
+      const refused = results[7];
+      expect(refused.status).toBe('rejected');
+      expect(((refused as PromiseRejectedResult).reason as DomainError).issues).toEqual([
+        expect.objectContaining({ code: ErrorCode.INVALID_VALUE, field: 'teamId', message: expect.stringContaining('No team named "No Such Team"') }),
+      ]);
+      for (let i = 0; i < 7; i++) {
+        expect(results[i].status).toBe('fulfilled');
+        const row = (
+          await h.dataSource.query(
+            `SELECT t.name AS team, r.name AS role FROM employees e JOIN teams t ON t.id = e.team_id JOIN roles r ON r.id = e.primary_role_id
+              WHERE e.tenant_id = $1 AND e.username = $2`,
+            [tenant.tenant.id, `named${i}@creates.example`],
+          )
+        )[0];
+        expect(row).toEqual({ team: i % 2 ? 'Night Shift' : 'Day Shift', role: 'Supervisor' });
+      }
+    } finally {
+      await h.dataSource.query(`UPDATE tenants SET scim_import_fields = '{}' WHERE id = $1`, [tenant.tenant.id]);
+    }
+  });
+
   test('a username twice in one batch (in another case): one is created, the other is UNIQUENESS, the rest are created', async () => {
     const names = ['dup@creates.example', 'other1@creates.example', 'DUP@creates.example', 'other2@creates.example'];
     const results = await Promise.allSettled(names.map((n, i) => employeeService.createFromIdentityProvider(scimCtx(`dup-${i}`), person(n))));

@@ -1,5 +1,6 @@
 import { EmployeeTemplate, LoginAuthenticator, Role, Team } from '../entities';
 import { auditService, diff } from './audit.service';
+import { Coalesced } from './coalesce';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
 import { mapRow } from './rows';
@@ -16,24 +17,45 @@ export const CATALOGS = {
 } as const;
 export type CatalogKind = keyof typeof CATALOGS;
 
+/**
+ * Catalog reads of SCIM writes that name a role, team or authenticator (an Okta import that maps `team` names one in
+ * every create): concurrent requests of one tenant share one statement per kind (see Coalesced), instead of one
+ * round trip each. Names compare case-insensitively, as the unique index does: PostgreSQL pairs each name with its row.
+ */
+const idsByName = Object.fromEntries(
+  (Object.keys(CATALOGS) as CatalogKind[]).map((kind) => [
+    kind,
+    new Coalesced<string, string>(async (ctx, names) => {
+      const rows = await sql.query(
+        ctx,
+        `SELECT k.key AS _key, c.id FROM unnest($2::text[]) AS k(key) JOIN ${CATALOGS[kind].table} c ON c.tenant_id = $1 AND c.name = k.key::citext`,
+        [ctx.tenantId, names],
+      );
+      return new Map(rows.map((raw) => [String(raw._key), String(raw.id)]));
+    }),
+  ]),
+) as Record<CatalogKind, Coalesced<string, string>>;
+
+const existing = Object.fromEntries(
+  (Object.keys(CATALOGS) as CatalogKind[]).map((kind) => [
+    kind,
+    new Coalesced<string, true>(async (ctx, ids) => {
+      const rows = await sql.query(ctx, `SELECT id FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, ids]);
+      return new Map(rows.map((raw) => [String(raw.id), true as const]));
+    }, (id) => id.toLowerCase()),
+  ]),
+) as Record<CatalogKind, Coalesced<string, true>>;
+
 export const catalogService = {
   /** The id of the row of this kind named `name` (case-insensitively) in the caller's tenant, or null. */
   async idByName(ctx: RequestContext, kind: CatalogKind, name: string): Promise<string | null> {
-    const rows: { id: string }[] = await ctx.manager.query(
-      `SELECT id FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND name = $2::citext`,
-      [ctx.tenantId, name],
-    );
-    return rows[0]?.id ?? null;
+    return (await idsByName[kind].get(ctx, name)) ?? null;
   },
 
   /** Whether a row of this kind with this id exists in the caller's tenant. */
   async exists(ctx: RequestContext, kind: CatalogKind, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const rows: unknown[] = await ctx.manager.query(
-      `SELECT 1 FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = $2`,
-      [ctx.tenantId, id],
-    );
-    return rows.length > 0;
+    return (await existing[kind].get(ctx, id)) === true;
   },
 
   async template(ctx: RequestContext, id: string): Promise<EmployeeTemplate | null> {

@@ -729,24 +729,31 @@ async function resolveIdpInput(
     (changes as Record<string, unknown>)[attribute] = value;
   }
 
-  for (const { attribute, field, kind } of NAMED_REFERENCES) {
+  // Looked up together: each kind's names share a statement with concurrent requests (catalogService.idByName).
+  const named = NAMED_REFERENCES.filter(({ attribute }) => {
     const name = input[attribute];
-    if (name === undefined || !imported.has(OPTIONAL_IDP_FIELDS.find((f) => f.attribute === attribute)!.setting)) continue;
-    if (name === null || name.trim() === '') {
+    return name !== undefined && imported.has(OPTIONAL_IDP_FIELDS.find((f) => f.attribute === attribute)!.setting);
+  });
+  const ids = await Promise.all(
+    named.map(({ attribute, kind }) => {
+      const name = input[attribute];
+      return name === null || name === undefined || name.trim() === '' ? null : catalogService.idByName(ctx, kind, name.trim());
+    }),
+  );
+  named.forEach(({ attribute, field, kind }, i) => {
+    const name = input[attribute];
+    if (name === null || name === undefined || name.trim() === '') {
       changes[field] = null;
-      continue;
-    }
-    const id = await catalogService.idByName(ctx, kind, name.trim());
-    if (!id) {
+    } else if (!ids[i]) {
       issues.add(
         ErrorCode.INVALID_VALUE,
         `No ${CATALOGS[kind].label} named "${name}" exists in Rollcall (${attribute}); create it or send an existing name.`,
         field,
       );
     } else {
-      changes[field] = id;
+      changes[field] = ids[i];
     }
-  }
+  });
   issues.throwIfAny();
   return { changes, ignoredAttributes };
 }
@@ -807,13 +814,11 @@ async function validate(ctx: RequestContext, changes: EmployeeChanges, issues: I
       );
     }
   }
-  for (const { field, kind } of REFERENCE_FIELDS) {
-    const id = changes[field];
-    if (id === undefined || id === null) continue;
-    if (!(await catalogService.exists(ctx, kind, id))) {
-      issues.add(ErrorCode.INVALID_VALUE, `No ${CATALOGS[kind].label} with id "${id}" exists in this tenant.`, field);
-    }
-  }
+  const given = REFERENCE_FIELDS.filter(({ field }) => changes[field] !== undefined && changes[field] !== null);
+  const found = await Promise.all(given.map(({ field, kind }) => catalogService.exists(ctx, kind, changes[field]!)));
+  given.forEach(({ field, kind }, i) => {
+    if (!found[i]) issues.add(ErrorCode.INVALID_VALUE, `No ${CATALOGS[kind].label} with id "${changes[field]}" exists in this tenant.`, field);
+  });
 }
 
 /** The stored form of validated values: trimmed, canonical, empty optional text as null. */
