@@ -1,9 +1,17 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
 
 /**
  * The reference ceiling: a no-storage Node HTTP server answering Rollcall's routes with the same JSON shapes from
  * memory (it still reads and parses every body). What Node HTTP plus the load client can do on this machine.
+ *
+ * `/graphql` is answered by Apollo Server and graphql-js (the versions Rollcall uses, through the same Express
+ * integration) executing the bench's operations against objects in memory: the floor of the GraphQL stack itself,
+ * with no database and no Rollcall code.
  */
 function user(id: string, userName = `user-${id.slice(0, 8)}@bench.example`): Record<string, unknown> {
   return {
@@ -37,8 +45,61 @@ function list(count: number, total: number): Record<string, unknown> {
   };
 }
 
+const SDL = `#graphql
+  type Role { name: String! }
+  type Team { name: String! }
+  type Employee { id: ID! username: String! firstName: String! lastName: String! displayName: String primaryRole: Role team: Team }
+  type EmployeeConnection { totalCount: Int! nodes: [Employee!]! }
+  type UserError { code: String! }
+  type UpdateEmployeePayload { employee: Employee userErrors: [UserError!]! }
+  input UpdateEmployeeInput { id: ID! displayName: String }
+  type Query { employees(search: String, first: Int): EmployeeConnection! }
+  type Mutation { updateEmployee(input: UpdateEmployeeInput!): UpdateEmployeePayload! }
+`;
+
+const NODES = Array.from({ length: 100 }, (_, i) => ({
+  id: Buffer.from(`Employee:${ID.slice(0, -3)}${String(i).padStart(3, '0')}`).toString('base64url'),
+  username: `seed${i}@bench.example`,
+  firstName: `First${i}`,
+  lastName: `Last${i}`,
+  displayName: null as string | null,
+  primaryRole: { name: 'Agent' },
+  team: { name: `Team ${1 + (i % 20)}` },
+}));
+
+async function graphqlHandler(): Promise<express.Express> {
+  const apollo = new ApolloServer({
+    typeDefs: SDL,
+    resolvers: {
+      Query: {
+        employees: (_: unknown, args: { search?: string; first?: number }) =>
+          args.search ? { totalCount: 1, nodes: NODES.slice(0, 1) } : { totalCount: NODES.length, nodes: NODES.slice(0, args.first ?? 100) },
+      },
+      Mutation: {
+        updateEmployee: (_: unknown, { input }: { input: { id: string; displayName?: string } }) => ({
+          employee: { ...NODES[0], id: input.id, displayName: input.displayName ?? null },
+          userErrors: [],
+        }),
+      },
+    },
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+  });
+  await apollo.start();
+  const app = express();
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => ({}) }));
+  return app;
+}
+
 export async function startCeilingServer(totalEmployees: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const graphql = await graphqlHandler();
   const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/graphql')) {
+      graphql(req, res);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -50,10 +111,6 @@ export async function startCeilingServer(totalEmployees: number): Promise<{ url:
         res.writeHead(status, { 'Content-Type': 'application/scim+json', 'Content-Length': Buffer.byteLength(text) });
         res.end(text);
       };
-      if (url.pathname === '/graphql') {
-        send(200, { data: { employees: { totalCount: totalEmployees, nodes: Array.from({ length: 100 }, () => ({ id: ID, username: 'u@x', primaryRole: { name: 'Agent' }, team: null })) } } });
-        return;
-      }
       if (url.pathname.startsWith('/scim/v2/Groups')) {
         if (req.method === 'PATCH' || req.method === 'DELETE') return send(204);
         if (url.pathname === '/scim/v2/Groups') {

@@ -412,7 +412,9 @@ async function main(): Promise<void> {
       const ceilingProcess = startProcess('node', ['-r', '@swc-node/register', path.join(__dirname, 'ceiling-server.ts'), String(EMPLOYEES)], process.env);
       children.push(ceilingProcess);
       const ceilingUrl = await new Promise<string>((resolve) => ceilingProcess.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-      ceiling = await scimPhases({ url: ceilingUrl, pid: ceilingProcess.pid!, token: 'x', adminToken: 'x' }, ids, usernames, 'ceiling');
+      const ceilingTarget = { url: ceilingUrl, pid: ceilingProcess.pid!, token: 'x', adminToken: 'x' };
+      ceiling = await scimPhases(ceilingTarget, ids, usernames, 'ceiling');
+      ceiling.push(...(await graphqlPhases(ceilingTarget, globalIds)));
       ceilingProcess.kill('SIGTERM');
       if (databaseUrl) {
         log('reference: the same statements straight through pg');
@@ -438,6 +440,12 @@ async function main(): Promise<void> {
     lines.push('');
     if (walk) lines.push(`Import walk: saw ${walk.seen} of ${walk.total}; first 10 pages ${fmt(walk.first)} ms, last 10 pages ${fmt(walk.last)} ms (ratio ${fmt(walk.last / walk.first, 2)}).`);
     lines.push(`Server peak RSS: ${fmt(rss, 0)} MB.`);
+    const graphqlCeiling = ceiling.filter((c) => c.name.startsWith('GraphQL'));
+    if (graphqlCeiling.length > 0) {
+      lines.push(`GraphQL ceiling (Apollo Server and graphql-js answering from memory): ${graphqlCeiling
+        .map((c) => `${c.name.replace('GraphQL ', '')} ${fmt(c.perSecond, 0)}/s, p99 ${fmt(c.p99)} ms, ${c.cpuPerRequestMs === null ? '-' : fmt(c.cpuPerRequestMs, 3)} ms CPU`)
+        .join('; ')}.`);
+    }
     const failures = [...rollcall, ...graphql, ...(walk ? [walk.result] : [])].filter((r) => r.errors > 0);
     for (const f of failures) lines.push(`ERRORS in ${f.name}: ${f.errors}; first: ${f.firstError}`);
     console.log(lines.join('\n'));
