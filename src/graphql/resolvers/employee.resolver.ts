@@ -21,7 +21,7 @@ import { GraphQLResolveInfo } from 'graphql';
 import type { Employee } from '../../entities';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { EmployeeSortField } from '../../services/employee-query';
-import { EmployeeChanges, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
+import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
@@ -30,7 +30,7 @@ import { idOfType } from '../global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, nodeFields, selects } from '../pagination';
 import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
-import { EmployeeType } from '../types/employee.type';
+import { EmployeeType, sharedReferences } from '../types/employee.type';
 import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
 import { OrderDirection } from '../types/order.type';
 import { UserError } from '../types/user-error.type';
@@ -303,7 +303,7 @@ function ids(globalIds: string[] | null | undefined, type: string, argument: str
 }
 
 /** Employee fields whose values `employees` can read with the page (EmployeeReferences). */
-const REFERENCE_FIELDS = ['primaryRole', 'team', 'loginAuthenticator'];
+const REFERENCE_FIELDS = ['primaryRole', 'team', 'loginAuthenticator'] as const satisfies readonly EmployeeReference[];
 
 /**
  * The Employee properties each GraphQL field of an employee needs. `employees` reads only those of the fields its
@@ -390,10 +390,11 @@ export class EmployeeResolver {
       first,
       after: after ? { value: String(after[0]), id: String(after[1]) } : null,
       withTotal: selects(info, 'totalCount'),
-      withReferences: !fields || REFERENCE_FIELDS.some((f) => fields.has(f)),
+      withReferences: REFERENCE_FIELDS.filter((f) => !fields || fields.has(f)),
       properties: propertiesFor(fields, field),
     });
-    const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i]));
+    const shared = sharedReferences();
+    const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i], shared));
     const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
     return Object.assign(
       new EmployeeConnection(),
@@ -461,14 +462,15 @@ export class EmployeeResolver {
 
   @FieldResolver(() => RoleType, { nullable: true, description: 'The primary role.' })
   primaryRole(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): RoleType | null | Promise<RoleType | null> {
-    if (employee.references) return employee.references.primaryRole;
+    // Read with the page (undefined: not read with it, e.g. a field of a fragment the page did not see).
+    if (employee.references?.primaryRole !== undefined) return employee.references.primaryRole;
     if (!employee.primaryRoleId) return null;
     return loaders.role.load(employee.primaryRoleId).then((role) => (role ? RoleType.from(role) : null));
   }
 
   @FieldResolver(() => TeamType, { nullable: true, description: 'The team.' })
   team(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): TeamType | null | Promise<TeamType | null> {
-    if (employee.references) return employee.references.team;
+    if (employee.references?.team !== undefined) return employee.references.team;
     if (!employee.teamId) return null;
     return loaders.team.load(employee.teamId).then((team) => (team ? TeamType.from(team) : null));
   }
@@ -478,7 +480,7 @@ export class EmployeeResolver {
     @Root() employee: EmployeeType,
     @Ctx() { loaders }: GraphQLContext,
   ): LoginAuthenticatorType | null | Promise<LoginAuthenticatorType | null> {
-    if (employee.references) return employee.references.loginAuthenticator;
+    if (employee.references?.loginAuthenticator !== undefined) return employee.references.loginAuthenticator;
     if (!employee.loginAuthenticatorId) return null;
     return loaders.loginAuthenticator.load(employee.loginAuthenticatorId).then((a) => (a ? LoginAuthenticatorType.from(a) : null));
   }

@@ -19,6 +19,24 @@ function lockedFieldEnums(managedBy: ManagedBy): string[] {
   return names as string[];
 }
 
+/** Reference objects built for one page, by id (see EmployeeType.from). */
+export interface SharedReferences {
+  roles: Map<string, RoleType>;
+  teams: Map<string, TeamType>;
+  authenticators: Map<string, LoginAuthenticatorType>;
+}
+
+export function sharedReferences(): SharedReferences {
+  return { roles: new Map(), teams: new Map(), authenticators: new Map() };
+}
+
+function once<T>(built: Map<string, T> | undefined, id: string, build: () => T): T {
+  if (!built) return build();
+  let value = built.get(id);
+  if (value === undefined) built.set(id, (value = build()));
+  return value;
+}
+
 @ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
 export class EmployeeType extends NodeType {
   @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
@@ -78,12 +96,16 @@ export class EmployeeType extends NodeType {
   uuid: string;
   /** The role, team and authenticator when the page read them with the employees (see EmployeeResolver); not exposed. */
   references?: {
-    primaryRole: RoleType | null;
-    team: TeamType | null;
-    loginAuthenticator: LoginAuthenticatorType | null;
+    primaryRole?: RoleType | null;
+    team?: TeamType | null;
+    loginAuthenticator?: LoginAuthenticatorType | null;
   };
 
-  static from(e: Employee, references?: EmployeeReferences): EmployeeType {
+  /**
+   * @param shared the reference objects already built for this page, by id: the rows of a page share a few roles and
+   * teams, so each is built (and its global id encoded) once per page instead of once per row.
+   */
+  static from(e: Employee, references?: EmployeeReferences, shared?: SharedReferences): EmployeeType {
     const type = Object.assign(new EmployeeType(), {
       id: toGlobalId('Employee', e.id),
       uuid: e.id,
@@ -107,10 +129,11 @@ export class EmployeeType extends NodeType {
       loginAuthenticatorId: e.loginAuthenticatorId,
     });
     if (references) {
+      const { primaryRole, team, loginAuthenticator } = references;
       type.references = {
-        primaryRole: references.primaryRole && RoleType.from(references.primaryRole),
-        team: references.team && TeamType.from(references.team),
-        loginAuthenticator: references.loginAuthenticator && LoginAuthenticatorType.from(references.loginAuthenticator),
+        primaryRole: primaryRole && once(shared?.roles, primaryRole.id, () => RoleType.from(primaryRole)),
+        team: team && once(shared?.teams, team.id, () => TeamType.from(team)),
+        loginAuthenticator: loginAuthenticator && once(shared?.authenticators, loginAuthenticator.id, () => LoginAuthenticatorType.from(loginAuthenticator)),
       };
     }
     return type;
