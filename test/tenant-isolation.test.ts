@@ -104,3 +104,39 @@ test('a SCIM token is refused on GraphQL and admin/read tokens are refused on SC
     expect(scim.body.status).toBe('403');
   }
 });
+
+test('concurrent SCIM writes of two tenants share statements per tenant only: team names resolve in their own tenant, a PUT of the other tenant\'s employee is 404', async () => {
+  const EXT = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+  const teams: Record<string, string> = {};
+  const settings = await h.dataSource.query(`SELECT id, scim_import_fields FROM tenants WHERE id = ANY($1)`, [[a.tenant.id, b.tenant.id]]);
+  for (const t of [a, b]) {
+    await h.dataSource.query(`UPDATE tenants SET scim_import_fields = '{TEAM,DISPLAY_NAME}' WHERE id = $1`, [t.tenant.id]);
+    const [team] = await h.dataSource.query(`INSERT INTO teams (tenant_id, name) VALUES ($1, 'Night') RETURNING id`, [t.tenant.id]);
+    teams[t.tenant.id] = team.id;
+  }
+  try {
+    // Each tenant's first create learns its settings; after it, PUTs take the one-statement path.
+    const own: Record<string, string> = {};
+    for (const [t, name] of [[a, 'own-a@example.com'], [b, 'own-b@example.com']] as const) {
+      const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(name, { [EXT]: { team: 'Night' } }));
+      expect(created.status).toBe(201);
+      own[t.tenant.id] = created.body.id;
+    }
+    const before = await h.employeeRow(b.tenant.id, bEmployeeId);
+    const results = await Promise.all([
+      h.scim('PUT', `/Users/${own[a.tenant.id]}`, a.tokens.scim, oktaCreateUser('own-a@example.com', { displayName: 'A put', [EXT]: { team: 'night' } })),
+      h.scim('PUT', `/Users/${own[b.tenant.id]}`, b.tokens.scim, oktaCreateUser('own-b@example.com', { displayName: 'B put', [EXT]: { team: 'NIGHT' } })),
+      h.scim('PUT', `/Users/${bEmployeeId}`, a.tokens.scim, oktaCreateUser('shared.name@example.com', { displayName: 'Hijacked', [EXT]: { team: 'Night' } })),
+      h.scim('POST', '/Users', a.tokens.scim, oktaCreateUser('new-a@example.com', { [EXT]: { team: 'Night' } })),
+      h.scim('POST', '/Users', b.tokens.scim, oktaCreateUser('new-b@example.com', { [EXT]: { team: 'Night' } })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 404, 201, 201]);
+    expect(await h.employeeRow(b.tenant.id, bEmployeeId)).toEqual(before);
+    expect(await h.employeeRow(a.tenant.id, own[a.tenant.id])).toMatchObject({ displayName: 'A put', teamId: teams[a.tenant.id] });
+    expect(await h.employeeRow(b.tenant.id, own[b.tenant.id])).toMatchObject({ displayName: 'B put', teamId: teams[b.tenant.id] });
+    expect(await h.employeeRow(a.tenant.id, results[3].body.id)).toMatchObject({ teamId: teams[a.tenant.id] });
+    expect(await h.employeeRow(b.tenant.id, results[4].body.id)).toMatchObject({ teamId: teams[b.tenant.id] });
+  } finally {
+    for (const { id, scim_import_fields } of settings) await h.dataSource.query(`UPDATE tenants SET scim_import_fields = $2 WHERE id = $1`, [id, scim_import_fields]);
+  }
+});
