@@ -49,4 +49,8 @@ const reason = process.env.DATABASE_URL ? ' (skipped: the embedded database only
     expect(await maintenance.runIfChanged()).toBe(true);
     await maintenance.stop();
   });
+
+  test('runs with 32 MB of shared buffers, set at every start (its memory is this process\'s)', async () => {
+    expect(await h.dataSource.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '32MB' }]);
+  });
 });

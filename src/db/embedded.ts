@@ -64,6 +64,15 @@ function acquireLock(dataDir: string): () => void {
   throw new Error(`Could not lock the embedded database in ${dataDir}`);
 }
 
+/**
+ * PostgreSQL's default of 128 MB of shared buffers lives in this process's WebAssembly memory, which never shrinks.
+ * The embedded database is for development and small sites, whose data fits in far less, and the operating system
+ * still caches its files: with 32 MB the embedded bench (5,000 employees) peaked at 366 MB of RSS instead of 490, at
+ * the same throughput (docs/benchmarks.md). Set on every start (not written to postgresql.conf), so existing data
+ * directories get it too.
+ */
+const EMBEDDED_SHARED_BUFFERS = '32MB';
+
 // PGlite ships as ESM with dynamic imports; load it through a real dynamic import even from CommonJS output.
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 
@@ -97,6 +106,7 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
     const db = await PGlite.create(options.dataDir, {
       extensions: { citext, pg_trgm },
       loadDataDir: options.loadDataDir,
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
     await server.start();
