@@ -937,10 +937,17 @@ async function optimistically(
 
 /** Column name of an Employee property (`firstName` -> `first_name`), from the entity metadata. */
 function column(ctx: RequestContext, property: string): string {
-  const found = ctx.manager.connection.getMetadata(Employee).findColumnWithPropertyName(property);
-  if (!found) throw new Error(`Employee has no column for ${property}`);
-  return found.databaseName;
+  let name = columnNames.get(property);
+  if (name === undefined) {
+    const found = ctx.manager.connection.getMetadata(Employee).findColumnWithPropertyName(property);
+    if (!found) throw new Error(`Employee has no column for ${property}`);
+    columnNames.set(property, (name = found.databaseName));
+  }
+  return name;
 }
+
+/** Looked up once: pages and batches ask for the same few columns hundreds of times (the naming strategy is fixed). */
+const columnNames = new Map<string, string>();
 
 /** The audit row's parameters, appended to `params`; returns the SELECT list that writes it from CTE `w`. */
 function auditInsert(ctx: RequestContext, params: unknown[], action: string, changes: AuditChanges): string {
