@@ -462,7 +462,7 @@ export class EmployeeResolver {
 
   @FieldResolver(() => RoleType, { nullable: true, description: 'The primary role.' })
   primaryRole(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): RoleType | null | Promise<RoleType | null> {
-    // Read with the page (undefined: not read with it, e.g. a field of a fragment the page did not see).
+    // Read with the page; undefined when the page did not read it (then the loader does).
     if (employee.references?.primaryRole !== undefined) return employee.references.primaryRole;
     if (!employee.primaryRoleId) return null;
     return loaders.role.load(employee.primaryRoleId).then((role) => (role ? RoleType.from(role) : null));
