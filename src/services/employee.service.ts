@@ -1079,6 +1079,11 @@ async function checkChanges(ctx: RequestContext, current: Employee, requested: E
   issues.throwIfAny();
 }
 
+/**
+ * Every employee update (GraphQL, SCIM PATCH, SCIM PUT with If-Match): what changed, its audit row, the claim of a
+ * LOCAL employee by SCIM, `deactivated_at`. A SCIM PUT without If-Match usually takes replaceWithoutReading instead,
+ * whose statement (replaceStatement) says the same in SQL; test/scim-replace.test.ts keeps the two equal.
+ */
 async function updateEmployee(
   ctx: RequestContext,
   id: string,
