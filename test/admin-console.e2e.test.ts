@@ -135,9 +135,10 @@ if (chromiumMissing && underCi) {
     });
 
     test('the employee page (opened with the keyboard) shows IdP-owned fields read-only with the note, and saves a team change', async () => {
-      // From the search box, Tab passes the three filters and reaches the result; Enter opens it.
+      // From the search box, Tab passes the three filters and the three sortable column headers and reaches the
+      // result; Enter opens it.
       await page.getByLabel('Search').focus();
-      for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+      for (let i = 0; i < 7; i++) await page.keyboard.press('Tab');
       await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Grace Hopper');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
@@ -277,6 +278,88 @@ if (chromiumMissing && underCi) {
       await failure.click();
       await page.getByText('uniqueness', { exact: true }).waitFor();
       await shot('provisioning');
+    });
+
+    test('the list sorts by a column; its search, filters and sort are in the URL and survive a reload', async () => {
+      const usernames = () => page.locator('.employees-table tbody tr td:nth-child(2)').allInnerTexts();
+      /** The usernames the API gives for this order, the first 25 (a page). */
+      const expected = async (field: string, direction: string, filter: Record<string, unknown> = {}) => {
+        const result = await h.graphql(
+          t.tokens.admin,
+          'query($o: EmployeeOrder, $f: EmployeeFilter) { employees(first: 25, orderBy: $o, filter: $f) { nodes { username } } }',
+          { o: { field, direction }, f: filter },
+        );
+        return (result.body.data.employees.nodes as { username: string }[]).map((n) => n.username);
+      };
+      const shows = async (want: string[]) => {
+        const deadline = Date.now() + 10_000;
+        let got = await usernames();
+        while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+          await page.waitForTimeout(50);
+          got = await usernames();
+        }
+        expect(got).toEqual(want);
+      };
+      const header = (name: string) => page.locator('.employees-table th').filter({ hasText: new RegExp(`^${name}`) });
+
+      const query = async (want: string) => {
+        const deadline = Date.now() + 5_000;
+        while (new URL(page.url()).search !== want && Date.now() < deadline) await page.waitForTimeout(50);
+        expect(new URL(page.url()).search).toBe(want);
+      };
+      await page.getByRole('link', { name: 'Employees', exact: true }).click();
+      await page.getByLabel('Search').fill('hopper');
+      await page.getByText('1–1 of 1 employees').waitFor();
+      await query('?q=hopper');
+      // Back from an employee: the same list, from its URL.
+      await page.getByRole('link', { name: 'Grace Hopper' }).click();
+      await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+      await page.goBack();
+      await page.getByText('1–1 of 1 employees').waitFor();
+      await expect(page.getByLabel('Search').inputValue()).resolves.toBe('hopper');
+      await query('?q=hopper');
+      // The menu's link has no query: the list stays as it was, and the URL shows it again.
+      await page.getByRole('link', { name: 'Employees', exact: true }).click();
+      await query('?q=hopper');
+      await expect(page.getByLabel('Search').inputValue()).resolves.toBe('hopper');
+
+      await page.getByLabel('Search').fill('');
+      await shows(await expected('USERNAME', 'ASC'));
+      await query('');
+      await expect(header('Username').getAttribute('aria-sort')).resolves.toBe('ascending');
+
+      await header('Email').getByRole('button').click();
+      await shows(await expected('EMAIL', 'ASC'));
+      await expect(header('Email').getAttribute('aria-sort')).resolves.toBe('ascending');
+      await expect(header('Username').getAttribute('aria-sort')).resolves.toBe('none');
+      await header('Email').getByRole('button').click();
+      await shows(await expected('EMAIL', 'DESC'));
+      await expect(header('Email').getAttribute('aria-sort')).resolves.toBe('descending');
+      await query('?sort=email&order=desc');
+
+      // Name sorts by last name; a filter keeps the sort.
+      await header('Name').getByRole('button').click();
+      await page.getByLabel('Status').selectOption('ACTIVE');
+      const byLastName = await expected('LAST_NAME', 'ASC', { status: 'ACTIVE' });
+      expect(byLastName.length).toBeGreaterThan(2);
+      await shows(byLastName);
+      await query('?status=ACTIVE&sort=name');
+      const url = page.url();
+
+      await page.reload();
+      await shows(byLastName);
+      expect(page.url()).toBe(url);
+      await expect(page.getByLabel('Status').inputValue()).resolves.toBe('ACTIVE');
+      await expect(header('Name').getAttribute('aria-sort')).resolves.toBe('ascending');
+
+      // A link someone sent: its list is shown; values the console does not know are dropped, not sent to the API.
+      await page.goto(`${h.baseUrl}/admin/employees?q=turing&status=BOGUS&sort=email&order=desc`);
+      await page.getByText('1–1 of 1 employees').waitFor();
+      await expect(page.getByLabel('Search').inputValue()).resolves.toBe('turing');
+      await expect(page.getByLabel('Status').inputValue()).resolves.toBe('');
+      await shows(['alan.turing@console.example']);
+      await query('?q=turing&sort=email&order=desc');
+      await shot('employees-sorted');
     });
 
     test('a reload on a client route keeps the session; signing out forgets the token', async () => {

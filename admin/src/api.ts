@@ -61,8 +61,8 @@ export interface CatalogData {
 }
 
 export const EMPLOYEES = `
-  query Employees($search: String, $filter: EmployeeFilter, $first: Int!, $after: String) {
-    employees(search: $search, filter: $filter, first: $first, after: $after) {
+  query Employees($search: String, $filter: EmployeeFilter, $orderBy: EmployeeOrder, $first: Int!, $after: String) {
+    employees(search: $search, filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes {

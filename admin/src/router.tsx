@@ -23,6 +23,20 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, currentPath);
 }
 
+/** The query string of the current URL ("" or "?…"); changes on navigation as the path does. */
+export function useQueryString(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
+/**
+ * Writes the query string of the current page without a new history entry: a page's own state (a list's search and
+ * sort) belongs in its URL, so a reload or a shared link shows the same list, but not in Back's steps.
+ */
+export function replaceQueryString(query: string): void {
+  if (query === window.location.search) return;
+  window.history.replaceState(window.history.state, '', window.location.pathname + query + window.location.hash);
+}
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   const url = BASE + to;
   if (options.replace) window.history.replaceState(null, '', url);

@@ -2,24 +2,74 @@ import { useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { CATALOG, CatalogData, EMPLOYEES, EmployeesData } from '../api';
 import { useDebounced } from '../debounce';
-import { Link } from '../router';
+import { Link, replaceQueryString, useQueryString } from '../router';
 import { ErrorNotice, ManagedByBadge, StatusBadge } from '../ui';
 
 const PAGE_SIZE = 25;
 const SEARCH_DELAY_MS = 300;
+
+/** The columns the list sorts by, as the URL names them, and the API's EmployeeOrderField for each. */
+const SORTS = { username: 'USERNAME', name: 'LAST_NAME', email: 'EMAIL' } as const;
+type SortKey = keyof typeof SORTS;
+const STATUSES = ['ACTIVE', 'INACTIVE'];
 
 interface ListState {
   search: string;
   status: string;
   roleId: string;
   teamId: string;
+  sort: SortKey;
+  descending: boolean;
   /** Cursors of the pages before the current one (the API pages forward only). */
   cursors: (string | null)[];
 }
 
 // Kept for the tab's lifetime so that "back to the list" after opening someone returns to the same search and page.
-const INITIAL: ListState = { search: '', status: '', roleId: '', teamId: '', cursors: [null] };
+const INITIAL: ListState = { search: '', status: '', roleId: '', teamId: '', sort: 'username', descending: false, cursors: [null] };
 let remembered: ListState = INITIAL;
+
+/**
+ * The list's search, filters and sort as the URL carries them (`?q=hopper&status=ACTIVE&sort=name&order=desc`), so
+ * that a reload, a bookmark or a link sent to a colleague shows the same list. The page is not in the URL: cursors
+ * are only valid for the list they came from, so a link opens on the first page.
+ */
+function toQuery(state: ListState): string {
+  const params = new URLSearchParams();
+  if (state.search.trim()) params.set('q', state.search.trim());
+  if (state.status) params.set('status', state.status);
+  if (state.roleId) params.set('role', state.roleId);
+  if (state.teamId) params.set('team', state.teamId);
+  if (state.sort !== INITIAL.sort) params.set('sort', state.sort);
+  if (state.descending) params.set('order', 'desc');
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/** The list a URL asks for; values it does not know are left out rather than sent to the API. */
+function fromQuery(query: string): ListState {
+  const params = new URLSearchParams(query);
+  const sort = params.get('sort') ?? '';
+  const status = params.get('status') ?? '';
+  return {
+    search: params.get('q') ?? '',
+    status: STATUSES.includes(status) ? status : '',
+    roleId: params.get('role') ?? '',
+    teamId: params.get('team') ?? '',
+    sort: Object.hasOwn(SORTS, sort) ? (sort as SortKey) : INITIAL.sort,
+    descending: params.get('order') === 'desc',
+    cursors: [null],
+  };
+}
+
+/**
+ * A URL with a list in it shows that list (on the page last seen, when it is the list remembered: Back from an
+ * employee); a bare /employees (the menu, "← Employees") shows the list last seen in this tab.
+ */
+function initialState(query: string): ListState {
+  if (!query) return remembered;
+  const asked = fromQuery(query);
+  return toQuery(asked) === toQuery(remembered) ? remembered : asked;
+}
 
 /** On sign-out: the next person signing in in this tab does not see the last search. */
 export function forgetListState(): void {
@@ -27,10 +77,13 @@ export function forgetListState(): void {
 }
 
 export function Employees() {
-  const [state, setState] = useState<ListState>(remembered);
+  const query = useQueryString();
+  const [state, setState] = useState<ListState>(() => initialState(query));
   useEffect(() => {
     remembered = state;
   }, [state]);
+  // The URL always shows the list on screen, also after the menu's "Employees" link dropped its query.
+  useEffect(() => replaceQueryString(toQuery(state)), [state, query]);
   const search = useDebounced(state.search.trim(), SEARCH_DELAY_MS);
   const after = state.cursors[state.cursors.length - 1];
 
@@ -42,7 +95,13 @@ export function Employees() {
   const [catalog] = useQuery<CatalogData>({ query: CATALOG });
   const [result] = useQuery<EmployeesData>({
     query: EMPLOYEES,
-    variables: { search: search || null, filter, first: PAGE_SIZE, after },
+    variables: {
+      search: search || null,
+      filter,
+      orderBy: { field: SORTS[state.sort], direction: state.descending ? 'DESC' : 'ASC' },
+      first: PAGE_SIZE,
+      after,
+    },
   });
 
   // The last page shown stays on screen while the next one loads, so the table does not collapse and jump.
@@ -53,6 +112,11 @@ export function Employees() {
   const loading = result.fetching || search !== state.search.trim();
 
   const change = (patch: Partial<ListState>) => setState((s) => ({ ...s, ...patch, cursors: [null] }));
+  // A column's first click sorts A to Z; the next click reverses it.
+  const sortBy = (sort: SortKey) => change({ sort, descending: state.sort === sort ? !state.descending : false });
+  const sortHeader = (sort: SortKey, label: string, title?: string) => (
+    <SortHeader label={label} title={title} active={state.sort === sort} descending={state.descending} onSort={() => sortBy(sort)} />
+  );
   const first = page && page.totalCount > 0 ? (pageNumber - 1) * PAGE_SIZE + 1 : 0;
   const last = page ? (pageNumber - 1) * PAGE_SIZE + page.nodes.length : 0;
 
@@ -120,9 +184,9 @@ export function Employees() {
           <table className="table employees-table">
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Username</th>
-                <th scope="col">Email</th>
+                {sortHeader('name', 'Name', 'Sort by last name')}
+                {sortHeader('username', 'Username')}
+                {sortHeader('email', 'Email')}
                 <th scope="col">Status</th>
                 <th scope="col">Primary role</th>
                 <th scope="col">Team</th>
@@ -165,5 +229,20 @@ export function Employees() {
         </nav>
       </div>
     </>
+  );
+}
+
+/** A column header that sorts the list; `aria-sort` tells screen readers which column orders it and which way. */
+function SortHeader(props: { label: string; title?: string; active: boolean; descending: boolean; onSort: () => void }) {
+  const { label, title, active, descending, onSort } = props;
+  return (
+    <th scope="col" aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" className="sort" title={title ?? `Sort by ${label.toLowerCase()}`} onClick={onSort}>
+        {label}
+        <span className={`sort-mark ${active ? 'active' : ''}`} aria-hidden="true">
+          {active ? (descending ? '▼' : '▲') : '↕'}
+        </span>
+      </button>
+    </th>
   );
 }
