@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // Write a V8 CPU profile of the server to this folder (open it in Chrome DevTools or speedscope).
     'cpu-prof': { type: 'string' },
+    // Extra Node options for the server only (not the load client), e.g. --node-flags=--max-semi-space-size=32.
+    'node-flags': { type: 'string' },
   },
 });
 const EMPLOYEES = Number(args.employees);
@@ -392,7 +394,10 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
-    const server = startProcess('node', [...profile, path.join(ROOT, 'dist', 'src', 'main.js')], { ...baseEnv, PORT: String(port) });
+    const nodeFlags = args['node-flags'] ? args['node-flags'].split(' ').filter(Boolean) : [];
+    const server = startProcess('node', [...profile, ...nodeFlags, path.join(ROOT, 'dist', 'src', 'main.js')], { ...baseEnv, PORT: String(port) });
+    // Read, or a server printing more than a pipe holds (--trace-gc) would block on its next write.
+    server.stdout?.on('data', (d: Buffer) => process.stderr.write(`[server] ${d}`));
     children.push(server);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`);
