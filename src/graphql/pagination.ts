@@ -38,18 +38,27 @@ export function decodeCursor(cursor: string, length: number): (string | number |
   throw badUserInput('`after` is not a cursor returned by this connection.');
 }
 
+/**
+ * An edge whose cursor is encoded when read: most clients select pageInfo.endCursor and nodes, not a cursor per edge.
+ * A class, so that the getter is the prototype's (an object literal with a getter builds one per edge).
+ */
+class LazyCursorEdge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (node: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 /** Builds `{ edges, nodes, pageInfo, totalCount }` from one page of nodes. */
 export function connection<T>(
   nodes: T[],
   options: { cursorOf: (node: T) => string; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number },
 ): { edges: { cursor: string; node: T }[]; nodes: T[]; pageInfo: PageInfo; totalCount: number } {
-  // Cursors are encoded when read: most clients select pageInfo.endCursor and nodes, not a cursor per edge.
-  const edges = nodes.map((node) => ({
-    node,
-    get cursor(): string {
-      return options.cursorOf(node);
-    },
-  }));
+  const edges = nodes.map((node) => new LazyCursorEdge(node, options.cursorOf));
   const pageInfo = Object.assign(new PageInfo(), {
     hasNextPage: options.hasNextPage,
     hasPreviousPage: options.hasPreviousPage,

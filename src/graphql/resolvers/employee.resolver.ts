@@ -5,7 +5,6 @@ import {
   Authorized,
   Ctx,
   Field,
-  FieldResolver,
   ID,
   Info,
   InputType,
@@ -14,7 +13,6 @@ import {
   ObjectType,
   Query,
   Resolver,
-  Root,
   registerEnumType,
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
@@ -28,7 +26,6 @@ import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, nodeFields, selects } from '../pagination';
-import { LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
 import { EmployeeType, sharedReferences } from '../types/employee.type';
 import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
@@ -458,30 +455,5 @@ export class EmployeeResolver {
       employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
     );
     return Object.assign(new SetEmployeeStatusPayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
-  }
-
-  @FieldResolver(() => RoleType, { nullable: true, description: 'The primary role.' })
-  primaryRole(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): RoleType | null | Promise<RoleType | null> {
-    // Read with the page; undefined when the page did not read it (then the loader does).
-    if (employee.references?.primaryRole !== undefined) return employee.references.primaryRole;
-    if (!employee.primaryRoleId) return null;
-    return loaders.role.load(employee.primaryRoleId).then((role) => (role ? RoleType.from(role) : null));
-  }
-
-  @FieldResolver(() => TeamType, { nullable: true, description: 'The team.' })
-  team(@Root() employee: EmployeeType, @Ctx() { loaders }: GraphQLContext): TeamType | null | Promise<TeamType | null> {
-    if (employee.references?.team !== undefined) return employee.references.team;
-    if (!employee.teamId) return null;
-    return loaders.team.load(employee.teamId).then((team) => (team ? TeamType.from(team) : null));
-  }
-
-  @FieldResolver(() => LoginAuthenticatorType, { nullable: true, description: 'How the employee signs in.' })
-  loginAuthenticator(
-    @Root() employee: EmployeeType,
-    @Ctx() { loaders }: GraphQLContext,
-  ): LoginAuthenticatorType | null | Promise<LoginAuthenticatorType | null> {
-    if (employee.references?.loginAuthenticator !== undefined) return employee.references.loginAuthenticator;
-    if (!employee.loginAuthenticatorId) return null;
-    return loaders.loginAuthenticator.load(employee.loginAuthenticatorId).then((a) => (a ? LoginAuthenticatorType.from(a) : null));
   }
 }

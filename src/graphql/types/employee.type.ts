@@ -1,9 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Employee } from '../../entities';
+import { Employee, LoginAuthenticator, Role, Team } from '../../entities';
 import { ManagedBy } from '../../entities/enums';
 import type { EmployeeReferences } from '../../services/employee.service';
 import { lockedFields } from '../../services/ownership';
 import { LoginAuthenticatorType, RoleType, TeamType } from './catalog.type';
+import type { GraphQLContext } from '../context';
 import { toGlobalId } from '../global-id';
 import { EmployeeFieldEnum, EmployeeStatusEnum, ManagedByEnum, toEmployeeFieldEnum } from './enums';
 import { NodeType } from './node.type';
@@ -35,6 +36,28 @@ function once<T>(built: Map<string, T> | undefined, id: string, build: () => T):
   let value = built.get(id);
   if (value === undefined) built.set(id, (value = build()));
   return value;
+}
+
+/**
+ * A reference field's value: the object (or null) when the employee was read with it, else a method that loads it.
+ * These fields are `simple` (graphql-js's default resolver, which calls a function-valued property as a method with
+ * the field's arguments and the request's context) rather than type-graphql field resolvers: type-graphql wraps each
+ * call of those in its own resolver, which builds and sorts the parameter list anew. On a page of 100 employees with
+ * role and team, those 200 calls were a fifth of the page's memory allocations (docs/benchmarks.md).
+ */
+export type Reference<T> = T | null | ((this: EmployeeType, args: unknown, context: GraphQLContext) => Promise<T | null>);
+
+/** The loader path, for an employee whose reference was not read with it (a single employee, a mutation's answer). */
+function loadPrimaryRole(this: EmployeeType, _args: unknown, { loaders }: GraphQLContext): Promise<RoleType | null> {
+  return loaders.role.load(this.primaryRoleId!).then((role: Role | null) => (role ? RoleType.from(role) : null));
+}
+function loadTeam(this: EmployeeType, _args: unknown, { loaders }: GraphQLContext): Promise<TeamType | null> {
+  return loaders.team.load(this.teamId!).then((team: Team | null) => (team ? TeamType.from(team) : null));
+}
+function loadLoginAuthenticator(this: EmployeeType, _args: unknown, { loaders }: GraphQLContext): Promise<LoginAuthenticatorType | null> {
+  return loaders.loginAuthenticator
+    .load(this.loginAuthenticatorId!)
+    .then((a: LoginAuthenticator | null) => (a ? LoginAuthenticatorType.from(a) : null));
 }
 
 @ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
@@ -88,54 +111,66 @@ export class EmployeeType extends NodeType {
   @Field({ description: 'When the employee last changed.' })
   updatedAt: Date;
 
-  /** Raw ids for the relation resolvers; not exposed. */
+  @Field(() => RoleType, { nullable: true, simple: true, description: 'The primary role.' })
+  primaryRole: Reference<RoleType>;
+
+  @Field(() => TeamType, { nullable: true, simple: true, description: 'The team.' })
+  team: Reference<TeamType>;
+
+  @Field(() => LoginAuthenticatorType, { nullable: true, simple: true, description: 'How the employee signs in.' })
+  loginAuthenticator: Reference<LoginAuthenticatorType>;
+
+  /** Raw ids of the references; not exposed. */
   primaryRoleId: string | null;
   teamId: string | null;
   loginAuthenticatorId: string | null;
   /** Database uuid, for cursors and loaders; not exposed. */
   uuid: string;
-  /** The role, team and authenticator when the page read them with the employees (see EmployeeResolver); not exposed. */
-  references?: {
-    primaryRole?: RoleType | null;
-    team?: TeamType | null;
-    loginAuthenticator?: LoginAuthenticatorType | null;
-  };
 
   /**
+   * @param references the role, team and authenticator read with the employee (a page; see EmployeeResolver); a
+   * reference it does not have (undefined) is loaded when a query selects it.
    * @param shared the reference objects already built for this page, by id: the rows of a page share a few roles and
    * teams, so each is built (and its global id encoded) once per page instead of once per row.
    */
   static from(e: Employee, references?: EmployeeReferences, shared?: SharedReferences): EmployeeType {
-    const type = Object.assign(new EmployeeType(), {
-      id: toGlobalId('Employee', e.id),
-      uuid: e.id,
-      username: e.username,
-      firstName: e.firstName,
-      lastName: e.lastName,
-      email: e.email,
-      displayName: e.displayName,
-      middleName: e.middleName,
-      mobileNumber: e.mobileNumber,
-      timeZone: e.timeZone,
-      type: e.type,
-      status: e.status as EmployeeStatusEnum,
-      managedBy: e.managedBy as ManagedByEnum,
-      lockedFields: lockedFieldEnums(e.managedBy),
-      externalId: e.externalId,
-      createdAt: e.createdAt,
-      updatedAt: e.updatedAt,
-      primaryRoleId: e.primaryRoleId,
-      teamId: e.teamId,
-      loginAuthenticatorId: e.loginAuthenticatorId,
-    });
-    if (references) {
-      const { primaryRole, team, loginAuthenticator } = references;
-      type.references = {
-        primaryRole: primaryRole && once(shared?.roles, primaryRole.id, () => RoleType.from(primaryRole)),
-        team: team && once(shared?.teams, team.id, () => TeamType.from(team)),
-        loginAuthenticator: loginAuthenticator && once(shared?.authenticators, loginAuthenticator.id, () => LoginAuthenticatorType.from(loginAuthenticator)),
-      };
-    }
+    const type = new EmployeeType();
+    type.id = toGlobalId('Employee', e.id);
+    type.uuid = e.id;
+    type.username = e.username;
+    type.firstName = e.firstName;
+    type.lastName = e.lastName;
+    type.email = e.email;
+    type.displayName = e.displayName;
+    type.middleName = e.middleName;
+    type.mobileNumber = e.mobileNumber;
+    type.timeZone = e.timeZone;
+    type.type = e.type;
+    type.status = e.status as EmployeeStatusEnum;
+    type.managedBy = e.managedBy as ManagedByEnum;
+    type.lockedFields = lockedFieldEnums(e.managedBy);
+    type.externalId = e.externalId;
+    type.createdAt = e.createdAt;
+    type.updatedAt = e.updatedAt;
+    type.primaryRoleId = e.primaryRoleId;
+    type.teamId = e.teamId;
+    type.loginAuthenticatorId = e.loginAuthenticatorId;
+    const primaryRole = references?.primaryRole;
+    const team = references?.team;
+    const authenticator = references?.loginAuthenticator;
+    type.primaryRole =
+      primaryRole !== undefined
+        ? primaryRole && once(shared?.roles, primaryRole.id, () => RoleType.from(primaryRole))
+        : e.primaryRoleId
+          ? loadPrimaryRole
+          : null;
+    type.team = team !== undefined ? team && once(shared?.teams, team.id, () => TeamType.from(team)) : e.teamId ? loadTeam : null;
+    type.loginAuthenticator =
+      authenticator !== undefined
+        ? authenticator && once(shared?.authenticators, authenticator.id, () => LoginAuthenticatorType.from(authenticator))
+        : e.loginAuthenticatorId
+          ? loadLoginAuthenticator
+          : null;
     return type;
   }
 }
