@@ -2,15 +2,15 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import bodyParser from 'body-parser';
+import { GraphQLHttpRequest, apolloHandler } from '../src/graphql/http-handler';
 
 /**
  * The reference ceiling: a no-storage Node HTTP server answering Rollcall's routes with the same JSON shapes from
  * memory (it still reads and parses every body). What Node HTTP plus the load client can do on this machine.
  *
- * `/graphql` is answered by Apollo Server and graphql-js (the versions Rollcall uses, through the same Express
- * integration) executing the bench's operations against objects in memory: the floor of the GraphQL stack itself,
+ * `/graphql` is answered by Apollo Server and graphql-js (the versions Rollcall uses, through Rollcall's own HTTP
+ * integration, apolloHandler) executing the bench's operations against objects in memory: the floor of the GraphQL stack itself,
  * with no database and no Rollcall code.
  */
 function user(id: string, userName = `user-${id.slice(0, 8)}@bench.example`): Record<string, unknown> {
@@ -67,7 +67,7 @@ const NODES = Array.from({ length: 100 }, (_, i) => ({
   team: { name: `Team ${1 + (i % 20)}` },
 }));
 
-async function graphqlHandler(): Promise<express.Express> {
+async function graphqlHandler(): Promise<http.RequestListener> {
   const apollo = new ApolloServer({
     typeDefs: SDL,
     resolvers: {
@@ -88,9 +88,18 @@ async function graphqlHandler(): Promise<express.Express> {
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
-  const app = express();
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => ({}) }));
-  return app;
+  const parse = bodyParser.json({ limit: '1mb' });
+  const handler = apolloHandler(apollo, async () => ({}));
+  return (req, res) => {
+    parse(req, res, (error?: unknown) => {
+      if (error) {
+        res.statusCode = 400;
+        res.end();
+        return;
+      }
+      handler(req as GraphQLHttpRequest, res).catch(() => res.destroy());
+    });
+  };
 }
 
 export async function startCeilingServer(totalEmployees: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {

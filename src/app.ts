@@ -3,8 +3,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import Router from 'router';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
-import { graphqlBodyErrors } from './graphql/body-errors';
-import { graphqlMiddleware } from './graphql/server';
+import { graphqlRouter } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
 import { adminConsole } from './http/admin-console';
 import { Metrics } from './http/metrics';
@@ -29,8 +28,8 @@ export interface App {
 }
 
 /**
- * Both surfaces behind one request listener: SCIM under /scim/v2 on a plain router (see src/scim/request.ts for why
- * not Express), and on Express: GraphQL at /graphql, the admin console at /admin, probes at /healthz and /readyz,
+ * Both surfaces behind one request listener: SCIM under /scim/v2 and GraphQL at /graphql on plain routers (see
+ * src/scim/request.ts for why not Express), and on Express: the admin console at /admin, probes at /healthz and /readyz,
  * Prometheus metrics at /metrics (unless METRICS_ENABLED=false). Every request gets its id and access-log line first.
  */
 export async function createApp(config: Config, dataSource: DataSource): Promise<App> {
@@ -66,9 +65,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
   scim.use('/scim/v2', scimErrorHandler);
 
-  const graphql = await graphqlMiddleware(config, dataSource, rateLimiter);
-  app.use('/graphql', ...graphql.handler);
-  app.use('/graphql', graphqlBodyErrors);
+  const graphql = await graphqlRouter(config, dataSource, rateLimiter);
 
   // The admin console: a single-page app over /graphql, built into dist/admin.
   app.use('/admin', adminConsole());
@@ -99,7 +96,12 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     const req = incoming as HttpRequest;
     requestId(req, res);
     logAccess(req, res);
-    if (!isScimUrl(req.url)) {
+    if (isUnder(req.url, '/graphql')) {
+      // The router answers every error itself (graphqlBodyErrors); it calls back only for a path it did not match.
+      graphql.router(req, res, () => app(req, res));
+      return;
+    }
+    if (!isUnder(req.url, '/scim/v2')) {
       app(req, res);
       return;
     }
@@ -123,8 +125,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   };
 }
 
-/** Whether a URL is under /scim/v2 (case-insensitively, as routes match). */
-function isScimUrl(url: string): boolean {
-  if (url.length < 8 || url.slice(0, 8).toLowerCase() !== '/scim/v2') return false;
-  return url.length === 8 || url[8] === '/' || url[8] === '?';
+/** Whether a URL is `prefix` or under it (case-insensitively, as routes match). */
+function isUnder(url: string, prefix: string): boolean {
+  const n = prefix.length;
+  if (url.length < n || url.slice(0, n).toLowerCase() !== prefix) return false;
+  return url.length === n || url[n] === '/' || url[n] === '?';
 }

@@ -164,6 +164,23 @@ test('Apollo Sandbox is served to a browser outside production', async () => {
   expect(page.text).toContain('sandbox');
 });
 
+test('/graphql is matched as Express matched it: any case, a trailing slash, a query string; /graphqlx is not it', async () => {
+  const query = { query: '{ viewer { scope } }' };
+  for (const url of ['/graphql', '/GraphQL', '/graphql/', '/graphql?x=1']) {
+    const result = await h.request('POST', url, { token: t.tokens.admin, body: query, headers: { 'Content-Type': 'application/json' } });
+    expect({ url, status: result.status, body: result.body }).toEqual({ url, status: 200, body: { data: { viewer: { scope: 'ADMIN' } } } });
+  }
+  const elsewhere = await h.request('POST', '/graphqlx', { token: t.tokens.admin, body: query, headers: { 'Content-Type': 'application/json' } });
+  expect(elsewhere.status).toBe(404);
+  expect(elsewhere.body).toMatchObject({ error: 'not_found' });
+  // GET with the operation in the query string, as Apollo allows for queries (not mutations, CSRF prevention aside).
+  const get = await h.request('GET', `/graphql?query=${encodeURIComponent('{ viewer { scope } }')}`, {
+    token: t.tokens.admin,
+    headers: { 'Apollo-Require-Preflight': 'true' },
+  });
+  expect({ status: get.status, body: get.body }).toEqual({ status: 200, body: { data: { viewer: { scope: 'ADMIN' } } } });
+});
+
 test('probes answer JSON', async () => {
   expect((await h.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
   expect((await h.request('GET', '/readyz')).body).toMatchObject({ status: 'ready' });

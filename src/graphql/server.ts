@@ -2,8 +2,8 @@ import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
-import express, { Request, RequestHandler } from 'express';
+import bodyParser from 'body-parser';
+import Router from 'router';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
@@ -12,7 +12,9 @@ import { refuseDeepJson } from '../http/json-depth';
 import { RateLimiter } from '../http/rate-limit';
 import { asDatabaseUnavailable } from '../services/errors';
 import { tokenService } from '../services/token.service';
+import { GRAPHQL_BODY_LIMIT, graphqlBodyErrors } from './body-errors';
 import { GraphQLContext } from './context';
+import { GraphQLHttpRequest, apolloHandler } from './http-handler';
 import { SERVICE_UNAVAILABLE_HTTP, forbidden, serviceUnavailable, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { checkCost, depthLimit } from './limits';
@@ -33,18 +35,15 @@ const CLIENT_CODES = new Set([
   'SERVICE_UNAVAILABLE',
 ]);
 
-export const GRAPHQL_BODY_LIMIT = '1mb';
-
 /**
  * Errors of the context function (authentication, rate limit) are answered by Apollo before any plugin runs, so the
  * request id is added (and an internal fault logged) here.
  */
-function withRequestId(context: (args: { req: Request }) => Promise<GraphQLContext>) {
-  return async (args: { req: Request }): Promise<GraphQLContext> => {
+function withRequestId(context: (req: GraphQLHttpRequest) => Promise<GraphQLContext>) {
+  return async (req: GraphQLHttpRequest): Promise<GraphQLContext> => {
     try {
-      return await context(args);
+      return await context(req);
     } catch (error) {
-      const { req } = args;
       if (!(error instanceof GraphQLError)) {
         req.log.error({ err: error }, 'internal error');
         throw new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: req.requestId } });
@@ -61,8 +60,9 @@ function isClientError(error: GraphQLError): boolean {
   return typeof code === 'string' && CLIENT_CODES.has(code);
 }
 
-export async function graphqlMiddleware(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
-  handler: RequestHandler[];
+export async function graphqlRouter(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
+  /** Answers /graphql (and paths under it); anything else goes to `next`. */
+  router: Router.Router;
   stop: () => Promise<void>;
 }> {
   const schema = await createSchema();
@@ -146,8 +146,9 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
   });
   await server.start();
 
-  const handler = expressMiddleware(server, {
-    context: withRequestId(async ({ req }): Promise<GraphQLContext> => {
+  const handler = apolloHandler(
+    server,
+    withRequestId(async (req): Promise<GraphQLContext> => {
       const secret = presentedToken(req);
       const token = secret
         ? await tokenService.authenticate(dataSource.manager, secret).catch((error: unknown) => {
@@ -175,6 +176,9 @@ export async function graphqlMiddleware(config: Config, dataSource: DataSource, 
       req.tenantId = token.tenantId;
       return { ctx, scope: token.scope, loaders: createLoaders(ctx), log: req.log };
     }),
-  });
-  return { handler: [express.json({ limit: GRAPHQL_BODY_LIMIT, verify: refuseDeepJson }), handler], stop: () => server.stop() };
+  );
+  const router = new Router();
+  router.use('/graphql', bodyParser.json({ limit: GRAPHQL_BODY_LIMIT, verify: refuseDeepJson }), handler);
+  router.use('/graphql', graphqlBodyErrors);
+  return { router, stop: () => server.stop() };
 }
