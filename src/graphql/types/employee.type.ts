@@ -60,6 +60,18 @@ function loadLoginAuthenticator(this: EmployeeType, _args: unknown, { loaders }:
     .then((a: LoginAuthenticator | null) => (a ? LoginAuthenticatorType.from(a) : null));
 }
 
+/** A reference field's value: what the page read (built once per page), else the loader when there is an id. */
+function reference<R extends { id: string }, T>(
+  read: R | null | undefined,
+  id: string | null,
+  shared: Map<string, T> | undefined,
+  build: (row: R) => T,
+  load: Reference<T>,
+): Reference<T> {
+  if (read !== undefined) return read && once(shared, read.id, () => build(read));
+  return id ? load : null;
+}
+
 @ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
 export class EmployeeType extends NodeType {
   @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
@@ -155,22 +167,15 @@ export class EmployeeType extends NodeType {
     type.primaryRoleId = e.primaryRoleId;
     type.teamId = e.teamId;
     type.loginAuthenticatorId = e.loginAuthenticatorId;
-    const primaryRole = references?.primaryRole;
-    const team = references?.team;
-    const authenticator = references?.loginAuthenticator;
-    type.primaryRole =
-      primaryRole !== undefined
-        ? primaryRole && once(shared?.roles, primaryRole.id, () => RoleType.from(primaryRole))
-        : e.primaryRoleId
-          ? loadPrimaryRole
-          : null;
-    type.team = team !== undefined ? team && once(shared?.teams, team.id, () => TeamType.from(team)) : e.teamId ? loadTeam : null;
-    type.loginAuthenticator =
-      authenticator !== undefined
-        ? authenticator && once(shared?.authenticators, authenticator.id, () => LoginAuthenticatorType.from(authenticator))
-        : e.loginAuthenticatorId
-          ? loadLoginAuthenticator
-          : null;
+    type.primaryRole = reference(references?.primaryRole, e.primaryRoleId, shared?.roles, RoleType.from, loadPrimaryRole);
+    type.team = reference(references?.team, e.teamId, shared?.teams, TeamType.from, loadTeam);
+    type.loginAuthenticator = reference(
+      references?.loginAuthenticator,
+      e.loginAuthenticatorId,
+      shared?.authenticators,
+      LoginAuthenticatorType.from,
+      loadLoginAuthenticator,
+    );
     return type;
   }
 }
