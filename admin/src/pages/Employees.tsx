@@ -82,9 +82,10 @@ export function Employees() {
   useEffect(() => {
     remembered = state;
   }, [state]);
-  // The URL always shows the list on screen, also after the menu's "Employees" link dropped its query.
-  useEffect(() => replaceQueryString(toQuery(state)), [state, query]);
   const search = useDebounced(state.search.trim(), SEARCH_DELAY_MS);
+  // The URL shows the list on screen (the search once it is sent, not each keystroke), also after the menu's
+  // "Employees" link dropped its query.
+  useEffect(() => replaceQueryString(toQuery({ ...state, search })), [state, search, query]);
   const after = state.cursors[state.cursors.length - 1];
 
   const filter: Record<string, unknown> = {};
