@@ -360,6 +360,24 @@ if (chromiumMissing && underCi) {
       await shows(['alan.turing@console.example']);
       await query('?q=turing&sort=email&order=desc');
       await shot('employees-sorted');
+
+      // A stale link: the role no longer exists (dropped, not sent), the team does (kept, and the list filtered by it).
+      const teams = await h.graphql(t.tokens.admin, '{ teams(first: 100) { nodes { id name } } }');
+      const support = (teams.body.data.teams.nodes as { id: string; name: string }[]).find((n) => n.name.startsWith('Support'))!;
+      const sent: string[] = [];
+      const record = (request: { url(): string; postData(): string | null }) => {
+        if (request.url().endsWith('/graphql') && request.postData()?.includes('query Employees')) sent.push(request.postData()!);
+      };
+      page.on('request', record);
+      await page.goto(`${h.baseUrl}/admin/employees?role=Um9sZTpnb25l&team=${encodeURIComponent(support.id)}`);
+      await page.getByText('1–1 of 1 employees').waitFor();
+      page.off('request', record);
+      await shows(['grace.hopper@console.example']);
+      await query(`?team=${encodeURIComponent(support.id)}`);
+      await expect(page.getByLabel('Role').inputValue()).resolves.toBe('');
+      await expect(page.getByLabel('Team').inputValue()).resolves.toBe(support.id);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.filter((body) => body.includes('Um9sZTpnb25l'))).toEqual([]);
     });
 
     test('a reload on a client route keeps the session; signing out forgets the token', async () => {

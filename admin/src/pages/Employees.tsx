@@ -94,7 +94,20 @@ export function Employees() {
   if (state.teamId) filter.teamIds = [state.teamId];
 
   const [catalog] = useQuery<CatalogData>({ query: CATALOG });
+  // A role or team from the URL is one of the filters' options, or it is dropped (a stale or mistyped link); the
+  // list waits for the options rather than sending the API an id it would refuse.
+  const roles = catalog.data?.roles.nodes;
+  const teams = catalog.data?.teams.nodes;
+  const unknownRole = roles !== undefined && state.roleId !== '' && !roles.some((r) => r.id === state.roleId);
+  const unknownTeam = teams !== undefined && state.teamId !== '' && !teams.some((t) => t.id === state.teamId);
+  useEffect(() => {
+    if (unknownRole || unknownTeam) {
+      setState((s) => ({ ...s, ...(unknownRole ? { roleId: '' } : {}), ...(unknownTeam ? { teamId: '' } : {}), cursors: [null] }));
+    }
+  }, [unknownRole, unknownTeam]);
+  const checking = (state.roleId !== '' || state.teamId !== '') && ((!catalog.data && !catalog.error) || unknownRole || unknownTeam);
   const [result] = useQuery<EmployeesData>({
+    pause: checking,
     query: EMPLOYEES,
     variables: {
       search: search || null,
@@ -110,7 +123,7 @@ export function Employees() {
   if (result.data) shown.current = result.data;
   const page = shown.current?.employees;
   const pageNumber = state.cursors.length;
-  const loading = result.fetching || search !== state.search.trim();
+  const loading = result.fetching || checking || search !== state.search.trim();
 
   const change = (patch: Partial<ListState>) => setState((s) => ({ ...s, ...patch, cursors: [null] }));
   // A column's first click sorts A to Z; the next click reverses it.
