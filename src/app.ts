@@ -3,6 +3,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import Router from 'router';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
+import { graphqlInternalError } from './graphql/body-errors';
 import { graphqlRouter } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
 import { adminConsole } from './http/admin-console';
@@ -97,8 +98,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     requestId(req, res);
     logAccess(req, res);
     if (isUnder(req.url, '/graphql')) {
-      // The router answers every error itself (graphqlBodyErrors); it calls back only for a path it did not match.
-      graphql.router(req, res, () => app(req, res));
+      // The router answers its errors itself (graphqlBodyErrors): it calls back for a path it did not match, or with
+      // the error of a failing error handler.
+      graphql.router(req, res, (error?: unknown) => (error ? graphqlInternalError(error, req, res) : app(req, res)));
       return;
     }
     if (!isUnder(req.url, '/scim/v2')) {

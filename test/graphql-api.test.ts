@@ -1,3 +1,8 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { graphqlBodyErrors } from '../src/graphql/body-errors';
+import type { HttpRequest } from '../src/http/types';
+import { logger } from '../src/logging';
 import { employeeService } from '../src/services/employee.service';
 import { Harness, TestTenant } from './support/harness';
 
@@ -179,6 +184,24 @@ test('/graphql is matched as Express matched it: any case, a trailing slash, a q
     headers: { 'Apollo-Require-Preflight': 'true' },
   });
   expect({ status: get.status, body: get.body }).toEqual({ status: 200, body: { data: { viewer: { scope: 'ADMIN' } } } });
+});
+
+test('a failure before Apollo that is not a body refusal answers 500 GraphQL-shaped, with the request id and no detail', async () => {
+  // No request reaches this path from outside (every body-parser refusal is a 4xx): driven directly, over real HTTP.
+  const server = http.createServer((incoming, res) => {
+    const req = Object.assign(incoming, { requestId: 'req-500', log: logger.child({ requestId: 'req-500' }) }) as HttpRequest;
+    graphqlBodyErrors(new Error('secret internals'), req, res, () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, { method: 'POST' });
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-500' } }] });
+    expect(text).not.toContain('secret internals');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('probes answer JSON', async () => {

@@ -12,9 +12,7 @@ export const GRAPHQL_BODY_LIMIT = '1mb';
 export function graphqlBodyErrors(error: unknown, req: HttpRequest, res: ServerResponse, _next: (error?: unknown) => void): void {
   const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
   if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
-    req.log.error({ err: error, method: req.method, route: '/graphql' }, 'internal error');
-    if (res.headersSent) res.destroy();
-    else sendErrors(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR', req.requestId);
+    graphqlInternalError(error, req, res);
     return;
   }
   const message =
@@ -26,6 +24,13 @@ export function graphqlBodyErrors(error: unknown, req: HttpRequest, res: ServerR
           ? error.message
           : 'The request body could not be read; send UTF-8 JSON.';
   sendErrors(res, status, message, 'BAD_REQUEST', req.requestId);
+}
+
+/** A failure outside Apollo: logged with the request id; the client gets the id and INTERNAL_SERVER_ERROR. */
+export function graphqlInternalError(error: unknown, req: HttpRequest, res: ServerResponse): void {
+  req.log.error({ err: error, method: req.method, route: '/graphql' }, 'internal error');
+  if (res.headersSent) res.destroy();
+  else sendErrors(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR', req.requestId);
 }
 
 function sendErrors(res: ServerResponse, status: number, message: string, code: string, requestId: string): void {
