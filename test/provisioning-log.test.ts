@@ -26,6 +26,7 @@ const entry = (tenantId: string, userName: string): ProvisioningRecord => ({
   employeeId: null,
   userName,
   ignoredAttributes: [],
+  warnings: [],
   durationMs: 3,
   requestId: randomUUID(),
   tokenId: null,

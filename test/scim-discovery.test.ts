@@ -231,7 +231,8 @@ describe('GET /Schemas', () => {
       mutability: 'readWrite',
     });
     expect(attributeIn(core, 'groups')).toMatchObject({ mutability: 'readOnly', multiValued: true });
-    expect(attributeIn(attributeIn(core, 'name').subAttributes, 'formatted').mutability).toBe('readOnly');
+    // Kept as sent (Microsoft checks it), so it is writable.
+    expect(attributeIn(attributeIn(core, 'name').subAttributes, 'formatted').mutability).toBe('readWrite');
     expect(attributeIn(core, 'emails').multiValued).toBe(true);
     expect(attributeIn(core, 'active').type).toBe('boolean');
 
@@ -296,7 +297,7 @@ describe('findUserAttribute', () => {
     ['meta.lastModified', CORE, 'meta.lastModified', true],
     ['name.givenName', CORE, 'name.givenName', false],
     ['Name.GivenName', CORE, 'name.givenName', false],
-    ['name.formatted', CORE, 'name.formatted', true],
+    ['name.formatted', CORE, 'name.formatted', false],
     [`${CORE}:name.familyName`, CORE, 'name.familyName', false],
     [`${CORE.toUpperCase()}:Active`, CORE, 'active', false],
     ['emails[type eq "work"].value', CORE, 'emails.value', false],

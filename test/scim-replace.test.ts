@@ -168,7 +168,7 @@ test('optional fields, references by name, nulls that clear and externalId', asy
   await putBoth(pair, body, 200, 1 + 2 * 2);
   const [fast] = pair;
   const after = (await state(fast)) as { row: Record<string, unknown> };
-  expect(after.row).toMatchObject({ time_zone: null, mobile_number: '+14155550100', external_id: 'okta-moved-1' });
+  expect(after.row).toMatchObject({ time_zone: null, mobile_number: '+1 415 555 0100', external_id: 'okta-moved-1' });
   expect(after.row.primary_role_id).not.toBeNull();
   const get = await h.scim('GET', `/Users/${fast.id}`, t.tokens.scim);
   expect(get.body[EXTENSION]).toMatchObject({ primaryRole: 'Supervisor', team: 'Green' });
@@ -195,15 +195,21 @@ test('claiming an employee created in Rollcall: managedBy changes and the audit 
   });
 });
 
-test('errors are the general path’s: a userName taken, an unknown role, an invalid value, an unknown id', async () => {
+test('errors are the general path’s: a userName taken, an invalid email, an unknown id', async () => {
   const pair = await twins();
   const taken = await putBoth(pair, () => user('first@example.com'), 409);
   expect(taken.body).toMatchObject({ scimType: 'uniqueness' });
-  await putBoth(pair, (u) => user(u, { [EXTENSION]: { primaryRole: 'Nobody' } }), 400);
-  await putBoth(pair, (u) => user(u, { timezone: 'Mars/Olympus' }), 400);
+  await putBoth(pair, (u) => user(u, { emails: [{ value: 'not-an-email', type: 'work', primary: true }] }), 400);
   const missing = await h.scim('PUT', '/Users/00000000-0000-4000-8000-000000000000', t.tokens.scim, user('missing@example.com'));
   expect(missing.status).toBe(404);
   expect(await state(pair[0])).toMatchObject({ row: { version: 1 } });
+});
+
+test('unusable optional values are skipped alike on both paths: an unknown role keeps the role, a bad zone the zone', async () => {
+  const pair = await twins({ timezone: 'Europe/Paris' });
+  // The role name costs one catalog read (no id to check), the employee one statement.
+  await putBoth(pair, (u) => user(u, { timezone: 'Mars/Olympus', displayName: 'Skipped around', [EXTENSION]: { primaryRole: 'Nobody' } }), 200, 2);
+  expect(await state(pair[0])).toMatchObject({ row: { time_zone: 'Europe/Paris', display_name: 'Skipped around', version: 2 } });
 });
 
 test('a deleted employee is not found', async () => {

@@ -58,7 +58,10 @@ export class Employee {
   @Column({ type: 'text', nullable: true })
   middleName: string | null;
 
-  /** E.164, e.g. +14155550100. */
+  /**
+   * As sent or typed (`312-320-1707`, `+1 312 320 1707`): Microsoft asks SCIM servers to return values exactly as
+   * sent. The E.164 form is derived when read, with the tenant's default phone region (toE164).
+   */
   @Column({ type: 'text', nullable: true })
   mobileNumber: string | null;
 
@@ -83,6 +86,10 @@ export class Employee {
 
   @Column({ type: 'varchar', length: 24 })
   managedBy: ManagedBy;
+
+  /** SCIM `name.formatted` as the IdP sent it; null means it is computed from the name's parts. */
+  @Column({ type: 'text', nullable: true })
+  formattedName: string | null;
 
   /** The IdP's own id for this person: stored and returned, never used as a key. */
   @Column({ type: 'text', nullable: true })

@@ -24,6 +24,10 @@ export const SCIM_IMPORT_FIELDS = [
 ] as const;
 export type ScimImportField = (typeof SCIM_IMPORT_FIELDS)[number];
 
+/** A tenant's rule for usernames: a valid email address (the directory's rule), or any text (see usernameProblem). */
+export const USERNAME_FORMATS = ['EMAIL', 'ANY'] as const;
+export type UsernameFormat = (typeof USERNAME_FORMATS)[number];
+
 /** SQL list for CHECK constraints, e.g. `'ACTIVE','INACTIVE'`. */
 export function sqlList(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(',');

@@ -1,7 +1,16 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Tenant } from './tenant.entity';
+import { sqlList } from './enums';
 
-export const PROVISIONING_OUTCOMES = ['SUCCESS', 'FAILURE'] as const;
+/** An optional value a SCIM write skipped: the SCIM path, the value as sent, and why. */
+export interface ProvisioningWarning {
+  attribute: string;
+  value: string;
+  reason: string;
+}
+
+/** WARNING: the request succeeded, but optional values were skipped (see `warnings`). */
+export const PROVISIONING_OUTCOMES = ['SUCCESS', 'WARNING', 'FAILURE'] as const;
 export type ProvisioningOutcome = (typeof PROVISIONING_OUTCOMES)[number];
 
 /**
@@ -11,7 +20,7 @@ export type ProvisioningOutcome = (typeof PROVISIONING_OUTCOMES)[number];
 @Entity({ name: 'provisioning_events' })
 @Index('ix_provisioning_events_tenant_time', ['tenantId', 'occurredAt'])
 @Index('ix_provisioning_events_tenant_employee', ['tenantId', 'employeeId', 'occurredAt'])
-@Check('ck_provisioning_events_outcome', `outcome IN ('SUCCESS','FAILURE')`)
+@Check('ck_provisioning_events_outcome', `outcome IN (${sqlList(PROVISIONING_OUTCOMES)})`)
 export class ProvisioningEvent {
   @PrimaryColumn({ type: 'uuid' })
   tenantId: string;
@@ -55,6 +64,10 @@ export class ProvisioningEvent {
   /** Attributes the IdP sent that the tenant does not import. */
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   ignoredAttributes: string[];
+
+  /** Optional values that could not be used and were skipped (the request itself succeeded). */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  warnings: ProvisioningWarning[];
 
   @Column({ type: 'integer' })
   durationMs: number;

@@ -1,9 +1,11 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { ScimImportField } from './enums';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { ScimImportField, USERNAME_FORMATS, UsernameFormat, sqlList } from './enums';
 
 /** One customer organisation. Every other row belongs to exactly one tenant. */
 @Entity({ name: 'tenants' })
 @Index('uq_tenants_slug', ['slug'], { unique: true })
+@Check('ck_tenants_username_format', `username_format IN (${sqlList(USERNAME_FORMATS)})`)
+@Check('ck_tenants_default_phone_region', `default_phone_region ~ '^[A-Z]{2}$'`)
 export class Tenant {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -21,6 +23,14 @@ export class Tenant {
   /** Role given to IdP-created employees; null means the role named "Agent". */
   @Column({ type: 'uuid', nullable: true })
   defaultRoleId: string | null;
+
+  /** What a username must be: EMAIL (a valid email address) or ANY text (see usernameProblem). */
+  @Column({ type: 'varchar', length: 8, default: 'EMAIL' })
+  usernameFormat: UsernameFormat;
+
+  /** ISO 3166-1 alpha-2 region for national phone numbers (`312-320-1707` in US); null: only numbers with +. */
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  defaultPhoneRegion: string | null;
 
   /** How long SCIM provisioning-log entries are kept. */
   @Column({ type: 'integer', default: 30 })

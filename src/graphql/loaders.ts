@@ -4,6 +4,7 @@ import { catalogService } from '../services/catalog.service';
 import { RequestContext } from '../services/context';
 import { employeeService } from '../services/employee.service';
 import { groupService } from '../services/group.service';
+import { tenantService } from '../services/tenant.service';
 
 function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
@@ -11,6 +12,11 @@ function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promis
     const map = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => map.get(id) ?? null);
   });
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load());
 }
 
 /** Per-request DataLoaders: a page of employees loads each related kind with one query, not one per employee. */
@@ -21,6 +27,8 @@ export function createLoaders(ctx: RequestContext) {
     loginAuthenticator: byId<LoginAuthenticator>((ids) => catalogService.loginAuthenticatorsByIds(ctx, ids)),
     employee: byId<Employee>((ids) => employeeService.getMany(ctx, ids)),
     group: byId<Group>((ids) => groupService.getMany(ctx, ids)),
+    /** The tenant's default phone region, read once per request (for `Employee.mobileNumberE164`). */
+    phoneRegion: once(async () => (await tenantService.settings(ctx)).defaultPhoneRegion),
     /** Group ids of each employee, for `Employee.groups`. */
     groupIdsOfEmployee: new DataLoader<string, string[]>(async (employeeIds) => {
       const byEmployee = await groupService.groupsOfEmployees(ctx, employeeIds);

@@ -39,7 +39,10 @@ export function scimErrorBody(status: number, detail: string, scimType?: ScimTyp
   return { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
 }
 
-/** Domain field names as the SCIM attribute an IdP admin maps, so `detail` speaks their language. */
+/**
+ * Domain field names (and the IdP view's attribute names) as the SCIM attribute an IdP admin maps, so `detail` and
+ * the provisioning log's warnings speak their language.
+ */
 const SCIM_ATTRIBUTE: Record<string, string> = {
   username: 'userName',
   firstName: 'name.givenName',
@@ -47,7 +50,8 @@ const SCIM_ATTRIBUTE: Record<string, string> = {
   middleName: 'name.middleName',
   email: 'emails',
   displayName: 'displayName',
-  mobileNumber: 'phoneNumbers[type eq "mobile"]',
+  mobileNumber: 'phoneNumbers[type eq "mobile"].value',
+  formattedName: 'name.formatted',
   timeZone: 'timezone',
   type: 'userType',
   status: 'active',
@@ -55,7 +59,15 @@ const SCIM_ATTRIBUTE: Record<string, string> = {
   teamId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team',
   loginAuthenticatorId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:loginAuthenticator',
   employeeTemplate: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:employeeTemplate',
+  primaryRole: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:primaryRole',
+  team: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team',
+  loginAuthenticator: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:loginAuthenticator',
 };
+
+/** The SCIM path of a domain field or IdP attribute (the name itself when it has no other). */
+export function scimAttribute(field: string): string {
+  return SCIM_ATTRIBUTE[field] ?? field;
+}
 
 /** The one mapping of domain error codes to SCIM statuses and scimTypes. */
 export function fromDomainError(error: DomainError): ScimError {

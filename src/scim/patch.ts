@@ -50,8 +50,6 @@ const ROLLCALL_USER_EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall
 const ENTERPRISE_USER_EXTENSION = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 export const USER_PATCH_SCHEMA: PatchSchema = {
-  // name.formatted is derived by Rollcall, but Entra's default mapping writes it: accept and ignore it (fromScimUser
-  // never reads it) rather than failing the whole PATCH with `mutability`.
   readOnly: ['id', 'meta', 'groups'],
   // emails, phoneNumbers and groups are what Rollcall maps; the rest are RFC 7643 core User multi-valued attributes,
   // listed so that `remove addresses` yields [] rather than null.

@@ -3,13 +3,14 @@ import { DataSource } from 'typeorm';
 import { routeTemplate } from '../http/access-log';
 import { presentedToken } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
-import { IdpEmployee, employeeService } from '../services/employee.service';
+import { IdpEmployee, IdpWarning, employeeService } from '../services/employee.service';
+import type { ProvisioningWarning } from '../entities/provisioning-event.entity';
 import { DomainError, asDatabaseUnavailable } from '../services/errors';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
 import { tokenService } from '../services/token.service';
 import { isUuid } from '../services/validation';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './discovery';
-import { ScimError, fromDomainError, scimErrorBody } from './errors';
+import { ScimError, fromDomainError, scimAttribute, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
@@ -90,8 +91,8 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
   const createUser: Handler = async (req, res) => {
     const ctx = context(req);
     const input = fromScimUser(req.body);
-    const { employee, view, ignoredAttributes } = await employeeService.createFromIdentityProvider(ctx, input);
-    noteOutcome(res, employee.id, ignoredAttributes);
+    const { employee, view, ignoredAttributes, warnings } = await employeeService.createFromIdentityProvider(ctx, input);
+    noteOutcome(res, employee.id, ignoredAttributes, warnings);
     const user = toScimUser(employee, view.names, baseUrl, view.groups);
     res.setHeader('Location', user.meta.location);
     res.setHeader('ETag', etag(employee));
@@ -138,10 +139,10 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
     // must not wipe fields it does not map, such as a role assigned in Rollcall.
     const input = fromScimUser(req.body);
     noteOutcome(res, id, []);
-    const { employee, view, ignoredAttributes } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
+    const { employee, view, ignoredAttributes, warnings } = await employeeService.updateFromIdentityProvider(ctx, id, input, {
       expectedVersion: ifMatchVersion(req),
     });
-    noteOutcome(res, id, ignoredAttributes);
+    noteOutcome(res, id, ignoredAttributes, warnings);
     res.setHeader('ETag', etag(employee));
     send(res, 200, toScimUser(employee, view.names, baseUrl, view.groups));
   };
@@ -152,7 +153,7 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
     const id = String(req.params.id);
     const operations = parsePatchRequest(req.body);
     noteOutcome(res, isUuid(id) ? id : null, []);
-    const { employee, view, ignoredAttributes } = await employeeService.patchFromIdentityProvider(
+    const { employee, view, ignoredAttributes, warnings } = await employeeService.patchFromIdentityProvider(
       ctx,
       id,
       (current) => {
@@ -165,7 +166,7 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
       },
       { expectedVersion: ifMatchVersion(req) },
     );
-    noteOutcome(res, id, ignoredAttributes);
+    noteOutcome(res, id, ignoredAttributes, warnings);
     res.setHeader('ETag', etag(employee));
     send(res, 200, toScimUser(employee, view.names, baseUrl, view.groups));
   };
@@ -216,6 +217,7 @@ function changedAttributes(before: IdpEmployee, after: IdpEmployee): Partial<Idp
 interface OutcomeNotes {
   employeeId?: string | null;
   ignoredAttributes?: string[];
+  warnings?: ProvisioningWarning[];
   scimType?: string;
   detail?: string;
 }
@@ -228,9 +230,16 @@ function notes(res: ScimResponse): OutcomeNotes {
   return n;
 }
 
-/** Handlers note which employee a write concerned and what the tenant's settings made them ignore. */
-function noteOutcome(res: ScimResponse, employeeId: string | null, ignoredAttributes: string[]): void {
-  Object.assign(notes(res), { employeeId, ignoredAttributes });
+/**
+ * Handlers note which employee a write concerned, what the tenant's settings made them ignore, and which optional
+ * values were skipped (as SCIM paths, the words the IdP admin's attribute mappings use).
+ */
+function noteOutcome(res: ScimResponse, employeeId: string | null, ignoredAttributes: string[], warnings: IdpWarning[] = []): void {
+  Object.assign(notes(res), {
+    employeeId,
+    ignoredAttributes,
+    warnings: warnings.map((w) => ({ attribute: scimAttribute(w.attribute), value: w.value, reason: w.reason })),
+  });
 }
 
 /**
@@ -248,7 +257,7 @@ function recordOutcome(req: ScimRequest, res: ScimResponse, log: ProvisioningLog
     log.record({
       tenantId: ctx.tenantId,
       occurredAt: new Date(),
-      outcome: res.statusCode < 400 ? 'SUCCESS' : 'FAILURE',
+      outcome: res.statusCode >= 400 ? 'FAILURE' : n.warnings && n.warnings.length > 0 ? 'WARNING' : 'SUCCESS',
       method: req.method,
       path: req.originalUrl.split('?')[0],
       status: res.statusCode,
@@ -257,6 +266,7 @@ function recordOutcome(req: ScimRequest, res: ScimResponse, log: ProvisioningLog
       employeeId: n.employeeId ?? null,
       userName,
       ignoredAttributes: n.ignoredAttributes ?? [],
+      warnings: res.statusCode >= 400 ? [] : (n.warnings ?? []),
       durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
       requestId: req.requestId,
       tokenId: ctx.actor.tokenId,

@@ -97,7 +97,7 @@ export const CORE_USER_SCHEMA: SchemaDefinition = {
         attr('givenName', 'string', 'Given (first) name.', { required: true }),
         attr('familyName', 'string', 'Family (last) name.', { required: true }),
         attr('middleName', 'string', 'Middle name(s). Kept only if the tenant imports it.'),
-        attr('formatted', 'string', 'The full name, composed by Rollcall from the given, middle and family names.', READ_ONLY),
+        attr('formatted', 'string', 'The full name, kept as sent; when none was sent, composed from the given, middle and family names.'),
       ],
       { required: true },
     ),

@@ -50,7 +50,8 @@ export function toScimUser(
       givenName: employee.firstName,
       familyName: employee.lastName,
       ...(employee.middleName !== null ? { middleName: employee.middleName } : {}),
-      formatted: [employee.firstName, employee.middleName, employee.lastName].filter(Boolean).join(' '),
+      // As the IdP sent it (Microsoft checks that values come back as sent), else computed from the parts.
+      formatted: employee.formattedName ?? [employee.firstName, employee.middleName, employee.lastName].filter(Boolean).join(' '),
     },
     ...(employee.displayName !== null ? { displayName: employee.displayName } : {}),
     emails: [{ value: employee.email, type: 'work', primary: true }],
@@ -165,6 +166,7 @@ export function fromScimUser(body: unknown): IdpEmployee {
     externalId: optionalString(attribute(body, 'externalId'), 'externalId'),
     displayName: optionalString(attribute(body, 'displayName'), 'displayName'),
     middleName: optionalString(attribute(name, 'middleName'), 'name.middleName'),
+    formattedName: optionalString(attribute(name, 'formatted'), 'name.formatted'),
     mobileNumber: pickMobile(multiValued(attribute(body, 'phoneNumbers'), 'phoneNumbers')),
     timeZone: optionalString(attribute(body, 'timezone'), 'timezone'),
     type: optionalString(attribute(body, 'userType'), 'userType'),

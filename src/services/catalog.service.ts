@@ -6,7 +6,7 @@ import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUnique
 import { mapRow } from './rows';
 import * as sql from './sql';
 import { DEFAULT_ROLE_NAME } from './tenant.service';
-import { MAX_TEXT_LENGTH, isUuid, isValidTimeZone } from './validation';
+import { MAX_TEXT_LENGTH, canonicalTimeZone, isUuid, timeZoneProblem } from './validation';
 
 /** The tenant's named things an employee refers to. */
 export const CATALOGS = {
@@ -432,14 +432,11 @@ async function checkTemplatePresets(
   };
   if (input.timeZone !== undefined) {
     const timeZone = checkText(issues, 'timeZone', input.timeZone, 64, false);
-    if (typeof timeZone === 'string' && !isValidTimeZone(timeZone)) {
-      issues.add(
-        ErrorCode.INVALID_VALUE,
-        `timeZone must be an IANA time zone such as "America/New_York", got "${timeZone}".`,
-        'timeZone',
-      );
+    const canonical = typeof timeZone === 'string' ? canonicalTimeZone(timeZone) : undefined;
+    if (typeof timeZone === 'string' && canonical === undefined) {
+      issues.add(ErrorCode.INVALID_VALUE, `timeZone: ${timeZoneProblem(timeZone)}`, 'timeZone');
     } else {
-      presets.timeZone = timeZone;
+      presets.timeZone = canonical ?? timeZone;
     }
   }
   for (const { field, kind } of TEMPLATE_REFERENCES) {

@@ -34,7 +34,7 @@ export const FIELDS = {
   firstName: { type: 'text', sql: 'e.first_name' },
   lastName: { type: 'text', sql: 'e.last_name' },
   middleName: { type: 'text', sql: 'e.middle_name' },
-  fullName: { type: 'text', sql: "concat_ws(' ', e.first_name, e.middle_name, e.last_name)" },
+  fullName: { type: 'text', sql: "coalesce(e.formatted_name, concat_ws(' ', e.first_name, e.middle_name, e.last_name))" },
   displayName: { type: 'text', sql: 'e.display_name' },
   mobileNumber: { type: 'text', sql: 'e.mobile_number' },
   timeZone: { type: 'text', sql: 'e.time_zone' },

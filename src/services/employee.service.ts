@@ -1,6 +1,6 @@
 import { IsNull } from 'typeorm';
 import { Employee } from '../entities';
-import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField } from '../entities/enums';
+import { EMPLOYEE_STATUSES, EmployeeStatus, ManagedBy, ScimImportField, UsernameFormat } from '../entities/enums';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { logger } from '../logging';
@@ -18,11 +18,14 @@ import * as sql from './sql';
 import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant.service';
 import {
   MAX_TEXT_LENGTH,
+  canonicalTimeZone,
   hasControlCharacters,
   isUuid,
   isValidEmail,
-  isValidTimeZone,
-  normalizeMobileNumber,
+  phoneNumberProblem,
+  strictPhoneNumberProblem,
+  timeZoneProblem,
+  usernameProblem,
 } from './validation';
 
 /** Values for the writable employee fields. `null` clears an optional field; `undefined` leaves it alone. */
@@ -67,6 +70,19 @@ export interface IdpEmployee {
   team?: string | null;
   loginAuthenticator?: string | null;
   employeeTemplate?: string | null;
+  /** SCIM `name.formatted`, kept as sent (null: computed from the name's parts). */
+  formattedName?: string | null;
+}
+
+/**
+ * An optional value an IdP sent that could not be used: the write went ahead without it (a refused person is a red
+ * flag in Okta, and enough refusals quarantine an Entra job), and the provisioning log says what was skipped and why.
+ */
+export interface IdpWarning {
+  attribute: keyof IdpEmployee;
+  /** The value as sent. */
+  value: string;
+  reason: string;
 }
 
 /** An optional IdP attribute, the tenant setting that lets it in, and the domain field it fills. */
@@ -96,8 +112,8 @@ const REFERENCE_FIELDS = [
 const REQUIRED_TEXT = ['firstName', 'lastName'] as const;
 const OPTIONAL_TEXT = ['displayName', 'middleName', 'type'] as const;
 
-/** Audited fields: every writable field plus the ones only the system changes. */
-const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'managedBy'] as const;
+/** Audited fields: every writable field plus the ones only the system or the IdP's metadata change. */
+const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'formattedName', 'managedBy'] as const;
 /** The columns a create writes. */
 const CREATED_FIELDS = ['tenantId', ...AUDITED_FIELDS] as const;
 
@@ -107,6 +123,8 @@ export interface IdpWriteResult {
   view: EmployeeView;
   /** Attributes the IdP sent that the tenant does not import (the provisioning log says so). */
   ignoredAttributes: string[];
+  /** Optional values that could not be used and were skipped (the provisioning log says why). */
+  warnings: IdpWarning[];
 }
 
 export interface UpdateOptions {
@@ -116,6 +134,8 @@ export interface UpdateOptions {
   ifVersion?: number;
   /** Set by the SCIM mapping only. */
   externalId?: string | null;
+  /** SCIM `name.formatted`; set by the SCIM mapping only. */
+  formattedName?: string | null;
 }
 
 export interface EmployeeSearchFilter {
@@ -502,7 +522,7 @@ export const employeeService = {
   async checkUpdate(ctx: RequestContext, id: string, changes: EmployeeChanges): Promise<void> {
     const current = await this.get(ctx, id);
     if (!current) throw employeeNotFound(id);
-    await checkChanges(ctx, current, changes);
+    await checkChanges(ctx, current, changes, await loadDefaults(ctx));
   },
 
   /**
@@ -515,7 +535,8 @@ export const employeeService = {
 
   /** Creates an employee managed in Rollcall itself (GraphQL, CLI). Without a role, the tenant's default applies. */
   async createLocal(ctx: RequestContext, input: NewEmployee): Promise<Employee> {
-    return (await withTenantDefaults(ctx, (defaults) => insertEmployee(ctx, input, 'LOCAL', null, defaults))).employee;
+    const metadata = { externalId: null, formattedName: null };
+    return (await withTenantDefaults(ctx, (defaults) => insertEmployee(ctx, input, 'LOCAL', metadata, defaults))).employee;
   },
 
   /**
@@ -526,9 +547,10 @@ export const employeeService = {
    */
   async createFromIdentityProvider(ctx: RequestContext, input: IdpEmployee): Promise<IdpWriteResult> {
     return withTenantDefaults(ctx, async (defaults) => {
-      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, true, defaults);
-      const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', input.externalId ?? null, defaults);
-      return { employee: view.employee, view, ignoredAttributes };
+      const { changes, ignoredAttributes, warnings, formattedName } = await resolveIdpInput(ctx, input, true, defaults);
+      const metadata = { externalId: input.externalId ?? null, formattedName: formattedName ?? null };
+      const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', metadata, defaults);
+      return { employee: view.employee, view, ignoredAttributes, warnings };
     });
   },
 
@@ -544,13 +566,14 @@ export const employeeService = {
   ): Promise<IdpWriteResult> {
     const unread = await replaceWithoutReading(ctx, id, input, options);
     if (unread) return unread;
-    let ignored: string[] = [];
+    let resolved: ResolvedIdpInput | undefined;
     const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
-      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
-      ignored = ignoredAttributes;
-      return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
+      resolved = await resolveIdpInput(ctx, input, false, defaults);
+      const { externalId } = input;
+      const { formattedName } = resolved;
+      return updateEmployee(ctx, id, resolved.changes, { externalId, formattedName, ifVersion: current.employee.version }, defaults, current);
     });
-    return { employee: view.employee, view, ignoredAttributes: ignored };
+    return { employee: view.employee, view, ignoredAttributes: resolved!.ignoredAttributes, warnings: resolved!.warnings };
   },
 
   /**
@@ -563,14 +586,15 @@ export const employeeService = {
     transform: (current: EmployeeView) => Partial<IdpEmployee>,
     options: { expectedVersion?: number } = {},
   ): Promise<IdpWriteResult> {
-    let ignored: string[] = [];
+    let resolved: ResolvedIdpInput | undefined;
     const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
       const input = transform(current);
-      const { changes, ignoredAttributes } = await resolveIdpInput(ctx, input, false, defaults);
-      ignored = ignoredAttributes;
-      return updateEmployee(ctx, id, changes, { externalId: input.externalId, ifVersion: current.employee.version }, current);
+      resolved = await resolveIdpInput(ctx, input, false, defaults);
+      const { externalId } = input;
+      const { formattedName } = resolved;
+      return updateEmployee(ctx, id, resolved.changes, { externalId, formattedName, ifVersion: current.employee.version }, defaults, current);
     });
-    return { employee: view.employee, view, ignoredAttributes: ignored };
+    return { employee: view.employee, view, ignoredAttributes: resolved!.ignoredAttributes, warnings: resolved!.warnings };
   },
 
   /**
@@ -627,6 +651,10 @@ export const employeeService = {
 /** What creating an employee needs from its tenant, read in one statement. */
 interface TenantDefaults {
   scimImportFields: ScimImportField[];
+  /** What a username must be (EMAIL or ANY). */
+  usernameFormat: UsernameFormat;
+  /** Region for national phone numbers (only GraphQL's stricter check uses it; E.164 is derived when read). */
+  defaultPhoneRegion: string | null;
   /** The role new employees get when none is given; null when it does not exist. */
   defaultRoleId: string | null;
   /** The explicitly chosen default role (null: the role named "Agent"), for the error message. */
@@ -639,7 +667,8 @@ interface TenantDefaults {
  * role's name). Read on its own, joined to the employee read of a SCIM PUT or PATCH, and re-checked by every INSERT.
  */
 function defaultsSelect(tenant: string, roleName: string): string {
-  return `SELECT t.scim_import_fields AS _scim_import_fields, t.default_role_id AS _chosen_default_role,
+  return `SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format,
+    t.default_phone_region::text AS _phone_region, t.default_role_id AS _chosen_default_role,
     (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
         AND (CASE WHEN t.default_role_id IS NULL THEN r.name = ${roleName}::citext ELSE r.id = t.default_role_id END)) AS _default_role,
     (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS _default_authenticator
@@ -649,6 +678,8 @@ function defaultsSelect(tenant: string, roleName: string): string {
 function toDefaults(raw: Record<string, unknown>): TenantDefaults {
   return {
     scimImportFields: raw._scim_import_fields as ScimImportField[],
+    usernameFormat: raw._username_format as UsernameFormat,
+    defaultPhoneRegion: (raw._phone_region as string | null) ?? null,
     defaultRoleId: (raw._default_role as string | null) ?? null,
     chosenDefaultRoleId: (raw._chosen_default_role as string | null) ?? null,
     defaultLoginAuthenticatorId: (raw._default_authenticator as string | null) ?? null,
@@ -695,9 +726,9 @@ async function withTenantDefaults<T>(ctx: RequestContext, create: (defaults: Ten
     try {
       return await create(defaults);
     } catch (error) {
-      // A remembered "no default role" may be out of date: check before refusing the create.
-      const roleMissing = error instanceof DomainError && error.code === ErrorCode.DEFAULT_ROLE_MISSING;
-      if (roleMissing && !fresh) {
+      // Remembered settings may be out of date (a default role created since, a username format changed): check
+      // them before refusing the create.
+      if (error instanceof DomainError && !fresh) {
         defaults = await loadDefaults(ctx);
       } else if (error instanceof StaleDefaults && attempt < OPTIMISTIC_ATTEMPTS) {
         defaults = error.current;
@@ -710,26 +741,58 @@ async function withTenantDefaults<T>(ctx: RequestContext, create: (defaults: Ten
   }
 }
 
+interface ResolvedIdpInput {
+  changes: EmployeeChanges;
+  ignoredAttributes: string[];
+  warnings: IdpWarning[];
+  /** `name.formatted` to store (undefined: leave it as it is). */
+  formattedName?: string | null;
+}
+
+/** Why an optional text value cannot be stored, or undefined (the same rule validate() applies). */
+function textProblem(value: string, max = MAX_TEXT_LENGTH): string | undefined {
+  if (hasControlCharacters(value)) return 'It contains control characters, which Rollcall does not store.';
+  if (value.length > max) return `It is longer than ${max} characters.`;
+  return undefined;
+}
+
+/** Why an optional value an IdP sent cannot be used, or undefined when it can (references are checked apart). */
+function optionalValueProblem(attribute: keyof IdpEmployee, value: string): string | undefined {
+  const text = textProblem(value, attribute === 'timeZone' ? 64 : MAX_TEXT_LENGTH);
+  if (text) return text;
+  if (value.trim() === '') return undefined; // empty clears
+  if (attribute === 'timeZone' && canonicalTimeZone(value) === undefined) return timeZoneProblem(value);
+  if (attribute === 'mobileNumber') return phoneNumberProblem(value);
+  return undefined;
+}
+
+/**
+ * The domain changes an IdP's view of an employee asks for, under the tenant's settings: the named template's presets
+ * (creates only), the required fields, the optional fields the tenant imports, and role, team and authenticator names
+ * turned into ids. An optional value that cannot be used (unparseable, unknown name, too long) never fails the
+ * request: it is left out, so the stored value stays (or, on a create, the default applies), and a warning says why.
+ * Required fields are left to validate(), which refuses the request.
+ */
 async function resolveIdpInput(
   ctx: RequestContext,
   input: Partial<IdpEmployee>,
   isCreate: boolean,
   defaults: TenantDefaults,
-): Promise<{ changes: EmployeeChanges; ignoredAttributes: string[] }> {
-  const issues = new IssueCollector();
+): Promise<ResolvedIdpInput> {
   const changes: EmployeeChanges = {};
   const ignoredAttributes: string[] = [];
+  const warnings: IdpWarning[] = [];
   const imported = new Set(defaults.scimImportFields);
+  const skip = (attribute: keyof IdpEmployee, value: string, reason: string, consequence: string) =>
+    warnings.push({ attribute, value, reason: `${reason} ${consequence}` });
+  const kept = isCreate ? 'It was not stored.' : 'The stored value was kept.';
 
-  if (isCreate && input.employeeTemplate) {
-    const templateId = await catalogService.idByName(ctx, 'employeeTemplate', input.employeeTemplate);
+  if (isCreate && typeof input.employeeTemplate === 'string' && input.employeeTemplate.trim() !== '') {
+    const name = input.employeeTemplate;
+    const templateId = textProblem(name) ? null : await catalogService.idByName(ctx, 'employeeTemplate', name.trim());
     const template = templateId ? await catalogService.template(ctx, templateId) : null;
     if (!template) {
-      issues.add(
-        ErrorCode.INVALID_VALUE,
-        `No employee template named "${input.employeeTemplate}" exists in Rollcall; create it or send an existing name.`,
-        'employeeTemplate',
-      );
+      skip('employeeTemplate', name, `No employee template named "${name}" exists in Rollcall.`, "The template's presets were not applied.");
     } else {
       for (const field of ['primaryRoleId', 'teamId', 'timeZone', 'type', 'loginAuthenticatorId'] as const) {
         if (template[field] !== null) changes[field] = template[field];
@@ -742,6 +805,15 @@ async function resolveIdpInput(
   }
   if (input.active !== undefined && input.active !== null) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
 
+  let formattedName: string | null | undefined;
+  if (typeof input.formattedName === 'string') {
+    const problem = textProblem(input.formattedName);
+    if (problem) skip('formattedName', input.formattedName, problem, kept);
+    else formattedName = input.formattedName.trim() === '' ? null : input.formattedName;
+  } else if (input.formattedName === null) {
+    formattedName = null;
+  }
+
   const referenceAttributes = new Set<string>(NAMED_REFERENCES.map((r) => r.attribute));
   for (const { attribute, setting } of OPTIONAL_IDP_FIELDS) {
     const value = input[attribute];
@@ -752,7 +824,9 @@ async function resolveIdpInput(
       continue;
     }
     if (referenceAttributes.has(attribute)) continue;
-    (changes as Record<string, unknown>)[attribute] = value;
+    const problem = typeof value === 'string' ? optionalValueProblem(attribute, value) : undefined;
+    if (problem) skip(attribute, String(value), problem, kept);
+    else (changes as Record<string, unknown>)[attribute] = value;
   }
 
   // Looked up together: each kind's names share a statement with concurrent requests (catalogService.idByName).
@@ -763,7 +837,8 @@ async function resolveIdpInput(
   const ids = await Promise.all(
     named.map(({ attribute, kind }) => {
       const name = input[attribute];
-      return name === null || name === undefined || name.trim() === '' ? null : catalogService.idByName(ctx, kind, name.trim());
+      if (name === null || name === undefined || name.trim() === '' || textProblem(name)) return null;
+      return catalogService.idByName(ctx, kind, name.trim());
     }),
   );
   named.forEach(({ attribute, field, kind }, i) => {
@@ -771,21 +846,33 @@ async function resolveIdpInput(
     if (name === null || name === undefined || name.trim() === '') {
       changes[field] = null;
     } else if (!ids[i]) {
-      issues.add(
-        ErrorCode.INVALID_VALUE,
-        `No ${CATALOGS[kind].label} named "${name}" exists in Rollcall (${attribute}); create it or send an existing name.`,
-        field,
-      );
+      // Skipping never grants more than the default: a create falls back to the tenant's default role and
+      // authenticator, an update keeps what the employee has.
+      const fallback = !isCreate
+        ? 'The stored value was kept.'
+        : changes[field] !== undefined
+          ? "The employee template's value was used."
+          : field === 'primaryRoleId'
+            ? 'The default role was given.'
+            : field === 'loginAuthenticatorId'
+              ? 'The default login authenticator was given.'
+              : 'It was not stored.';
+      skip(attribute, name, `No ${CATALOGS[kind].label} named "${name}" exists in Rollcall.`, fallback);
     } else {
       changes[field] = ids[i];
     }
   });
-  issues.throwIfAny();
-  return { changes, ignoredAttributes };
+  return { changes, ignoredAttributes, warnings, ...(formattedName !== undefined ? { formattedName } : {}) };
 }
 
 /** Checks every value; collects all problems so the caller can fix them at once. */
-async function validate(ctx: RequestContext, changes: EmployeeChanges, issues: IssueCollector): Promise<void> {
+async function validate(
+  ctx: RequestContext,
+  changes: EmployeeChanges,
+  issues: IssueCollector,
+  defaults: TenantDefaults,
+  current?: Employee,
+): Promise<void> {
   const text = (field: EmployeeField, value: unknown, required: boolean): value is string => {
     if (value === null || value === undefined) {
       if (required) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
@@ -810,11 +897,14 @@ async function validate(ctx: RequestContext, changes: EmployeeChanges, issues: I
     return true;
   };
 
-  for (const field of ['username', 'email'] as const) {
-    if (changes[field] === undefined) continue;
-    if (text(field, changes[field], true) && !isValidEmail(changes[field]!.trim())) {
-      issues.add(ErrorCode.INVALID_VALUE, `${field} must be a valid email address, got "${changes[field]}".`, field);
-    }
+  // A username stored under an earlier username format stays valid: Okta's PUT sends it back on every update.
+  const unchangedUsername = current !== undefined && changes.username !== undefined && normalizeUsername(changes.username) === current.username;
+  if (changes.username !== undefined && text('username', changes.username, true) && !unchangedUsername) {
+    const problem = usernameProblem(changes.username, defaults.usernameFormat);
+    if (problem) issues.add(ErrorCode.INVALID_VALUE, problem, 'username');
+  }
+  if (changes.email !== undefined && text('email', changes.email, true) && !isValidEmail(changes.email.trim())) {
+    issues.add(ErrorCode.INVALID_VALUE, `email must be a valid email address, got "${changes.email}".`, 'email');
   }
   for (const field of REQUIRED_TEXT) if (changes[field] !== undefined) text(field, changes[field], true);
   for (const field of OPTIONAL_TEXT) if (changes[field] !== undefined) text(field, changes[field], false);
@@ -823,22 +913,16 @@ async function validate(ctx: RequestContext, changes: EmployeeChanges, issues: I
     issues.add(ErrorCode.INVALID_VALUE, `status must be ACTIVE or INACTIVE, got "${String(changes.status)}".`, 'status');
   }
   if (changes.timeZone !== undefined && changes.timeZone !== null && text('timeZone', changes.timeZone, false)) {
-    if (!isValidTimeZone(changes.timeZone)) {
-      issues.add(
-        ErrorCode.INVALID_VALUE,
-        `timeZone must be an IANA time zone such as "America/New_York", got "${changes.timeZone}".`,
-        'timeZone',
-      );
+    if (changes.timeZone.trim() !== '' && canonicalTimeZone(changes.timeZone) === undefined) {
+      issues.add(ErrorCode.INVALID_VALUE, `timeZone: ${timeZoneProblem(changes.timeZone)}`, 'timeZone');
     }
   }
-  if (changes.mobileNumber !== undefined && changes.mobileNumber !== null && text('mobileNumber', changes.mobileNumber, false)) {
-    if (normalizeMobileNumber(changes.mobileNumber) === undefined) {
-      issues.add(
-        ErrorCode.INVALID_VALUE,
-        `mobileNumber must be an international number such as "+14155550100", got "${changes.mobileNumber}".`,
-        'mobileNumber',
-      );
-    }
+  const mobile = changes.mobileNumber;
+  if (mobile !== undefined && mobile !== null && text('mobileNumber', mobile, false) && mobile.trim() !== '') {
+    // An IdP's number is stored as sent when it is a phone number at all; a person typing in Rollcall sees at once
+    // whether the phone-number library understands it, with the tenant's region for national numbers.
+    const problem = ctx.actor.surface === 'scim' ? phoneNumberProblem(mobile) : strictPhoneNumberProblem(mobile.trim(), defaults.defaultPhoneRegion);
+    if (problem) issues.add(ErrorCode.INVALID_VALUE, `mobileNumber: ${problem}`, 'mobileNumber');
   }
   const given = REFERENCE_FIELDS.filter(({ field }) => changes[field] !== undefined && changes[field] !== null);
   const found = await Promise.all(given.map(({ field, kind }) => catalogService.exists(ctx, kind, changes[field]!)));
@@ -857,10 +941,9 @@ function normalize(changes: EmployeeChanges): EmployeeChanges {
     const value = out[field];
     if (typeof value === 'string') out[field] = value.trim() === '' ? null : value.trim();
   }
-  if (typeof out.timeZone === 'string' && out.timeZone.trim() === '') out.timeZone = null;
-  if (typeof out.mobileNumber === 'string') {
-    out.mobileNumber = out.mobileNumber.trim() === '' ? null : normalizeMobileNumber(out.mobileNumber)!;
-  }
+  if (typeof out.timeZone === 'string') out.timeZone = out.timeZone.trim() === '' ? null : canonicalTimeZone(out.timeZone)!;
+  // Kept as sent (Microsoft asks that values come back exactly so); only surrounding blanks go.
+  if (typeof out.mobileNumber === 'string') out.mobileNumber = out.mobileNumber.trim() === '' ? null : out.mobileNumber.trim();
   return out;
 }
 
@@ -981,7 +1064,7 @@ async function insertEmployee(
   ctx: RequestContext,
   input: NewEmployee,
   managedBy: ManagedBy,
-  externalId: string | null,
+  { externalId, formattedName }: { externalId: string | null; formattedName: string | null },
   defaults: TenantDefaults,
 ): Promise<EmployeeView> {
   const issues = new IssueCollector();
@@ -991,7 +1074,7 @@ async function insertEmployee(
   if (externalId !== null && (hasControlCharacters(externalId) || externalId.length > MAX_TEXT_LENGTH)) {
     issues.add(ErrorCode.INVALID_VALUE, 'externalId contains control characters or is too long.', 'externalId');
   }
-  await validate(ctx, input, issues);
+  await validate(ctx, input, issues, defaults);
   issues.throwIfAny();
   const values = normalize(input) as NewEmployee;
   if (values.primaryRoleId === undefined || values.primaryRoleId === null) {
@@ -1016,6 +1099,7 @@ async function insertEmployee(
     status: values.status ?? 'ACTIVE',
     managedBy,
     externalId,
+    formattedName,
   };
   const params: unknown[] = [];
   const columns = Object.keys(row).map((property) => {
@@ -1026,15 +1110,22 @@ async function insertEmployee(
   params.push(row.status === 'INACTIVE');
   const inactive = `$${params.length}::boolean`;
   // The defaults this create was computed with; the INSERT writes only while they are still the tenant's.
-  params.push(DEFAULT_ROLE_NAME, defaults.scimImportFields, defaults.defaultRoleId, defaults.chosenDefaultRoleId, defaults.defaultLoginAuthenticatorId);
+  params.push(
+    DEFAULT_ROLE_NAME,
+    defaults.usernameFormat,
+    defaults.scimImportFields,
+    defaults.defaultRoleId,
+    defaults.chosenDefaultRoleId,
+    defaults.defaultLoginAuthenticatorId,
+  );
   const n = params.length;
-  const unchanged = `d._scim_import_fields = $${n - 3}::text[] AND d._default_role IS NOT DISTINCT FROM $${n - 2}::uuid
+  const unchanged = `d._username_format = $${n - 4} AND d._scim_import_fields = $${n - 3}::text[] AND d._default_role IS NOT DISTINCT FROM $${n - 2}::uuid
     AND d._chosen_default_role IS NOT DISTINCT FROM $${n - 1}::uuid AND d._default_authenticator IS NOT DISTINCT FROM $${n}::uuid`;
   const changes: AuditChanges = {};
   for (const field of AUDITED_FIELDS) if (row[field] !== null && row[field] !== undefined) changes[field] = { from: null, to: row[field] };
   const audit = auditInsert(ctx, params, 'employee.created', changes);
   // A new employee is in no group yet (no one can name its id before this commits): no groups lookup.
-  const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 4}`)}),
+  const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 5}`)}),
     w AS (INSERT INTO employees (${columns.join(', ')}, deactivated_at)
           SELECT ${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END FROM d WHERE ${unchanged}
           RETURNING *),
@@ -1063,7 +1154,7 @@ async function insertEmployee(
 }
 
 /** The ownership rule and every value check for a change of `current`; throws all issues at once. */
-async function checkChanges(ctx: RequestContext, current: Employee, requested: EmployeeChanges): Promise<void> {
+async function checkChanges(ctx: RequestContext, current: Employee, requested: EmployeeChanges, defaults: TenantDefaults): Promise<void> {
   const issues = new IssueCollector();
   for (const field of EMPLOYEE_FIELDS) {
     if (requested[field] === undefined) continue;
@@ -1075,7 +1166,7 @@ async function checkChanges(ctx: RequestContext, current: Employee, requested: E
       );
     }
   }
-  await validate(ctx, requested, issues);
+  await validate(ctx, requested, issues, defaults, current);
   issues.throwIfAny();
 }
 
@@ -1089,18 +1180,18 @@ async function updateEmployee(
   id: string,
   requested: EmployeeChanges,
   options: UpdateOptions,
+  defaultsRead?: TenantDefaults,
   locked?: EmployeeView,
 ): Promise<EmployeeView> {
   const notFound = () => employeeNotFound(id);
   if (!isUuid(id)) throw notFound();
   let currentView = locked;
-  if (!currentView) {
-    const rows = await sql.query(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL FOR UPDATE OF e`, [
-      ctx.tenantId,
-      id,
-    ]);
+  let defaults = defaultsRead;
+  if (!currentView || !defaults) {
+    const rows = await sql.query(ctx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
     if (!rows[0]) throw notFound();
     currentView = toView(ctx, rows[0]);
+    defaults = toDefaults(rows[0]);
   }
   const current = currentView.employee;
   if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
@@ -1110,7 +1201,7 @@ async function updateEmployee(
     );
   }
 
-  await checkChanges(ctx, current, requested);
+  await checkChanges(ctx, current, requested, defaults);
 
   const values = normalize(requested);
   const set: Record<string, unknown> = {};
@@ -1119,6 +1210,7 @@ async function updateEmployee(
     if (value !== undefined && value !== current[field]) set[field] = value;
   }
   if (options.externalId !== undefined && options.externalId !== current.externalId) set.externalId = options.externalId;
+  if (options.formattedName !== undefined && options.formattedName !== current.formattedName) set.formattedName = options.formattedName;
   const claim = ctx.actor.surface === 'scim' && current.managedBy === 'LOCAL';
   if (claim) set.managedBy = 'IDENTITY_PROVIDER';
   if (Object.keys(set).length === 0) return currentView;
@@ -1243,17 +1335,17 @@ async function replaceWithoutReading(
   const defaults = knownDefaults.get(ctx.tenantId);
   if (!defaults || ctx.actor.surface !== 'scim' || options.expectedVersion !== undefined || !isUuid(id)) return undefined;
   let set: Record<string, unknown>;
-  let ignoredAttributes: string[];
+  let resolved: ResolvedIdpInput;
   try {
-    const resolved = await resolveIdpInput(ctx, input, false, defaults);
-    ignoredAttributes = resolved.ignoredAttributes;
+    resolved = await resolveIdpInput(ctx, input, false, defaults);
     const issues = new IssueCollector();
-    await validate(ctx, resolved.changes, issues);
+    await validate(ctx, resolved.changes, issues, defaults);
     issues.throwIfAny();
     const values = normalize(resolved.changes);
     set = {};
     for (const field of EMPLOYEE_FIELDS) if (values[field] !== undefined) set[field] = values[field];
     if (input.externalId !== undefined) set.externalId = input.externalId;
+    if (resolved.formattedName !== undefined) set.formattedName = resolved.formattedName;
   } catch (error) {
     // The remembered defaults may be stale (an optional field just enabled): the general path says it with fresh ones.
     if (error instanceof DomainError) return undefined;
@@ -1262,10 +1354,11 @@ async function replaceWithoutReading(
   // A SCIM write makes (or keeps) the employee IdP-managed: it claims an employee created in Rollcall.
   set.managedBy = 'IDENTITY_PROVIDER';
   const { requestId, actor } = ctx;
-  const done = await replaceBatches.do(ctx, { id: id.toLowerCase(), set, scimImportFields: defaults.scimImportFields, requestId, actor });
+  const { scimImportFields, usernameFormat } = defaults;
+  const done = await replaceBatches.do(ctx, { id: id.toLowerCase(), set, scimImportFields, usernameFormat, requestId, actor });
   if (!done) return undefined;
   if (done.written) counts.invalidate(ctx.tenantId);
-  return { employee: done.view.employee, view: done.view, ignoredAttributes };
+  return { employee: done.view.employee, view: done.view, ignoredAttributes: resolved.ignoredAttributes, warnings: resolved.warnings };
 }
 
 /** One SCIM PUT as replaceBatches takes it. */
@@ -1274,8 +1367,9 @@ interface PendingReplace {
   id: string;
   /** The normalized value of every field the PUT sets, by property name (managedBy included). */
   set: Record<string, unknown>;
-  /** The tenant's import settings the values were resolved with: the row is written only while they still hold. */
+  /** The tenant's settings the values were resolved with: the row is written only while they still hold. */
   scimImportFields: ScimImportField[];
+  usernameFormat: UsernameFormat;
   requestId: string;
   actor: RequestContext['actor'];
 }
@@ -1292,7 +1386,13 @@ const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; written
   items.forEach((item, i) => {
     if (ids.has(item.id)) return;
     ids.add(item.id);
-    const row: Record<string, unknown> = { _i: i, _id: item.id, _set: [] as string[], _scim_import_fields: item.scimImportFields };
+    const row: Record<string, unknown> = {
+      _i: i,
+      _id: item.id,
+      _set: [] as string[],
+      _scim_import_fields: item.scimImportFields,
+      _username_format: item.usernameFormat,
+    };
     for (const [property, value] of Object.entries(item.set)) {
       const name = column(ctx, property);
       (row._set as string[]).push(name);
@@ -1348,6 +1448,7 @@ const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx, items
           return Object.assign(row, {
             _inactive: item.row.status === 'INACTIVE',
             _scim_import_fields: d.scimImportFields,
+            _username_format: d.usernameFormat,
             _default_role: d.defaultRoleId,
             _chosen_default_role: d.chosenDefaultRoleId,
             _default_authenticator: d.defaultLoginAuthenticatorId,
@@ -1390,12 +1491,12 @@ function batchedCreateStatement(ctx: RequestContext): string {
   batchedCreate = `WITH d AS (${defaultsSelect('$1', '$2')}),
     v AS (
       SELECT * FROM jsonb_to_recordset($3::jsonb) AS v(${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
-        _inactive boolean, _scim_import_fields text[], _default_role uuid, _chosen_default_role uuid, _default_authenticator uuid,
+        _inactive boolean, _scim_import_fields text[], _username_format text, _default_role uuid, _chosen_default_role uuid, _default_authenticator uuid,
         _changes jsonb, _request_id text, _token_id uuid, _surface text)),
     w AS (
       INSERT INTO employees (${columns.map((c) => c.name).join(', ')}, deactivated_at)
       SELECT ${columns.map((c) => `v.${c.name}`).join(', ')}, CASE WHEN v._inactive THEN now() END FROM v CROSS JOIN d
-       WHERE v.tenant_id = $1 AND d._scim_import_fields = v._scim_import_fields
+       WHERE v.tenant_id = $1 AND d._scim_import_fields = v._scim_import_fields AND d._username_format = v._username_format
          AND d._default_role IS NOT DISTINCT FROM v._default_role AND d._chosen_default_role IS NOT DISTINCT FROM v._chosen_default_role
          AND d._default_authenticator IS NOT DISTINCT FROM v._default_authenticator
       RETURNING *),
@@ -1447,12 +1548,13 @@ function replaceStatement(ctx: RequestContext): string {
     `CASE WHEN (${given(c.name)})::text IS DISTINCT FROM o.${c.name}::text
        THEN jsonb_build_object('${c.property}', jsonb_build_object('from', o.${c.name}, 'to', ${given(c.name)})) ELSE '{}'::jsonb END`;
   replace = `WITH v AS (
-      SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _set text[], _scim_import_fields text[],
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _set text[], _scim_import_fields text[], _username_format text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}, _request_id text, _token_id uuid, _surface text)),
-    d AS (SELECT t.scim_import_fields AS _scim_import_fields FROM tenants t WHERE t.id = $1),
+    d AS (SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format FROM tenants t WHERE t.id = $1),
     o AS (
       SELECT e.* FROM employees e JOIN v ON e.id = v._id CROSS JOIN d
        WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND d._scim_import_fields = v._scim_import_fields
+         AND d._username_format = v._username_format
        ORDER BY e.id FOR UPDATE OF e),
     c AS (
       SELECT o.id AS _id, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ProvisioningEvent } from '../entities';
 import { logger } from '../logging';
-import { ProvisioningOutcome } from '../entities/provisioning-event.entity';
+import { ProvisioningOutcome, ProvisioningWarning } from '../entities/provisioning-event.entity';
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { asDatabaseUnavailable } from './errors';
@@ -20,6 +20,8 @@ export interface ProvisioningRecord {
   employeeId: string | null;
   userName: string | null;
   ignoredAttributes: string[];
+  /** Optional values skipped by a write that succeeded (outcome WARNING). */
+  warnings: ProvisioningWarning[];
   durationMs: number;
   requestId: string;
   tokenId: string | null;
@@ -32,7 +34,7 @@ const MAX_BATCH = 500;
 const MAX_PENDING = 20_000;
 /** Waits before writing again while the database is unavailable (the last one repeats). */
 const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
-const COLUMNS = 14;
+const COLUMNS = 15;
 
 /**
  * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one multi-row INSERT
@@ -138,6 +140,7 @@ export class ProvisioningLogWriter {
         e.employeeId,
         e.userName?.slice(0, 300) ?? null,
         e.ignoredAttributes,
+        JSON.stringify(e.warnings.map((w) => ({ attribute: w.attribute, value: w.value.slice(0, 1000), reason: w.reason }))),
         e.durationMs,
         e.requestId,
         e.tokenId,
@@ -147,7 +150,7 @@ export class ProvisioningLogWriter {
     });
     await this.dataSource.query(
       `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
-         user_name, ignored_attributes, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
+         user_name, ignored_attributes, warnings, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
       params,
     );
   }

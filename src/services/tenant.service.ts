@@ -2,11 +2,12 @@ import { EntityManager } from 'typeorm';
 import { SLUG_PATTERN } from '../config';
 import { LoginAuthenticator, Role, Tenant } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
-import { SCIM_IMPORT_FIELDS, ScimImportField } from '../entities/enums';
+import { SCIM_IMPORT_FIELDS, ScimImportField, USERNAME_FORMATS, UsernameFormat } from '../entities/enums';
 import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { isPhoneRegion } from './validation';
 
 /** Roles every new tenant starts with. "Agent" is the default role of IdP-created employees. */
 export const SEEDED_ROLES = ['Agent', 'Supervisor', 'Administrator'] as const;
@@ -19,6 +20,10 @@ export interface TenantSettings {
   defaultRoleId: string | null;
   /** Days the SCIM provisioning log is kept. */
   provisioningLogRetentionDays: number;
+  /** What a username must be: a valid email address (EMAIL) or any text (ANY). */
+  usernameFormat: UsernameFormat;
+  /** ISO 3166-1 alpha-2 region for national phone numbers; null: numbers need their +country code. */
+  defaultPhoneRegion: string | null;
 }
 
 /** Bounds of `provisioningLogRetentionDays`: at least a day, at most ten years. */
@@ -31,6 +36,9 @@ export interface TenantSettingsChanges {
   /** null returns to the role named "Agent". */
   defaultRoleId?: string | null;
   provisioningLogRetentionDays?: number;
+  usernameFormat?: string;
+  /** null: no default region. */
+  defaultPhoneRegion?: string | null;
 }
 
 export const tenantService = {
@@ -87,12 +95,7 @@ export const tenantService = {
   },
 
   async settings(ctx: RequestContext): Promise<TenantSettings> {
-    const tenant = await this.get(ctx);
-    return {
-      scimImportFields: tenant.scimImportFields,
-      defaultRoleId: tenant.defaultRoleId,
-      provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
-    };
+    return settingsOf(await this.get(ctx));
   },
 
   /**
@@ -105,11 +108,7 @@ export const tenantService = {
       const tenant = await tx.manager.findOne(Tenant, { where: { id: tx.tenantId }, lock: { mode: 'pessimistic_write' } });
       if (!tenant) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
       const issues = new IssueCollector();
-      const next: TenantSettings = {
-        scimImportFields: tenant.scimImportFields,
-        defaultRoleId: tenant.defaultRoleId,
-        provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
-      };
+      const next = settingsOf(tenant);
 
       if (changes.scimImportFields !== undefined) {
         const requested = new Set(changes.scimImportFields);
@@ -143,6 +142,26 @@ export const tenantService = {
           next.provisioningLogRetentionDays = days;
         }
       }
+      if (changes.usernameFormat !== undefined) {
+        if (!(USERNAME_FORMATS as readonly string[]).includes(changes.usernameFormat)) {
+          issues.add(ErrorCode.INVALID_VALUE, `usernameFormat must be one of ${USERNAME_FORMATS.join(', ')}.`, 'usernameFormat');
+        } else {
+          // Applies to later writes only: stored usernames stay valid whatever the format becomes.
+          next.usernameFormat = changes.usernameFormat as UsernameFormat;
+        }
+      }
+      if (changes.defaultPhoneRegion !== undefined) {
+        const region = changes.defaultPhoneRegion === null ? null : changes.defaultPhoneRegion.trim().toUpperCase();
+        if (region !== null && !isPhoneRegion(region)) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `defaultPhoneRegion must be an ISO 3166-1 alpha-2 country code such as US, GB or DE, got "${changes.defaultPhoneRegion}".`,
+            'defaultPhoneRegion',
+          );
+        } else {
+          next.defaultPhoneRegion = region;
+        }
+      }
       issues.throwIfAny();
 
       const audit: AuditChanges = {};
@@ -154,6 +173,9 @@ export const tenantService = {
       }
       if (next.provisioningLogRetentionDays !== tenant.provisioningLogRetentionDays) {
         audit.provisioningLogRetentionDays = { from: tenant.provisioningLogRetentionDays, to: next.provisioningLogRetentionDays };
+      }
+      for (const field of ['usernameFormat', 'defaultPhoneRegion'] as const) {
+        if (next[field] !== tenant[field]) audit[field] = { from: tenant[field], to: next[field] };
       }
       if (Object.keys(audit).length === 0) return next;
       await tx.manager.update(Tenant, { id: tenant.id }, next);
@@ -195,6 +217,16 @@ export const tenantService = {
     throw defaultRoleMissing(rows[0]?.chosen ?? null);
   },
 };
+
+function settingsOf(tenant: Tenant): TenantSettings {
+  return {
+    scimImportFields: tenant.scimImportFields,
+    defaultRoleId: tenant.defaultRoleId,
+    provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
+    usernameFormat: tenant.usernameFormat,
+    defaultPhoneRegion: tenant.defaultPhoneRegion,
+  };
+}
 
 /** DEFAULT_ROLE_MISSING, worded for the IdP admin who sees it as the SCIM error `detail`. */
 export function defaultRoleMissing(chosenRoleId: string | null): DomainError {

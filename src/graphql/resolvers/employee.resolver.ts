@@ -108,7 +108,7 @@ class EmployeesArgs {
   description: 'A new employee managed in Rollcall (LOCAL). Without primaryRoleId the tenant\'s default role applies.',
 })
 class CreateEmployeeInput {
-  @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
+  @Field({ description: "Sign-in name, unique in the tenant (case-insensitively): an email address unless the tenant's usernameFormat is ANY." })
   username: string;
 
   @Field({ description: 'Given name.' })
@@ -129,7 +129,10 @@ class CreateEmployeeInput {
   @Field(() => String, { nullable: true, description: 'Middle name.' })
   middleName?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Mobile number (E.164, e.g. +14155550100).' })
+  @Field(() => String, {
+    nullable: true,
+    description: "Mobile number as typed, e.g. +1 312 320 1707, or 312-320-1707 when the tenant has a default phone region.",
+  })
   mobileNumber?: string | null;
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris.' })
@@ -157,7 +160,7 @@ class UpdateEmployeeInput {
   @Field(() => ID, { description: 'Global id of the employee.' })
   id: string;
 
-  @Field(() => String, { nullable: true, description: 'New username (an email address).' })
+  @Field(() => String, { nullable: true, description: "New username (an email address unless the tenant's usernameFormat is ANY)." })
   username?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New given name.' })
@@ -178,10 +181,18 @@ class UpdateEmployeeInput {
   @Field(() => String, { nullable: true, description: 'New middle name; null clears it.' })
   middleName?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New mobile number (E.164); null clears it.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'New mobile number as typed (kept so); it must be a possible number with its +country code, or in the ' +
+      "tenant's default phone region. null clears it.",
+  })
   mobileNumber?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New IANA time zone; null clears it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'New IANA time zone, e.g. America/New_York (any case; stored in canonical spelling; abbreviations such as PST are refused); null clears it.',
+  })
   timeZone?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New employee type; null clears it.' })
@@ -317,6 +328,7 @@ const FIELD_PROPERTIES: Record<string, readonly (keyof Employee)[]> = {
   displayName: ['displayName'],
   middleName: ['middleName'],
   mobileNumber: ['mobileNumber'],
+  mobileNumberE164: ['mobileNumber'],
   timeZone: ['timeZone'],
   type: ['type'],
   status: ['status'],

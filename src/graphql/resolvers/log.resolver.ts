@@ -33,7 +33,7 @@ class AuditEventsArgs extends PageArgs {
 
 @ArgsType()
 class ProvisioningEventsArgs extends PageArgs {
-  @Field(() => ProvisioningOutcomeEnum, { nullable: true, description: 'Only successes or only failures.' })
+  @Field(() => ProvisioningOutcomeEnum, { nullable: true, description: 'Only successes, only requests with warnings, or only failures.' })
   outcome?: ProvisioningOutcomeEnum | null;
 
   @Field(() => ID, { nullable: true, description: 'Only the entries about this employee (global Employee id).' })

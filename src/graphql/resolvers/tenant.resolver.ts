@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { ScimImportField } from '../../entities/enums';
+import { ScimImportField, UsernameFormat } from '../../entities/enums';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { TenantSettingsChanges, tenantService } from '../../services/tenant.service';
 import { tokenService } from '../../services/token.service';
@@ -8,7 +8,7 @@ import { unauthenticated, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
 import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
 import { RoleType } from '../types/catalog.type';
-import { ScimImportFieldEnum, TenantSettingsType, TenantType, ViewerType } from '../types/tenant.type';
+import { ScimImportFieldEnum, TenantSettingsType, TenantType, UsernameFormatEnum, ViewerType } from '../types/tenant.type';
 import { UserError } from '../types/user-error.type';
 
 @InputType('UpdateTenantSettingsInput', { description: 'Changes to the tenant settings. Omitted fields stay as they are.' })
@@ -27,6 +27,15 @@ class UpdateTenantSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Days to keep the SCIM provisioning log (1 to 3650).' })
   provisioningLogRetentionDays?: number | null;
+
+  @Field(() => UsernameFormatEnum, { nullable: true, description: 'What usernames must be from now on; stored ones stay valid.' })
+  usernameFormat?: UsernameFormat | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'ISO 3166-1 alpha-2 region for national phone numbers, e.g. US; null removes it.',
+  })
+  defaultPhoneRegion?: string | null;
 }
 
 @ObjectType('UpdateTenantSettingsPayload', { description: 'Result of updateTenantSettings.' })
@@ -42,13 +51,15 @@ class UpdateTenantSettingsPayload {
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
   const changes: TenantSettingsChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['scimImportFields', 'provisioningLogRetentionDays'] as const) {
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'usernameFormat'] as const) {
     if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
   }
   if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
   if (input.provisioningLogRetentionDays !== undefined && input.provisioningLogRetentionDays !== null) {
     changes.provisioningLogRetentionDays = input.provisioningLogRetentionDays;
   }
+  if (input.usernameFormat) changes.usernameFormat = input.usernameFormat;
+  if (input.defaultPhoneRegion !== undefined) changes.defaultPhoneRegion = input.defaultPhoneRegion;
   if (input.defaultRoleId === null) changes.defaultRoleId = null;
   else if (input.defaultRoleId !== undefined) {
     const id = idOfType(input.defaultRoleId, 'Role');

@@ -3,6 +3,7 @@ import { Employee, LoginAuthenticator, Role, Team } from '../../entities';
 import { ManagedBy } from '../../entities/enums';
 import type { EmployeeReferences } from '../../services/employee.service';
 import { lockedFields } from '../../services/ownership';
+import { toE164 } from '../../services/validation';
 import { LoginAuthenticatorType, RoleType, TeamType } from './catalog.type';
 import type { GraphQLContext } from '../context';
 import { toGlobalId } from '../global-id';
@@ -60,6 +61,11 @@ function loadLoginAuthenticator(this: EmployeeType, _args: unknown, { loaders }:
     .then((a: LoginAuthenticator | null) => (a ? LoginAuthenticatorType.from(a) : null));
 }
 
+/** Derived when asked for: the tenant's region may change, and a number stored as sent stays as sent. */
+function mobileNumberE164(this: EmployeeType, _args: unknown, { loaders }: GraphQLContext): Promise<string | null> {
+  return loaders.phoneRegion().then((region) => toE164(this.mobileNumber, region));
+}
+
 /** A reference field's value: what the page read (built once per page), else the loader when there is an id. */
 function reference<R extends { id: string }, T>(
   read: R | null | undefined,
@@ -74,7 +80,11 @@ function reference<R extends { id: string }, T>(
 
 @ObjectType('Employee', { implements: NodeType, description: 'A person in the directory.' })
 export class EmployeeType extends NodeType {
-  @Field({ description: 'Sign-in name: an email address, unique in the tenant (case-insensitively).' })
+  @Field({
+    description:
+      "Sign-in name, unique in the tenant (case-insensitively): an email address, or any text when the tenant's " +
+      'usernameFormat is ANY.',
+  })
   username: string;
 
   @Field({ description: 'Given name.' })
@@ -92,8 +102,20 @@ export class EmployeeType extends NodeType {
   @Field(() => String, { nullable: true, description: 'Middle name.' })
   middleName: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Mobile number in E.164 form, e.g. +14155550100.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Mobile number as the identity provider sent it or an admin typed it, e.g. 312-320-1707 or +1 312 320 1707.',
+  })
   mobileNumber: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    simple: true,
+    description:
+      "The mobile number in E.164 form (e.g. +13123201707), read with the tenant's default phone region for national " +
+      'numbers; null when it cannot be derived (no number, or a national number and no default region).',
+  })
+  mobileNumberE164: string | null | ((this: EmployeeType, args: unknown, context: GraphQLContext) => Promise<string | null>);
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris.' })
   timeZone: string | null;
@@ -156,6 +178,7 @@ export class EmployeeType extends NodeType {
     type.displayName = e.displayName;
     type.middleName = e.middleName;
     type.mobileNumber = e.mobileNumber;
+    type.mobileNumberE164 = e.mobileNumber ? mobileNumberE164 : null;
     type.timeZone = e.timeZone;
     type.type = e.type;
     type.status = e.status as EmployeeStatusEnum;

@@ -23,6 +23,7 @@ registerEnumType(ActorSurfaceEnum, {
 
 export enum ProvisioningOutcomeEnum {
   SUCCESS = 'SUCCESS',
+  WARNING = 'WARNING',
   FAILURE = 'FAILURE',
 }
 registerEnumType(ProvisioningOutcomeEnum, {
@@ -30,9 +31,26 @@ registerEnumType(ProvisioningOutcomeEnum, {
   description: 'Whether a SCIM request succeeded.',
   valuesConfig: {
     SUCCESS: { description: 'Answered with a 2xx status.' },
+    WARNING: {
+      description:
+        'Answered with a 2xx status, but optional values could not be used and were skipped (see `warnings`); the ' +
+        'identity provider shows it as a success.',
+    },
     FAILURE: { description: 'Refused or failed (4xx or 5xx); the identity provider shows it as an error.' },
   },
 });
+
+@ObjectType('ProvisioningWarning', { description: 'An optional value that a SCIM write could not use and skipped.' })
+export class ProvisioningWarningType {
+  @Field({ description: 'The SCIM attribute path, e.g. `timezone` or `phoneNumbers[type eq "mobile"].value`.' })
+  attribute: string;
+
+  @Field({ description: 'The value as the identity provider sent it.' })
+  value: string;
+
+  @Field({ description: 'Why it was skipped, and what Rollcall stored instead.' })
+  reason: string;
+}
 
 @ObjectType('Actor', { description: 'Who made a change.' })
 export class ActorType {
@@ -146,6 +164,11 @@ export class ProvisioningEventType extends NodeType {
   @Field(() => [String], { description: 'Attributes the identity provider sent that your tenant does not import.' })
   ignoredAttributes: string[];
 
+  @Field(() => [ProvisioningWarningType], {
+    description: 'Optional values the request sent that could not be used and were skipped (empty unless the outcome is WARNING).',
+  })
+  warnings: ProvisioningWarningType[];
+
   @Field(() => Int, { description: 'How long Rollcall took to answer, in milliseconds.' })
   durationMs: number;
 
@@ -167,6 +190,7 @@ export class ProvisioningEventType extends NodeType {
       detail: event.detail,
       userName: event.userName,
       ignoredAttributes: event.ignoredAttributes,
+      warnings: event.warnings ?? [],
       durationMs: event.durationMs,
       requestId: event.requestId,
       employeeId: event.employeeId,

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Tenant } from '../../entities';
-import { SCIM_IMPORT_FIELDS, ScimImportField } from '../../entities/enums';
+import { SCIM_IMPORT_FIELDS, ScimImportField, USERNAME_FORMATS, UsernameFormat } from '../../entities/enums';
 import { TenantSettings } from '../../services/tenant.service';
 import { toGlobalId } from '../global-id';
 import { TokenScopeEnum } from './access-token.type';
@@ -26,6 +26,20 @@ registerEnumType(ScimImportFieldEnum, {
     'An optional employee attribute that Rollcall can take from the identity provider. Attributes not enabled are ' +
     'ignored on SCIM writes (and listed in the provisioning log as ignored).',
   valuesConfig: Object.fromEntries(SCIM_IMPORT_FIELDS.map((f) => [f, { description: SCIM_IMPORT_FIELD_DESCRIPTIONS[f] }])),
+});
+
+/** One description per stored value, as for ScimImportField. */
+const USERNAME_FORMAT_DESCRIPTIONS: Record<UsernameFormat, string> = {
+  EMAIL: 'A username must be a valid email address (the default).',
+  ANY:
+    'Any text of 1 to 256 characters without control characters (surrounding spaces are trimmed): for identity ' +
+    'providers that keep userName apart from email, e.g. employee numbers or Okta user ids.',
+};
+export const UsernameFormatEnum = Object.fromEntries(USERNAME_FORMATS.map((f) => [f, f])) as { [K in UsernameFormat]: K };
+registerEnumType(UsernameFormatEnum, {
+  name: 'UsernameFormat',
+  description: "The tenant's rule for usernames.",
+  valuesConfig: Object.fromEntries(USERNAME_FORMATS.map((f) => [f, { description: USERNAME_FORMAT_DESCRIPTIONS[f] }])),
 });
 
 @ObjectType('Tenant', { implements: NodeType, description: 'Your organisation in Rollcall.' })
@@ -61,6 +75,19 @@ export class TenantSettingsType {
   @Field(() => Int, { description: 'Days the SCIM provisioning log is kept (1 to 3650).' })
   provisioningLogRetentionDays: number;
 
+  @Field(() => UsernameFormatEnum, {
+    description: 'What a username must be, on SCIM and GraphQL writes alike. A change applies to later writes only.',
+  })
+  usernameFormat: UsernameFormat;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'ISO 3166-1 alpha-2 region (e.g. US) used to read national phone numbers such as 312-320-1707 ' +
+      '(Employee.mobileNumberE164, and the check of numbers typed in updateEmployee); null: numbers need their +country code.',
+  })
+  defaultPhoneRegion: string | null;
+
   /** The explicitly chosen default role, for the `defaultRole` resolver; not exposed. */
   defaultRoleId: string | null;
 
@@ -68,6 +95,8 @@ export class TenantSettingsType {
     return Object.assign(new TenantSettingsType(), {
       scimImportFields: settings.scimImportFields,
       provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
+      usernameFormat: settings.usernameFormat,
+      defaultPhoneRegion: settings.defaultPhoneRegion,
       defaultRoleId: settings.defaultRoleId,
     });
   }
