@@ -87,7 +87,8 @@ export const CORE_USER_SCHEMA: SchemaDefinition = {
     attr(
       'userName',
       'string',
-      "The user's sign-in name, an email address. Unique within the tenant, compared without regard to case.",
+      "The user's sign-in name: an email address, or any text when the tenant's username format is ANY. Unique " +
+        'within the tenant, compared without regard to case.',
       { required: true, uniqueness: 'server' },
     ),
     complex(
@@ -117,12 +118,17 @@ export const CORE_USER_SCHEMA: SchemaDefinition = {
       'phoneNumbers',
       'Phone numbers. Rollcall keeps only the one of type mobile (if the tenant imports it); others are ignored.',
       [
-        attr('value', 'string', 'The phone number; Rollcall stores it in E.164 form.'),
+        attr('value', 'string', 'The phone number, stored and returned exactly as sent (e.g. 312-320-1707 or +1 312 320 1707).'),
         attr('type', 'string', 'The kind of number; only mobile is kept.', { canonicalValues: ['mobile'] }),
       ],
       { multiValued: true },
     ),
-    attr('timezone', 'string', "The user's IANA time zone, e.g. America/Chicago. Kept only if the tenant imports it."),
+    attr(
+      'timezone',
+      'string',
+      "The user's IANA time zone, e.g. America/Chicago (any case; returned in canonical spelling). Abbreviations such as " +
+        'PST are skipped. Kept only if the tenant imports it.',
+    ),
     attr('userType', 'string', 'The kind of worker, e.g. Employee or Contractor. Kept only if the tenant imports it.'),
     attr('active', 'boolean', 'Whether the user may work in Rollcall. false deactivates the user; nothing is deleted.'),
     complex(
