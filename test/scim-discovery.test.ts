@@ -146,6 +146,9 @@ describe('GET /Schemas', () => {
     expect(result.body.Resources[0].attributes).toEqual(JSON.parse(JSON.stringify(CORE_USER_SCHEMA.attributes)));
     expect(result.body.Resources[1].attributes).toEqual(JSON.parse(JSON.stringify(ROLLCALL_USER_EXTENSION.attributes)));
     expect(result.body.Resources[2].attributes).toEqual(JSON.parse(JSON.stringify(CORE_GROUP_SCHEMA.attributes)));
+    // The core schemas are described in RFC 7643 section 8.7.1's words.
+    expect(result.body.Resources[0]).toMatchObject({ name: 'User', description: 'User Account' });
+    expect(result.body.Resources[2]).toMatchObject({ name: 'Group', description: 'Group' });
   });
 
   test('every attribute states every characteristic; multi-valued and complex ones are consistent', async () => {

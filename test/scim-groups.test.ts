@@ -468,12 +468,61 @@ describe('GET /Groups', () => {
     expect(upper.body.Resources.map((g: { id: string }) => g.id)).toContain(large);
   });
 
+  test('members[type eq "User"].value eq "<user>" (Entra\'s form) finds the groups of a user; the type is honoured', async () => {
+    const ids = async (query: string) => {
+      const result = await h.scim('GET', `/Groups?${query}&excludedAttributes=members`, t.tokens.scim);
+      expect(result.status).toBe(200);
+      return sorted(result.body.Resources.map((g: { id: string }) => g.id));
+    };
+    const scoped = (expression: string) => ids(`filter=${filter(`displayName sw "Filter" and ${expression}`)}`);
+    // Unscoped, as Entra sends it: u[1] is also in groups of earlier tests, so compare with the bracket-only form.
+    const groupsOfU1 = await ids(`filter=${filter(`members[value eq "${u[1]}"]`)}`);
+    expect(groupsOfU1).toContain(large);
+    expect(groupsOfU1).not.toContain(small);
+    expect(await ids(`filter=members%5Btype%20eq%20%22User%22%5D.value%20eq%20%22${u[1]}%22`)).toEqual(groupsOfU1);
+    expect(await ids(`filter=members[type+eq+%22User%22].value+eq+%22${u[1]}%22`)).toEqual(groupsOfU1);
+    expect(await scoped(`members[type eq "User"].value eq "${u[0]}"`)).toEqual(sorted([small, large]));
+    expect(await scoped(`MEMBERS[TYPE eq "user"].VALUE eq "${u[0].toUpperCase()}"`)).toEqual(sorted([small, large]));
+    expect(await scoped(`${GROUP_SCHEMA}:members[type eq "User"].value eq "${u[1]}"`)).toEqual([large]);
+    expect(await scoped(`members[type eq "Group"].value eq "${u[1]}"`)).toEqual([]);
+    expect(await scoped(`members[type eq "User"].value eq "${u[5]}"`)).toEqual([]);
+    expect(await scoped(`members[value eq "${u[1]}"].type eq "User"`)).toEqual([large]);
+    expect(await scoped(`not (members[type eq "User"].value eq "${u[1]}")`)).toEqual([small]);
+  });
+
+  test('a member filter that holds without naming a member still needs a member: an empty group never matches', async () => {
+    const full = await createGroup('Typed Full', [u[0]]);
+    await createGroup('Typed Empty', []);
+    const names = async (expression: string) => {
+      const result = await h.scim('GET', `/Groups?filter=${filter(`displayName sw "Typed" and ${expression}`)}`, t.tokens.scim);
+      expect(result.status).toBe(200);
+      return result.body.Resources.map((g: { id: string }) => g.id);
+    };
+    expect(await names('members[type eq "User"]')).toEqual([full]);
+    expect(await names('members.type eq "User"')).toEqual([full]);
+    expect(await names('members[type eq "Group"]')).toEqual([]);
+    expect(await names(`members[not (value eq "${u[5]}")]`)).toEqual([full]);
+    expect(await names('members[type eq "User"].value pr')).toEqual([full]);
+  });
+
   test('unknown attributes and unsupported member comparisons are 400 invalidFilter', async () => {
-    for (const expression of ['nickName eq "x"', 'members[display eq "x"]', `members.value ne "${u[0]}"`, 'displayName eq 5']) {
+    for (const expression of [
+      'nickName eq "x"',
+      'members[display eq "x"]',
+      `members.value ne "${u[0]}"`,
+      'displayName eq 5',
+      'members[type eq "User"].display eq "x"',
+      `members[type eq "User"].value ne "${u[0]}"`,
+      'members[type eq "User"].value co "a"',
+      `members[type eq "User"].value eq "${u[0]}"]`,
+      'displayName[value eq "x"].value eq "y"',
+    ]) {
       const result = await h.scim('GET', `/Groups?filter=${filter(expression)}`, t.tokens.scim);
       expect(result.status).toBe(400);
       expect(result.body.scimType).toBe('invalidFilter');
     }
+    const display = await h.scim('GET', `/Groups?filter=${filter('members[type eq "User"].display eq "x"')}`, t.tokens.scim);
+    expect(display.body.detail).toMatch(/members can be filtered on value and type/);
   });
 
   test('paging: startIndex/count walks every group once in a stable order with an exact total; count=0 counts', async () => {

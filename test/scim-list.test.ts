@@ -1,3 +1,4 @@
+import { MAX_FILTER_TERMS } from '../src/scim/filter';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 
 /** GET /Users: Okta's lookups and imports, Entra's queries, the filter grammar, paging and projections. */
@@ -108,6 +109,19 @@ describe('Entra ID', () => {
     expect((await list(filter('externalId eq "ext-12" and userName eq "user12@list.test"'))).body.totalResults).toBe(1);
     expect((await list(filter('externalId eq "ext-12" and userName eq "user13@list.test"'))).body.totalResults).toBe(0);
   });
+
+  test('matching on the work email: emails[type eq "work"].value eq, as Entra encodes it', async () => {
+    const ids = async (query: string) => {
+      const result = await list(query);
+      expect(result.status).toBe(200);
+      return result.body.Resources.map((r: { userName: string }) => r.userName);
+    };
+    // Percent-encoded throughout, and with "+" for spaces and bare brackets: both reach servers from Entra's clients.
+    expect(await ids('filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22user07%40list.test%22')).toEqual(['user07@list.test']);
+    expect(await ids('filter=emails[type+eq+%22work%22].value+eq+%22User07%40List.Test%22')).toEqual(['user07@list.test']);
+    expect(await ids('filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22nobody%40list.test%22')).toEqual([]);
+    expect(await ids('filter=emails%5Btype%20eq%20%22home%22%5D.value%20eq%20%22user07%40list.test%22')).toEqual([]);
+  });
 });
 
 describe('filter grammar', () => {
@@ -126,6 +140,30 @@ describe('filter grammar', () => {
     ['userName eq "user01@list.test" or userName eq "user02@list.test" and active eq false', 1],
     ['emails[type eq "work" and value co "user2"]', 10],
     ['emails[type eq "home"]', 0],
+    ['emails[type eq "work"].value eq "user07@list.test"', 1],
+    ['EMAILS[TYPE eq "WORK"].VALUE EQ "USER07@list.test"', 1],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value eq "user07@list.test"', 1],
+    ['emails[type eq "home"].value eq "user07@list.test"', 0],
+    ['emails[type ne "work"].value eq "user07@list.test"', 0],
+    ['emails[primary eq true].value eq "user07@list.test"', 1],
+    ['emails[primary eq false].value eq "user07@list.test"', 0],
+    ['emails[value eq "user07@list.test"].type eq "work"', 1],
+    ['emails[value eq "user07@list.test"].type eq "home"', 0],
+    ['emails[type eq "work"].value ne "user07@list.test"', TOTAL - 1],
+    ['emails[type eq "work"].value co "user2"', 10],
+    ['emails[type eq "work"].value sw "user1"', 10],
+    ['emails[type eq "work"].value ew "9@list.test"', 5],
+    ['emails[type eq "work"].value gt "user50@list.test"', 6],
+    ['emails[type eq "work"].value pr', TOTAL],
+    ['emails[type eq "home"].value pr', 0],
+    ['not (emails[type eq "work"].value eq "user07@list.test")', TOTAL - 1],
+    ['emails[type eq "work"].value eq "user07@list.test" and active eq false', 0],
+    ['emails[type eq "work"].value eq "user08@list.test" or emails[type eq "work"].value eq "user09@list.test"', 2],
+    ['phoneNumbers[type eq "mobile"].value eq "+14155551005"', 1],
+    ['phoneNumbers[type eq "work"].value eq "+14155551005"', 0],
+    ['phoneNumbers[type eq "mobile"].value eq "+14155551006"', 0],
+    ['phoneNumbers[type eq "mobile"].value sw "+1415555100"', 2],
+    ['phoneNumbers[type eq "mobile"].value pr', 12],
     ['emails.value eq "USER03@list.test"', 1],
     ['phoneNumbers[type eq "mobile"]', 12],
     ['phoneNumbers pr', 12],
@@ -158,6 +196,15 @@ describe('filter grammar', () => {
     'active eq "maybe"',
     'userName eq 5',
     'emails[type eq "work"',
+    'emails[type eq "work"].value',
+    'emails[type eq "work"].value eq',
+    'emails[type eq "work"].value eq 5',
+    'emails[type eq "work"].value.x eq "a"',
+    'emails[type eq "work"]. eq "a"',
+    'emails[type eq "work"] .value eq "a"',
+    'emails[type eq "work"].value[type eq "work"]',
+    'name[givenName eq "x"].familyName eq "y"',
+    'phoneNumbers[type eq "mobile"].primary eq true',
     'meta.created gt "yesterday"',
     'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
     `${'('.repeat(40)}userName eq "a"${')'.repeat(40)}`,
@@ -168,6 +215,26 @@ describe('filter grammar', () => {
     expect(result.body.scimType).toBe('invalidFilter');
     expect(result.body.status).toBe('400');
     expect(result.body.detail).not.toMatch(/syntax error at or near|relation|column/i);
+  });
+
+  test('a sub-attribute Rollcall does not keep, after a value filter or not, is refused naming what can be filtered', async () => {
+    for (const expression of ['emails[type eq "work"].display eq "x"', 'emails.display eq "x"', 'emails[display eq "x"]']) {
+      const result = await list(filter(expression));
+      expect(result.status).toBe(400);
+      expect(result.body.scimType).toBe('invalidFilter');
+      expect(result.body.detail).toBe('Unknown or unfilterable attribute "emails.display" in the filter; emails can be filtered on value, type, primary.');
+    }
+  });
+
+  test('the comparison after a value filter counts toward the limit on comparisons, as inside the brackets', async () => {
+    // `emails[...]` is one comparison, as in `emails[type eq "work" and value eq "x"]`, and so is `.value eq "a"`.
+    const inner = (n: number) => Array.from({ length: n }, () => 'value eq "a"').join(' or ');
+    const at = await list(filter(`emails[${inner(MAX_FILTER_TERMS - 2)}].value eq "a"`));
+    expect(at.status).toBe(200);
+    expect(at.body.totalResults).toBe(0);
+    const over = await list(filter(`emails[${inner(MAX_FILTER_TERMS - 1)}].value eq "a"`));
+    expect(over.status).toBe(400);
+    expect(over.body.detail).toMatch(/more than 100 comparisons/);
   });
 });
 

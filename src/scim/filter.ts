@@ -5,9 +5,13 @@ import { ScimError } from './errors';
  * translated to a domain query (src/scim/user-query.ts) that the service layer compiles to parameterised SQL.
  *
  *   FILTER    = attrExp / logExp / valuePath / *1"not" "(" FILTER ")"
- *   valuePath = attrPath "[" valFilter "]"
+ *   valuePath = attrPath "[" valFilter "]" [ "." subAttr ( SP "pr" / SP compareOp SP compValue ) ]
  *   attrExp   = (attrPath SP "pr") / (attrPath SP compareOp SP compValue)
  *   logExp    = FILTER SP ("and" / "or") SP FILTER          ("not" binds tighter than "and", "and" than "or")
+ *
+ * The `.subAttr` after a valuePath is not in RFC 7644's filter ABNF (only in PATCH's PATH, §3.5.2), but Microsoft Entra
+ * matches users with `emails[type eq "work"].value eq "..."` and requires it. It is read as one condition on one element,
+ * `emails[type eq "work" and value eq "..."]`, so every consumer of the tree already knows how to answer it.
  */
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
@@ -211,12 +215,30 @@ class Parser {
       this.next();
       if (path.subAttribute) throw invalid(`"${token.value}[...]": a value filter applies to a whole attribute.`);
       const filter = this.parseOr();
-      this.expect(']');
-      return { kind: 'valuePath', path, filter };
+      const close = this.expect(']');
+      const after = this.peek();
+      if (after?.type !== 'word' || !after.value.startsWith('.') || after.at !== close.at + 1) {
+        return { kind: 'valuePath', path, filter };
+      }
+      this.next();
+      const name = after.value.slice(1);
+      const text = `${token.value}[...]${after.value}`;
+      if (!ATTR_NAME.test(name) || FORBIDDEN_NAMES.has(name.toLowerCase())) {
+        throw invalid(`"${text}": a value filter can be followed by one sub-attribute name, such as ".value".`);
+      }
+      if (++this.terms > MAX_FILTER_TERMS) {
+        throw invalid(`The filter has more than ${MAX_FILTER_TERMS} comparisons.`);
+      }
+      return { kind: 'valuePath', path, filter: { kind: 'and', left: filter, right: this.parseComparison({ attribute: name }, text) } };
     }
+    return this.parseComparison(path, token.value);
+  }
+
+  /** The operator and value after an attribute path; `text` is the path as written, for error details. */
+  private parseComparison(path: AttrPath, text: string): FilterNode {
     const operator = this.next();
     if (operator?.type !== 'word') {
-      throw invalid(`Expected an operator after "${token.value}" in the filter.`);
+      throw invalid(`Expected an operator after "${text}" in the filter.`);
     }
     const op = operator.value.toLowerCase();
     if (op === 'pr') return { kind: 'present', path };
@@ -231,7 +253,7 @@ class Parser {
       value = lower === 'null' ? null : lower === 'true';
     } else {
       throw invalid(
-        `Expected a value (a "quoted string", number, true, false or null) after "${token.value} ${operator.value}".`,
+        `Expected a value (a "quoted string", number, true, false or null) after "${text} ${operator.value}".`,
       );
     }
     return { kind: 'compare', path, op: op as CompareOp, value };

@@ -6,11 +6,17 @@ import { GROUP_SCHEMA } from './group-mapping';
 
 /**
  * Translates a parsed SCIM filter over Groups into the domain's group query: `displayName`, `externalId`, `id`,
- * `meta.created`, `meta.lastModified`, and membership as `members[value eq "<user id>"]`, `members.value eq "<id>"` or
- * `members pr`. Attribute names are matched case-insensitively, with or without the Group schema URN.
+ * `meta.created`, `meta.lastModified`, and membership as `members[value eq "<user id>"]`,
+ * `members[type eq "User"].value eq "<id>"`, `members.value eq "<id>"` or `members pr`. Attribute names are matched
+ * case-insensitively, with or without the Group schema URN.
  */
 
-type Target = { kind: 'field'; field: GroupQueryField } | { kind: 'members' } | { kind: 'constant'; value: string };
+type Target =
+  | { kind: 'field'; field: GroupQueryField }
+  | { kind: 'members' }
+  /** A member's `type`: always "User", since groups cannot contain groups. */
+  | { kind: 'memberType' }
+  | { kind: 'constant'; value: string };
 
 const SINGLE: Record<string, GroupQueryField> = { id: 'id', displayname: 'displayName', externalid: 'externalId' };
 const META: Record<string, GroupQueryField> = { created: 'createdAt', lastmodified: 'updatedAt' };
@@ -23,7 +29,7 @@ function unknown(path: AttrPath): ScimError {
   return new ScimError(
     400,
     `Unknown or unfilterable attribute "${pathText(path)}" in the filter; groups filter on displayName, externalId, id, ` +
-      'meta.created, meta.lastModified and members[value eq "<user id>"].',
+      'meta.created, meta.lastModified and members by value or type (members[type eq "User"].value eq "<user id>").',
     'invalidFilter',
   );
 }
@@ -33,6 +39,7 @@ function resolve(path: AttrPath): Target {
   const attribute = path.attribute.toLowerCase();
   const sub = path.subAttribute?.toLowerCase();
   if (attribute === 'members' && (sub === undefined || sub === 'value')) return { kind: 'members' };
+  if (attribute === 'members' && sub === 'type') return { kind: 'memberType' };
   if (attribute === 'meta' && sub !== undefined) {
     if (Object.hasOwn(META, sub)) return { kind: 'field', field: META[sub] };
     if (sub === 'resourcetype') return { kind: 'constant', value: 'Group' };
@@ -56,6 +63,11 @@ function checkValue(field: GroupQueryField, op: CompareOp, value: CompareValue, 
   }
 }
 
+function constantCompare(constant: string, op: CompareOp, value: CompareValue): GroupQuery {
+  const equal = typeof value === 'string' && value.toLowerCase() === constant.toLowerCase();
+  return { kind: 'const', value: op === 'eq' ? equal : op === 'ne' ? !equal : false };
+}
+
 function memberCompare(op: CompareOp, value: CompareValue, path: AttrPath): GroupQuery {
   if (op !== 'eq' || typeof value !== 'string') {
     throw new ScimError(400, `"${pathText(path)} ${op}": members are filtered with value eq "<user id>" or pr.`, 'invalidFilter');
@@ -75,25 +87,35 @@ function translate(node: FilterNode, inMembers: boolean): GroupQuery {
       if (resolve(node.path).kind !== 'members') {
         throw new ScimError(400, `"${pathText(node.path)}[...]": value filters apply to members only.`, 'invalidFilter');
       }
-      return translate(node.filter, true);
+      // The inner filter speaks of one member, so a group without members matches nothing, whatever the filter says
+      // of constants (`members[type eq "User"]`, `members[not (value eq "x")]`).
+      return { kind: 'and', left: { kind: 'hasMembers' }, right: translate(node.filter, true) };
     }
     case 'present':
     case 'compare': {
       if (inMembers) {
-        // Inside members[...], names are sub-attributes of a member: only `value` is filterable.
-        if (node.path.schema || node.path.subAttribute || node.path.attribute.toLowerCase() !== 'value') {
-          throw new ScimError(400, `"members[${pathText(node.path)} ...]": filter members by value.`, 'invalidFilter');
+        // Inside members[...] (and after it, `members[...].value`), names are sub-attributes of a member.
+        const sub = node.path.attribute.toLowerCase();
+        if (node.path.schema || node.path.subAttribute || (sub !== 'value' && sub !== 'type')) {
+          throw new ScimError(
+            400,
+            `"members[${pathText(node.path)} ...]": members can be filtered on value and type (members[type eq "User"].value eq "<user id>").`,
+            'invalidFilter',
+          );
         }
+        if (sub === 'type') return node.kind === 'present' ? { kind: 'const', value: true } : constantCompare('User', node.op, node.value);
         return node.kind === 'present' ? { kind: 'hasMembers' } : memberCompare(node.op, node.value, node.path);
       }
       const target = resolve(node.path);
       if (target.kind === 'members') {
         return node.kind === 'present' ? { kind: 'hasMembers' } : memberCompare(node.op, node.value, node.path);
       }
+      if (target.kind === 'memberType') {
+        const holds: GroupQuery = node.kind === 'present' ? { kind: 'const', value: true } : constantCompare('User', node.op, node.value);
+        return { kind: 'and', left: { kind: 'hasMembers' }, right: holds };
+      }
       if (target.kind === 'constant') {
-        if (node.kind === 'present') return { kind: 'const', value: true };
-        const equal = typeof node.value === 'string' && node.value.toLowerCase() === target.value.toLowerCase();
-        return { kind: 'const', value: node.op === 'eq' ? equal : node.op === 'ne' ? !equal : false };
+        return node.kind === 'present' ? { kind: 'const', value: true } : constantCompare(target.value, node.op, node.value);
       }
       if (node.kind === 'present') return { kind: 'present', field: target.field };
       checkValue(target.field, node.op, node.value, node.path);

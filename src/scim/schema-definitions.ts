@@ -75,7 +75,8 @@ const READ_ONLY = { mutability: 'readOnly' } as const;
 export const CORE_USER_SCHEMA: SchemaDefinition = {
   id: CORE_USER_SCHEMA_URN,
   name: 'User',
-  description: 'An employee in the Rollcall directory. Only the attributes listed here are kept; others are ignored.',
+  // The core schema's own description (RFC 7643 §8.7.1); what Rollcall keeps is said per attribute.
+  description: 'User Account',
   attributes: [
     attr('id', 'string', 'Identifier Rollcall assigns to the user: unique, stable, never reused.', {
       caseExact: true,
@@ -195,7 +196,8 @@ export const USER_SCHEMAS: readonly SchemaDefinition[] = [CORE_USER_SCHEMA, ROLL
 export const CORE_GROUP_SCHEMA: SchemaDefinition = {
   id: CORE_GROUP_SCHEMA_URN,
   name: 'Group',
-  description: 'A group of users, provisioned by the identity provider (Okta Group Push, Entra ID group provisioning).',
+  // The core schema's own description (RFC 7643 §8.7.1).
+  description: 'Group',
   attributes: [
     attr('id', 'string', 'Identifier Rollcall assigns to the group: unique, stable, never reused.', {
       caseExact: true,

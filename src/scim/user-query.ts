@@ -14,7 +14,10 @@ type Target =
   | { kind: 'constant'; value: CompareValue; presentWhen?: EmployeeQueryField }
   | { kind: 'none' };
 
-/** Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. */
+/**
+ * Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. The
+ * sub-attributes are those /Schemas declares (schema-definitions.ts); any other is refused like an unknown attribute.
+ */
 const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Target> }> = {
   emails: {
     field: 'email',
@@ -22,7 +25,6 @@ const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Tar
       value: { kind: 'field', field: 'email' },
       type: { kind: 'constant', value: 'work', presentWhen: 'email' },
       primary: { kind: 'constant', value: true, presentWhen: 'email' },
-      display: { kind: 'none' },
     },
   },
   phonenumbers: {
@@ -30,8 +32,6 @@ const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Tar
     sub: {
       value: { kind: 'field', field: 'mobileNumber' },
       type: { kind: 'constant', value: 'mobile', presentWhen: 'mobileNumber' },
-      primary: { kind: 'none' },
-      display: { kind: 'none' },
     },
   },
 };
@@ -63,7 +63,9 @@ const EXTENSION: Record<string, EmployeeQueryField> = {
 
 function unknown(path: AttrPath): ScimError {
   const text = `${path.schema ? `${path.schema}:` : ''}${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''}`;
-  return new ScimError(400, `Unknown or unfilterable attribute "${text}" in the filter.`, 'invalidFilter');
+  const multi = path.subAttribute && Object.hasOwn(MULTI, path.attribute.toLowerCase()) ? MULTI[path.attribute.toLowerCase()] : undefined;
+  const hint = multi ? `; ${path.attribute} can be filtered on ${Object.keys(multi.sub).join(', ')}` : '';
+  return new ScimError(400, `Unknown or unfilterable attribute "${text}" in the filter${hint}.`, 'invalidFilter');
 }
 
 function resolve(path: AttrPath): Target {
@@ -82,11 +84,10 @@ function resolve(path: AttrPath): Target {
     if (sub === 'resourcetype') return { kind: 'constant', value: 'User' };
     throw unknown(path);
   }
-  const multi = MULTI[attribute];
-  if (multi) {
-    const target = multi.sub[sub ?? 'value'];
-    if (!target) throw unknown(path);
-    return target;
+  if (Object.hasOwn(MULTI, attribute)) {
+    const key = sub ?? 'value';
+    if (!Object.hasOwn(MULTI[attribute].sub, key)) throw unknown(path);
+    return MULTI[attribute].sub[key];
   }
   if (attribute === 'groups') return { kind: 'none' };
   if (!sub && SINGLE[attribute]) return { kind: 'field', field: SINGLE[attribute] };
@@ -134,12 +135,12 @@ function translate(node: FilterNode, scope?: { attribute: string }): EmployeeQue
       if (scope) throw new ScimError(400, 'Value filters cannot be nested.', 'invalidFilter');
       const attribute = node.path.attribute.toLowerCase();
       const schema = node.path.schema?.toLowerCase();
-      if ((schema && schema !== USER_SCHEMA.toLowerCase()) || (!MULTI[attribute] && attribute !== 'groups')) {
+      if ((schema && schema !== USER_SCHEMA.toLowerCase()) || (!Object.hasOwn(MULTI, attribute) && attribute !== 'groups')) {
         throw new ScimError(400, `"${node.path.attribute}[...]": value filters apply to multi-valued attributes.`, 'invalidFilter');
       }
       if (attribute === 'groups') return { kind: 'const', value: false };
       // One element exists when its field is set; the inner filter speaks of that element's sub-attributes.
-      return and({ kind: 'present', field: MULTI[attribute].field }, translate(node.filter, { attribute }));
+      return and({ kind: 'present', field: MULTI[attribute].field }, translate(node.filter, { attribute: node.path.attribute }));
     }
     case 'present':
     case 'compare': {
