@@ -217,12 +217,16 @@ describe('filter grammar', () => {
     expect(result.body.detail).not.toMatch(/syntax error at or near|relation|column/i);
   });
 
-  test('a sub-attribute Rollcall does not keep, after a value filter or not, is refused naming what can be filtered', async () => {
-    for (const expression of ['emails[type eq "work"].display eq "x"', 'emails.display eq "x"', 'emails[display eq "x"]']) {
+  test('an RFC 7643 sub-attribute Rollcall does not keep matches nobody; an unknown one is refused naming what can be filtered', async () => {
+    for (const expression of ['emails[type eq "work"].display eq "x"', 'emails.display eq "x"', 'emails[display eq "x"]', 'phoneNumbers[primary eq true].value pr']) {
+      const result = await list(filter(expression));
+      expect({ expression, status: result.status, total: result.body.totalResults }).toEqual({ expression, status: 200, total: 0 });
+    }
+    for (const expression of ['emails[type eq "work"].label eq "x"', 'emails.label eq "x"', 'emails[label eq "x"]']) {
       const result = await list(filter(expression));
       expect(result.status).toBe(400);
       expect(result.body.scimType).toBe('invalidFilter');
-      expect(result.body.detail).toBe('Unknown or unfilterable attribute "emails.display" in the filter; emails can be filtered on value, type, primary.');
+      expect(result.body.detail).toBe('Unknown or unfilterable attribute "emails.label" in the filter; emails can be filtered on value, type, primary, display.');
     }
   });
 

@@ -15,8 +15,9 @@ type Target =
   | { kind: 'none' };
 
 /**
- * Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. The
- * sub-attributes are those /Schemas declares (schema-definitions.ts); any other is refused like an unknown attribute.
+ * Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. RFC 7643
+ * sub-attributes Rollcall does not keep (`display`, a phone's `primary`) match nobody rather than fail an IdP's
+ * request; any other name is refused like an unknown attribute.
  */
 const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Target> }> = {
   emails: {
@@ -25,6 +26,7 @@ const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Tar
       value: { kind: 'field', field: 'email' },
       type: { kind: 'constant', value: 'work', presentWhen: 'email' },
       primary: { kind: 'constant', value: true, presentWhen: 'email' },
+      display: { kind: 'none' },
     },
   },
   phonenumbers: {
@@ -32,6 +34,8 @@ const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Tar
     sub: {
       value: { kind: 'field', field: 'mobileNumber' },
       type: { kind: 'constant', value: 'mobile', presentWhen: 'mobileNumber' },
+      primary: { kind: 'none' },
+      display: { kind: 'none' },
     },
   },
 };
