@@ -6,6 +6,7 @@ import { auditService, diff } from './audit.service';
 import { logger } from '../logging';
 import { Batched, Coalesced, asError } from './coalesce';
 import { ContinuationCache, ListCountCache } from './continuation-cache';
+import { CREATION_ORDER } from './list-order';
 import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
@@ -236,6 +237,7 @@ export interface EmployeeView {
 
 export interface ListOptions {
   query?: EmployeeQuery;
+  /** Without it, creation order (CREATION_ORDER). */
   sortBy?: EmployeeSortField;
   descending?: boolean;
   /** 1-based position of the first employee to return. */
@@ -312,8 +314,8 @@ export const employeeService = {
   },
 
   /**
-   * A page of employees matching `query`, in a stable order (the sort key, then id) whatever startIndex and count,
-   * with the exact total. Consecutive pages continue by keyset (see ContinuationCache). A page shorter than asked
+   * A page of employees matching `query`, in a stable order (the sort key, then id; without one, creation order, see
+   * CREATION_ORDER) whatever startIndex and count, with the exact total. Consecutive pages continue by keyset (see ContinuationCache). A page shorter than asked
    * for tells the total by itself (an Okta userName lookup is then one statement); otherwise the total is counted,
    * or reused on later pages of a walk (see ListCountCache).
    */
@@ -349,9 +351,9 @@ export const employeeService = {
     };
     if (options.count <= 0) return { views: [], totalResults: await count() };
 
-    const sort = SORT_FIELDS[options.sortBy ?? 'id'];
+    const sort = options.sortBy ? SORT_FIELDS[options.sortBy] : CREATION_ORDER;
     const direction = options.descending ? 'DESC' : 'ASC';
-    const listKey = `${countKey}|${options.sortBy ?? 'id'}|${direction}`;
+    const listKey = `${countKey}|${options.sortBy ?? 'created'}|${direction}`;
     const continuation = options.startIndex > 1 ? continuations.get(listKey, options.startIndex) : undefined;
     const pageParams = [...params];
     let keyset = '';
@@ -370,7 +372,7 @@ export const employeeService = {
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
     const rows = await sql.query(
       ctx,
-      `SELECT e.*, ${VIEW_COLUMNS}
+      `SELECT e.*, ${VIEW_COLUMNS}${options.sortBy ? '' : `, ${CREATION_ORDER.key} AS _sort_key`}
          FROM (SELECT * FROM employees e WHERE ${where}${keyset} ${order} LIMIT $${pageParams.length}${offset}) e ${VIEW_JOINS}
         ${order}`,
       pageParams,
@@ -382,7 +384,7 @@ export const employeeService = {
     const views = rows.map((raw) => toView(ctx, raw));
     const last = rows[rows.length - 1];
     if (last) {
-      const sortValue = sortValueOf(last, options.sortBy ?? 'id');
+      const sortValue = options.sortBy ? sortValueOf(last, options.sortBy) : last._sort_key;
       continuations.set(listKey, options.startIndex + rows.length, { sortValue, id: String(last.id) });
     }
     return { views, totalResults };
