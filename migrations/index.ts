@@ -5,6 +5,7 @@ import { Groups1795734654840 } from './1795734654840-Groups';
 import { AuditAppendOnly1795735000000 } from './1795735000000-AuditAppendOnly';
 import { SearchIndexPendingList1795736000000 } from './1795736000000-SearchIndexPendingList';
 import { IdpTolerance1795736500000 } from './1795736500000-IdpTolerance';
+import { ListCreationOrder1795737000000 } from './1795737000000-ListCreationOrder';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -16,4 +17,5 @@ export const MIGRATIONS: Function[] = [
   AuditAppendOnly1795735000000,
   SearchIndexPendingList1795736000000,
   IdpTolerance1795736500000,
+  ListCreationOrder1795737000000,
 ];

@@ -24,6 +24,8 @@ import { Team } from './team.entity';
 // Usernames are unique per tenant among employees that are not deleted: a soft-deleted username is free again.
 @Index('uq_employees_tenant_username', ['tenantId', 'username'], { unique: true, where: 'deleted_at IS NULL' })
 @Index('ix_employees_tenant_external_id', ['tenantId', 'externalId'])
+// SCIM lists' default order, creation then id (migration ListCreationOrder).
+@Index('ix_employees_tenant_created', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
 // Trigram index for substring search, created by migration EmployeeSearchIndex (an expression TypeORM cannot model).
 @Index('ix_employees_search_trgm', { synchronize: false })
 @Check('ck_employees_status', `status IN (${sqlList(EMPLOYEE_STATUSES)})`)

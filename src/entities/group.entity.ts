@@ -19,6 +19,8 @@ import { Tenant } from './tenant.entity';
 // SCIM displayName is unique per tenant and compared without regard to case (citext).
 @Index('uq_groups_tenant_display_name', ['tenantId', 'displayName'], { unique: true })
 @Index('ix_groups_tenant_external_id', ['tenantId', 'externalId'])
+// SCIM lists' default order, creation then id (migration ListCreationOrder).
+@Index('ix_groups_tenant_created', ['tenantId', 'createdAt', 'id'])
 export class Group {
   @PrimaryColumn({ type: 'uuid' })
   tenantId: string;

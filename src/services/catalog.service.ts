@@ -2,6 +2,7 @@ import { EmployeeTemplate, LoginAuthenticator, Role, Team } from '../entities';
 import { auditService, diff } from './audit.service';
 import { Coalesced } from './coalesce';
 import { RequestContext, inTransaction } from './context';
+import { employeeListGenerations } from './continuation-cache';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
 import { mapRow } from './rows';
 import * as sql from './sql';
@@ -183,7 +184,7 @@ export const catalogService = {
    * their authenticator; make another one the default instead.
    */
   async updateLoginAuthenticator(ctx: RequestContext, id: string, changes: LoginAuthenticatorChanges): Promise<LoginAuthenticator> {
-    return inTransaction(ctx, async (tx) => {
+    return renamingTransaction(ctx, async (tx) => {
       if (changes.isDefault === true) await lockDefaultAuthenticator(tx);
       const current = await lockRow(tx, 'loginAuthenticator', id);
       const issues = new IssueCollector();
@@ -580,6 +581,17 @@ async function createDescribed<K extends 'role' | 'team'>(
   });
 }
 
+/**
+ * inTransaction for changes that may rename a role, team or authenticator: SCIM user lists can be filtered by those
+ * names (`primaryRole eq "Agent"`), so a rename changes what such a list holds, and the lists' remembered totals and
+ * continuations must not be used after it.
+ */
+async function renamingTransaction<T>(ctx: RequestContext, work: (tx: RequestContext) => Promise<T>): Promise<T> {
+  const result = await inTransaction(ctx, work);
+  employeeListGenerations.written(ctx.tenantId);
+  return result;
+}
+
 async function updateDescribed<K extends 'role' | 'team'>(
   ctx: RequestContext,
   kind: K,
@@ -587,7 +599,7 @@ async function updateDescribed<K extends 'role' | 'team'>(
   changes: DescribedChanges,
   extraCheck?: (tx: RequestContext, current: CatalogRow<K>, issues: IssueCollector, name: string | undefined) => Promise<void>,
 ): Promise<CatalogRow<K>> {
-  return inTransaction(ctx, async (tx) => {
+  return renamingTransaction(ctx, async (tx) => {
     const current = await lockRow(tx, kind, id);
     const issues = new IssueCollector();
     const name = checkName(issues, changes.name, false);

@@ -5,7 +5,8 @@ import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { logger } from '../logging';
 import { Batched, Coalesced, asError } from './coalesce';
-import { ContinuationCache, ListCountCache } from './continuation-cache';
+import { ContinuationCache, ListCountCache, employeeListGenerations } from './continuation-cache';
+import { CREATION_ORDER } from './list-order';
 import type { GroupRef } from './group.service';
 import { EmployeeQuery, EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from './employee-query';
 import { CatalogKind, CATALOGS, catalogService } from './catalog.service';
@@ -256,6 +257,7 @@ export interface EmployeeView {
 
 export interface ListOptions {
   query?: EmployeeQuery;
+  /** Without it, creation order (CREATION_ORDER). */
   sortBy?: EmployeeSortField;
   descending?: boolean;
   /** 1-based position of the first employee to return. */
@@ -320,9 +322,22 @@ function usernameLookup(options: ListOptions): string | undefined {
   return q.value.normalize('NFC');
 }
 
-const continuations = new ContinuationCache();
-const counts = new ListCountCache();
+// One write generation for both: every employee write path calls counts.invalidate, and catalog renames move it too.
+const continuations = new ContinuationCache(employeeListGenerations);
+const counts = new ListCountCache(employeeListGenerations);
 const countsInFlight = new Map<string, { generation: number; count: Promise<number> }>();
+
+/**
+ * inTransaction for employee writes, which invalidate the lists' caches where they write: that is before the commit,
+ * and a page read in between (which cannot see the write yet) would be remembered as current. Invalidating again once
+ * the transaction has ended makes such a page stale too. (Inside a caller's transaction this is still before its
+ * commit; no caller does that today.)
+ */
+async function listedWriteTransaction<T>(ctx: RequestContext, work: (tx: RequestContext) => Promise<T>): Promise<T> {
+  const result = await inTransaction(ctx, work);
+  counts.invalidate(ctx.tenantId);
+  return result;
+}
 
 export const employeeService = {
   /** One employee with its reference names and groups, in one statement. */
@@ -332,8 +347,8 @@ export const employeeService = {
   },
 
   /**
-   * A page of employees matching `query`, in a stable order (the sort key, then id) whatever startIndex and count,
-   * with the exact total. Consecutive pages continue by keyset (see ContinuationCache). A page shorter than asked
+   * A page of employees matching `query`, in a stable order (the sort key, then id; without one, creation order, see
+   * CREATION_ORDER) whatever startIndex and count, with the exact total. Consecutive pages continue by keyset (see ContinuationCache). A page shorter than asked
    * for tells the total by itself (an Okta userName lookup is then one statement); otherwise the total is counted,
    * or reused on later pages of a walk (see ListCountCache).
    */
@@ -369,10 +384,11 @@ export const employeeService = {
     };
     if (options.count <= 0) return { views: [], totalResults: await count() };
 
-    const sort = SORT_FIELDS[options.sortBy ?? 'id'];
+    const sort = options.sortBy ? SORT_FIELDS[options.sortBy] : CREATION_ORDER;
     const direction = options.descending ? 'DESC' : 'ASC';
-    const listKey = `${countKey}|${options.sortBy ?? 'id'}|${direction}`;
-    const continuation = options.startIndex > 1 ? continuations.get(listKey, options.startIndex) : undefined;
+    const listKey = `${countKey}|${options.sortBy ?? 'created'}|${direction}`;
+    const generation = counts.generation(ctx.tenantId);
+    const continuation = options.startIndex > 1 ? continuations.get(ctx.tenantId, listKey, options.startIndex) : undefined;
     const pageParams = [...params];
     let keyset = '';
     let offset = '';
@@ -390,7 +406,7 @@ export const employeeService = {
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
     const rows = await sql.query(
       ctx,
-      `SELECT e.*, ${VIEW_COLUMNS}
+      `SELECT e.*, ${VIEW_COLUMNS}${options.sortBy ? '' : `, ${CREATION_ORDER.key} AS _sort_key`}
          FROM (SELECT * FROM employees e WHERE ${where}${keyset} ${order} LIMIT $${pageParams.length}${offset}) e ${VIEW_JOINS}
         ${order}`,
       pageParams,
@@ -402,8 +418,8 @@ export const employeeService = {
     const views = rows.map((raw) => toView(ctx, raw));
     const last = rows[rows.length - 1];
     if (last) {
-      const sortValue = sortValueOf(last, options.sortBy ?? 'id');
-      continuations.set(listKey, options.startIndex + rows.length, { sortValue, id: String(last.id) });
+      const sortValue = options.sortBy ? sortValueOf(last, options.sortBy) : last._sort_key;
+      continuations.set(listKey, options.startIndex + rows.length, { sortValue, id: String(last.id) }, generation);
     }
     return { views, totalResults };
   },
@@ -602,7 +618,7 @@ export const employeeService = {
    * history stay, the employee is deactivated and disappears from every read, and the username becomes free again.
    */
   async remove(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<Employee> {
-    return inTransaction(ctx, async (tx) => {
+    return listedWriteTransaction(ctx, async (tx) => {
       const notFound = () => employeeNotFound(id);
       if (!isUuid(id)) throw notFound();
       const rows: Record<string, unknown>[] = await tx.manager.query(
@@ -644,7 +660,7 @@ export const employeeService = {
    * IdP-owned field gets one IDP_MANAGED_FIELD issue per field and nothing is written.
    */
   async update(ctx: RequestContext, id: string, changes: EmployeeChanges, options: UpdateOptions = {}): Promise<Employee> {
-    return (await inTransaction(ctx, (tx) => updateEmployee(tx, id, changes, options))).employee;
+    return (await listedWriteTransaction(ctx, (tx) => updateEmployee(tx, id, changes, options))).employee;
   },
 };
 
@@ -1011,7 +1027,7 @@ async function optimistically(
   }
   // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
   // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
-  return inTransaction(ctx, async (tx) => {
+  return listedWriteTransaction(ctx, async (tx) => {
     const rows: Record<string, unknown>[] = await tx.manager.query(`${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
     if (!rows[0]) throw notFound();
     return write(tx, toView(tx, rows[0]), toDefaults(rows[0]));

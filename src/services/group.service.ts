@@ -100,15 +100,17 @@ export const groupService = {
   },
 
   /**
-   * A page of groups matching `query`, in a stable order (the sort key, then id) whatever startIndex and count, with
-   * the exact total. With `members`, the members of all the page's groups are read in one more statement.
+   * A page of groups matching `query`, in a stable order (the sort key, then id; without one, creation order)
+   * whatever startIndex and count, with the exact total. With `members`, the members of all the page's groups are read in one more statement.
    */
   async list(ctx: RequestContext, options: GroupListOptions): Promise<{ views: GroupView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `g.tenant_id = $1${options.query ? ` AND ${compileGroupQuery(options.query, params)}` : ''}`;
     const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM groups g WHERE ${where}`, params);
     if (options.count <= 0) return { views: [], totalResults: (await counted)[0].n };
-    const sort = GROUP_SORT_FIELDS[options.sortBy ?? 'displayName'];
+    // Without sortBy, creation order (as for users, see CREATION_ORDER): a walk finds groups created meanwhile at
+    // its end. The index ix_groups_tenant_created serves it.
+    const sort = GROUP_SORT_FIELDS[options.sortBy ?? 'createdAt'];
     const direction = options.descending ? 'DESC' : 'ASC';
     const pageParams = [...params, options.count, options.startIndex - 1];
     const page: Promise<Record<string, unknown>[]> = ctx.manager.query(

@@ -1,0 +1,15 @@
+import { exactTimestamp } from './audit.service';
+
+/**
+ * The order of SCIM user lists without sortBy (RFC 7644 leaves it to the server): creation, then id. An import walk
+ * (Okta pages with count=100 until totalResults) that runs while people are created then finds them at its end; an
+ * order by random id put some of them among the pages already read, and the walk skipped them. The partial index
+ * ix_employees_tenant_created serves this order, so neither the first page nor a keyset continuation sorts the
+ * tenant. A batched create writes its rows at one transaction time: the id breaks such ties, and the order is total.
+ */
+export const CREATION_ORDER = {
+  sql: 'e.created_at',
+  cast: '::timestamptz',
+  /** The keyset value as exact text: PostgreSQL keeps microseconds and a JS Date only milliseconds. */
+  key: exactTimestamp('e.created_at'),
+} as const;
