@@ -9,9 +9,11 @@ import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 /**
  * The console in a real browser (Debian's Chromium driven by playwright-core) against the real server and database:
  * a person provisioned over SCIM is found by search, their IdP-owned fields are read-only with the note, their team is
- * changed and saved, a bad value is refused next to its field, and tokens are created and revoked from Settings.
- * Screenshots of each page go to test-output/.
+ * changed and saved, a bad value is refused next to its field, and tokens are created and revoked from Settings. The
+ * username format and default phone region are set in Settings, and values a SCIM create could not use are shown
+ * under the provisioning page's Warnings and on the employee's page. Screenshots of each page go to test-output/.
  */
+const EXT = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
 const SCREENSHOTS = path.join(__dirname, '..', 'test-output');
 const INSTALL = 'npm run setup:browser (apt-get install -y chromium)';
 const chromiumMissing = !fs.existsSync(CHROMIUM);
@@ -155,6 +157,7 @@ if (chromiumMissing && underCi) {
       await expect(page.getByLabel('Display name').getAttribute('readonly')).resolves.toBeNull();
       await page.getByRole('heading', { name: /Audit history \(1\)/ }).waitFor();
       await page.locator('#provisioning').getByText(/^POST \/scim\/v2\/Users$/).first().waitFor();
+      expect(await page.getByTestId('warnings-note').count()).toBe(0); // every value Okta sent for her was used
       await shot('employee');
 
       await page.getByLabel('Team').selectOption({ label: 'Support' });
@@ -213,11 +216,44 @@ if (chromiumMissing && underCi) {
     test('settings: SCIM import choices are saved', async () => {
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('heading', { name: 'Settings' }).waitFor();
-      await page.getByRole('checkbox', { name: /Mobile number/ }).check();
+      for (const name of [/Mobile number/, /Time zone/, /Primary role/]) await page.getByRole('checkbox', { name }).check();
       await page.getByRole('button', { name: 'Save SCIM import settings' }).click();
       await page.locator('#import').getByText('Saved.').waitFor();
       const settings = await h.graphql(t.tokens.admin, '{ tenantSettings { scimImportFields } }');
-      expect(settings.body.data.tenantSettings.scimImportFields).toEqual(['MOBILE_NUMBER']);
+      expect([...settings.body.data.tenantSettings.scimImportFields].sort()).toEqual(['MOBILE_NUMBER', 'PRIMARY_ROLE', 'TIME_ZONE']);
+    });
+
+    test('settings: the username format and default phone region are saved (a bad region is refused next to its field), and then a non-email userName is provisioned', async () => {
+      const emp1 = () => h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('emp1', { emails: [{ primary: true, value: 'emp1@console.example', type: 'work' }], externalId: '00uemp1' }));
+      const settings = async () => (await h.graphql(t.tokens.admin, '{ tenantSettings { usernameFormat defaultPhoneRegion } }')).body.data.tenantSettings;
+      // Under the default format, Microsoft's test userName is refused: the setting below is what lets it in.
+      expect((await emp1()).status).toBe(400);
+      expect(await settings()).toEqual({ usernameFormat: 'EMAIL', defaultPhoneRegion: null });
+      const section = page.locator('#import');
+      await expect(section.getByRole('radio', { name: /^Email address/ }).isChecked()).resolves.toBe(true);
+
+      await section.getByRole('radio', { name: /^Any text/ }).check();
+      await page.getByLabel('Default phone region').fill('ZZ');
+      await page.getByRole('button', { name: 'Save SCIM import settings' }).click();
+      const error = page.locator('#phone-region-error');
+      await error.waitFor();
+      await expect(error.getAttribute('data-code')).resolves.toBe('INVALID_VALUE');
+      await expect(page.getByLabel('Default phone region').getAttribute('aria-invalid')).resolves.toBe('true');
+      expect(await settings()).toEqual({ usernameFormat: 'EMAIL', defaultPhoneRegion: null }); // nothing written, the format neither
+
+      await page.getByLabel('Default phone region').fill('us');
+      await expect(page.getByLabel('Default phone region').inputValue()).resolves.toBe('US'); // a code reads in capitals
+      await page.getByRole('button', { name: 'Save SCIM import settings' }).click();
+      await section.getByText('Saved.').waitFor();
+      await error.waitFor({ state: 'detached' });
+      expect(await settings()).toEqual({ usernameFormat: 'ANY', defaultPhoneRegion: 'US' });
+      await expect(section.getByRole('radio', { name: /^Any text/ }).isChecked()).resolves.toBe(true);
+      await section.screenshot({ path: path.join(SCREENSHOTS, 'admin-settings-import.png') });
+
+      const created = await emp1();
+      expect(created.status).toBe(201);
+      const row = await h.employeeRow(t.tenant.id, created.body.id);
+      expect(row).toMatchObject({ username: 'emp1', email: 'emp1@console.example' });
     });
 
     test('settings: a team is renamed in place with the keyboard; a duplicate name is refused next to the field', async () => {
@@ -269,15 +305,100 @@ if (chromiumMissing && underCi) {
       expect(await page.getByLabel('New token secret').count()).toBe(0);
     });
 
-    test('provisioning lists the failed SCIM request with its detail', async () => {
+    test('provisioning lists the failed SCIM requests with their detail', async () => {
+      await h.app.provisioningLog.flush();
       await page.getByRole('link', { name: 'Provisioning' }).click();
       await page.getByRole('heading', { name: 'Provisioning' }).waitFor();
+      await page.getByText('2 failed requests in the log').waitFor(); // the duplicate, and emp1 before usernames could be any text
       const failure = page.locator('.events summary').filter({ hasText: '409' });
-      await failure.first().waitFor();
-      expect(await page.locator('.events summary').count()).toBe(1);
+      expect(await page.locator('.events summary').count()).toBe(2);
       await failure.click();
       await page.getByText('uniqueness', { exact: true }).waitFor();
       await shot('provisioning');
+    });
+
+    test('provisioning: values a SCIM create could not use are skipped, and Warnings lists each with the value sent and why', async () => {
+      // Imported, but unusable: an abbreviation for a time zone and a role Rollcall does not have. The national mobile
+      // number is usable, and read with the tenant's region (US, set above).
+      const created = await h.scim(
+        'POST',
+        '/Users',
+        t.tokens.scim,
+        oktaCreateUser('linus.torvalds@console.example', {
+          name: { givenName: 'Linus', familyName: 'Torvalds' },
+          externalId: '00ulinus',
+          timezone: 'PST',
+          phoneNumbers: [{ type: 'mobile', value: '312-320-1707', primary: true }],
+          [EXT]: { primaryRole: 'Wizard' },
+        }),
+      );
+      expect(created.status).toBe(201);
+      const agent = await h.dataSource.query('SELECT id FROM roles WHERE tenant_id = $1 AND name = $2', [t.tenant.id, 'Agent']);
+      expect(await h.employeeRow(t.tenant.id, created.body.id)).toMatchObject({ timeZone: null, mobileNumber: '312-320-1707', primaryRoleId: agent[0].id });
+      await h.app.provisioningLog.flush();
+      const logged = await h.graphql(t.tokens.admin, '{ provisioningEvents(outcome: WARNING, first: 10) { nodes { userName warnings { attribute value reason } } } }');
+      const [event] = logged.body.data.provisioningEvents.nodes;
+      expect(logged.body.data.provisioningEvents.nodes).toHaveLength(1);
+      expect(event.userName).toBe('linus.torvalds@console.example');
+      const byAttribute = Object.fromEntries((event.warnings as { attribute: string; value: string; reason: string }[]).map((w) => [w.attribute, w]));
+      expect(Object.keys(byAttribute).sort()).toEqual(['timezone', `${EXT}:primaryRole`]);
+
+      // The page still opens on failures; the warning is not one.
+      await page.reload();
+      await page.getByText('2 failed requests in the log').waitFor();
+      expect(await page.locator('.events summary').filter({ hasText: 'linus.torvalds' }).count()).toBe(0);
+      await page.getByRole('radio', { name: 'Warnings' }).check();
+      await page.getByText('1 request with skipped values in the log').waitFor();
+      const summary = page.locator('.events summary').filter({ hasText: 'linus.torvalds@console.example' });
+      await expect(summary.innerText()).resolves.toContain('Skipped: Time zone “PST”, Primary role “Wizard”');
+      await expect(summary.locator('[data-outcome]').getAttribute('data-outcome')).resolves.toBe('WARNING');
+      expect(await page.locator('.events summary').count()).toBe(1);
+      await summary.click();
+      const rows = page.locator('.events details[open] .warnings-table tbody tr');
+      const shown = (attribute: string) => page.locator(`.events details[open] .warnings-table tr[data-attribute="${attribute}"] td`).allInnerTexts();
+      expect(await rows.count()).toBe(2);
+      expect(await shown('timezone')).toEqual(['Time zone\ntimezone', 'PST', byAttribute.timezone.reason]);
+      expect(byAttribute.timezone.reason).toMatch(/abbreviation/);
+      expect(await shown(`${EXT}:primaryRole`)).toEqual([`Primary role\n${EXT}:primaryRole`, 'Wizard', byAttribute[`${EXT}:primaryRole`].reason]);
+      expect(byAttribute[`${EXT}:primaryRole`].reason).toBe('No role named "Wizard" exists in Rollcall. The default role was given.');
+      await shot('provisioning-warnings');
+
+      // "All requests" shows it too, among the successes.
+      await page.getByRole('radio', { name: 'All requests' }).check();
+      await page.locator('.events summary').filter({ hasText: '409' }).waitFor();
+      await expect(page.locator('.events summary').filter({ hasText: 'linus.torvalds' }).innerText()).resolves.toContain('Skipped: Time zone');
+    });
+
+    test("the employee's page says which values the identity provider sent that Rollcall could not use, and shows the E.164 form of the mobile number", async () => {
+      await page.reload();
+      await page.getByRole('radio', { name: 'Warnings' }).check();
+      await page.locator('.events summary').filter({ hasText: 'linus.torvalds' }).click();
+      await page.locator('.events details[open]').getByRole('link', { name: 'linus.torvalds@console.example' }).click();
+      await page.getByRole('heading', { name: 'Linus Torvalds' }).waitFor();
+      const note = page.getByTestId('warnings-note');
+      await expect(note.locator('p').first().innerText()).resolves.toMatch(/^The identity provider sent values Rollcall could not use\./);
+      await expect(note.getByText(/^POST \/scim\/v2\/Users$/).count()).resolves.toBe(1);
+      await expect(note.locator('tr[data-attribute="timezone"] td').allInnerTexts()).resolves.toEqual([
+        'Time zone\ntimezone',
+        'PST',
+        '"PST" is an abbreviation, not a time zone: send an IANA name such as "America/Los_Angeles". It was not stored.',
+      ]);
+      await expect(note.locator(`tr[data-attribute="${EXT}:primaryRole"] td`).nth(1).innerText()).resolves.toBe('Wizard');
+      // The same request in the employee's provisioning events, with its warnings.
+      await expect(page.locator('#provisioning').innerText()).resolves.toContain('Skipped Time zone “PST”');
+
+      // The mobile number as Okta sent it, and beside it the E.164 form derived with the tenant's region.
+      await expect(page.getByLabel('Mobile number').inputValue()).resolves.toBe('312-320-1707');
+      await expect(page.getByTestId('mobile-e164').innerText()).resolves.toBe('E.164: +13123201707');
+      const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+      const api = await h.graphql(t.tokens.admin, 'query($id: ID!) { employee(id: $id) { mobileNumber mobileNumberE164 timeZone primaryRole { name } } }', { id });
+      expect(api.body.data.employee).toEqual({ mobileNumber: '312-320-1707', mobileNumberE164: '+13123201707', timeZone: null, primaryRole: { name: 'Agent' } });
+      // While another number is typed, the stored number's form is not shown beside it.
+      await page.getByLabel('Mobile number').fill('+44 20 7946 0018');
+      expect(await page.getByTestId('mobile-e164').count()).toBe(0);
+      await page.getByRole('button', { name: 'Discard changes' }).click();
+      await page.getByTestId('mobile-e164').waitFor();
+      await shot('employee-warnings');
     });
 
     test('the list sorts by a column; its search, filters and sort are in the URL and survive a reload', async () => {

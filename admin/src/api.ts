@@ -3,6 +3,8 @@
 export type EmployeeStatus = 'ACTIVE' | 'INACTIVE';
 export type ManagedBy = 'IDENTITY_PROVIDER' | 'LOCAL';
 export type TokenScope = 'ADMIN' | 'READ' | 'SCIM';
+export type ProvisioningOutcome = 'SUCCESS' | 'WARNING' | 'FAILURE';
+export type UsernameFormat = 'EMAIL' | 'ANY';
 export type EmployeeField =
   | 'USERNAME'
   | 'FIRST_NAME'
@@ -90,7 +92,7 @@ export interface EmployeesData {
 }
 
 const EMPLOYEE_FIELDS = `
-  id username firstName middleName lastName displayName email mobileNumber timeZone type status
+  id username firstName middleName lastName displayName email mobileNumber mobileNumberE164 timeZone type status
   managedBy lockedFields externalId createdAt updatedAt
   primaryRole { id name }
   team { id name }
@@ -99,7 +101,10 @@ const EMPLOYEE_FIELDS = `
 `;
 export interface Employee extends EmployeeRow {
   middleName: string | null;
+  /** As sent or typed, e.g. 312-320-1707. */
   mobileNumber: string | null;
+  /** Derived by the server (with the tenant's default phone region for national numbers); null when it cannot be. */
+  mobileNumberE164: string | null;
   timeZone: string | null;
   type: string | null;
   lockedFields: EmployeeField[];
@@ -119,7 +124,11 @@ export const EMPLOYEE = `
     }
     provisioningEvents(employeeId: $id, first: 50) {
       totalCount
-      nodes { id occurredAt method path status outcome scimType detail ignoredAttributes requestId }
+      nodes { id occurredAt method path status outcome scimType detail ignoredAttributes requestId warnings { attribute value reason } }
+    }
+    warningEvents: provisioningEvents(employeeId: $id, outcome: WARNING, first: 3) {
+      totalCount
+      nodes { id occurredAt method path status warnings { attribute value reason } }
     }
   }
 `;
@@ -138,19 +147,31 @@ export interface ProvisioningEvent {
   method: string;
   path: string;
   status: number;
-  outcome: 'SUCCESS' | 'FAILURE';
+  outcome: ProvisioningOutcome;
   scimType: string | null;
   detail: string | null;
   ignoredAttributes: string[];
   requestId: string;
+  /** Optional values the request sent that could not be used and were skipped (outcome WARNING). */
+  warnings: ProvisioningWarning[];
   userName?: string | null;
   durationMs?: number;
   employee?: { id: string; username: string } | null;
+}
+export interface ProvisioningWarning {
+  /** The SCIM path, e.g. `timezone` or `phoneNumbers[type eq "mobile"].value`. */
+  attribute: string;
+  /** The value as the identity provider sent it. */
+  value: string;
+  /** Why it was skipped, and what was stored instead. */
+  reason: string;
 }
 export interface EmployeeData {
   employee: Employee | null;
   auditEvents: { totalCount: number; nodes: AuditEvent[] };
   provisioningEvents: { totalCount: number; nodes: ProvisioningEvent[] };
+  /** The employee's latest requests with warnings, whether or not they are among `provisioningEvents`' first 50. */
+  warningEvents: { totalCount: number; nodes: Pick<ProvisioningEvent, 'id' | 'occurredAt' | 'method' | 'path' | 'status' | 'warnings'>[] };
 }
 
 export const UPDATE_EMPLOYEE = `
@@ -169,6 +190,7 @@ export const PROVISIONING_EVENTS = `
       pageInfo { hasNextPage endCursor }
       nodes {
         id occurredAt method path status outcome scimType detail ignoredAttributes requestId userName durationMs
+        warnings { attribute value reason }
         employee { id username }
       }
     }
@@ -189,9 +211,30 @@ export const SCIM_IMPORT_FIELDS = [
   ['LOGIN_AUTHENTICATOR', 'Login authenticator', 'Rollcall extension: loginAuthenticator'],
 ] as const;
 
+const EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+
+/** The SCIM paths a provisioning warning can name, as the console labels them (other paths are shown as sent). */
+export const SCIM_ATTRIBUTE_LABELS: Record<string, string> = {
+  displayName: 'Display name',
+  'name.middleName': 'Middle name',
+  'name.formatted': 'Formatted name',
+  'phoneNumbers[type eq "mobile"].value': 'Mobile number',
+  timezone: 'Time zone',
+  userType: 'Employee type',
+  [`${EXTENSION}:primaryRole`]: 'Primary role',
+  [`${EXTENSION}:team`]: 'Team',
+  [`${EXTENSION}:loginAuthenticator`]: 'Login authenticator',
+  [`${EXTENSION}:employeeTemplate`]: 'Employee template',
+};
+
+export const USERNAME_FORMATS = [
+  ['EMAIL', 'Email address', 'Every username must be a valid email address (the default).'],
+  ['ANY', 'Any text', 'Usernames may be any text of 1 to 256 characters, e.g. employee numbers or Okta user ids.'],
+] as const satisfies readonly (readonly [UsernameFormat, string, string])[];
+
 export const SETTINGS = `
   query Settings {
-    tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } }
+    tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } usernameFormat defaultPhoneRegion }
     roles(first: 100) { totalCount nodes { id name description } }
     teams(first: 100) { totalCount nodes { id name description } }
     loginAuthenticators(first: 100) { totalCount nodes { id name isDefault } }
@@ -225,7 +268,13 @@ export interface AccessToken {
   revokedAt: string | null;
 }
 export interface SettingsData {
-  tenantSettings: { scimImportFields: string[]; provisioningLogRetentionDays: number; defaultRole: Named | null };
+  tenantSettings: {
+    scimImportFields: string[];
+    provisioningLogRetentionDays: number;
+    defaultRole: Named | null;
+    usernameFormat: UsernameFormat;
+    defaultPhoneRegion: string | null;
+  };
   roles: { totalCount: number; nodes: (Named & { description: string | null })[] };
   teams: { totalCount: number; nodes: (Named & { description: string | null })[] };
   loginAuthenticators: { totalCount: number; nodes: (Named & { isDefault: boolean })[] };
@@ -236,7 +285,7 @@ export interface SettingsData {
 export const UPDATE_SETTINGS = `
   mutation UpdateTenantSettings($input: UpdateTenantSettingsInput!) {
     updateTenantSettings(input: $input) {
-      tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } }
+      tenantSettings { scimImportFields provisioningLogRetentionDays defaultRole { id name } usernameFormat defaultPhoneRegion }
       userErrors { code field message }
     }
   }

@@ -1,7 +1,7 @@
 import { ReactNode } from 'react';
 import { CombinedError } from 'urql';
 import { describeError } from './client';
-import { EmployeeStatus, ManagedBy, UserError } from './api';
+import { EmployeeStatus, ManagedBy, ProvisioningOutcome, ProvisioningWarning, SCIM_ATTRIBUTE_LABELS, UserError } from './api';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -65,4 +65,68 @@ export function Section({ title, id, children, actions }: { title: string; id?: 
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+const OUTCOME_BADGES: Record<ProvisioningOutcome, [string, string]> = {
+  SUCCESS: ['badge-ok', 'Succeeded'],
+  WARNING: ['badge-warn', 'Succeeded, with values skipped'],
+  FAILURE: ['badge-error', 'Failed'],
+};
+
+/** The HTTP status of a SCIM request, coloured by its outcome (a warning is a success the IdP shows as such). */
+export function OutcomeBadge({ outcome, status }: { outcome: ProvisioningOutcome; status: number }) {
+  const [className, title] = OUTCOME_BADGES[outcome];
+  return (
+    <span className={`badge ${className}`} title={title} data-outcome={outcome}>
+      {status}
+    </span>
+  );
+}
+
+/** Control characters an IdP sent (and that are why a value was refused) are invisible as text: shown as \u escapes. */
+function visible(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A warning's SCIM path under the label the console gives the field, when it has one. */
+export function WarningAttribute({ attribute }: { attribute: string }) {
+  const label = SCIM_ATTRIBUTE_LABELS[attribute];
+  if (!label) return <span className="mono scim-path">{attribute}</span>;
+  return (
+    <>
+      {label}
+      <span className="hint mono scim-path">{attribute}</span>
+    </>
+  );
+}
+
+export function warningLabel(attribute: string): string {
+  return SCIM_ATTRIBUTE_LABELS[attribute] ?? attribute;
+}
+
+/** Optional values a SCIM write skipped: which attribute, the value as sent, and why (with what was kept instead). */
+export function WarningsTable({ warnings }: { warnings: ProvisioningWarning[] }) {
+  return (
+    <table className="table warnings-table">
+      <thead>
+        <tr>
+          <th scope="col">Attribute</th>
+          <th scope="col">Value sent</th>
+          <th scope="col">Why it was skipped</th>
+        </tr>
+      </thead>
+      <tbody>
+        {warnings.map((w, i) => (
+          <tr key={i} data-attribute={w.attribute}>
+            <td>
+              <WarningAttribute attribute={w.attribute} />
+            </td>
+            <td className="mono warning-value">{w.value === '' ? <span className="muted">(empty)</span> : visible(w.value)}</td>
+            <td>{w.reason}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

@@ -2,7 +2,19 @@ import { FormEvent, useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CATALOG, CatalogData, EMPLOYEE, Employee, EmployeeData, EmployeeField, UPDATE_EMPLOYEE, UserError } from '../api';
 import { Link } from '../router';
-import { Empty, ErrorNotice, FieldError, FormErrors, ManagedByBadge, Section, StatusBadge, formatDate } from '../ui';
+import {
+  Empty,
+  ErrorNotice,
+  FieldError,
+  FormErrors,
+  ManagedByBadge,
+  OutcomeBadge,
+  Section,
+  StatusBadge,
+  WarningsTable,
+  formatDate,
+  warningLabel,
+} from '../ui';
 import { useCanEdit } from '../viewer';
 
 type Kind = 'text' | 'email' | 'tel' | 'role' | 'team' | 'authenticator' | 'status';
@@ -105,10 +117,34 @@ export function EmployeePage({ id }: { id: string }) {
         <ManagedByBadge managedBy={employee.managedBy} />
       </div>
       <ErrorNotice error={result.error} />
+      <ProvisioningWarnings data={result.data} />
       <EmployeeForm employee={employee} catalog={catalog.data} />
       <Details employee={employee} />
       <History data={result.data} />
     </>
+  );
+}
+
+/** The latest SCIM requests about this employee that skipped values: what the IdP admin may want to correct there. */
+function ProvisioningWarnings({ data }: { data: EmployeeData }) {
+  const { totalCount, nodes } = data.warningEvents;
+  if (nodes.length === 0) return null;
+  return (
+    <section className="notice notice-warn" data-testid="warnings-note" aria-labelledby="warnings-note-title">
+      <p id="warnings-note-title">
+        <strong>The identity provider sent values Rollcall could not use.</strong> They were skipped and the rest of each
+        request was saved. Correct them in the identity provider (or, for fields kept in Rollcall, below).
+        {totalCount > nodes.length && ` The latest ${nodes.length} of ${totalCount} requests with skipped values:`}
+      </p>
+      {nodes.map((event) => (
+        <div key={event.id} className="warning-event">
+          <p className="small muted">
+            {formatDate(event.occurredAt)} · <span className="mono">{event.method} {event.path}</span>
+          </p>
+          <WarningsTable warnings={event.warnings} />
+        </div>
+      ))}
+    </section>
   );
 }
 
@@ -270,8 +306,31 @@ function FieldRow(props: {
           Managed by your identity provider
         </p>
       )}
+      {spec.input === 'mobileNumber' && <E164Note employee={employee} value={value} />}
       <FieldError errors={errors} field={spec.input} id={`${id}-error`} />
     </div>
+  );
+}
+
+/**
+ * The E.164 form the server derived from the stored number, when it is not what is shown. Only for the stored number:
+ * while another one is being typed, the old number's form would mislead.
+ */
+function E164Note({ employee, value }: { employee: Employee; value: string }) {
+  const stored = employee.mobileNumber;
+  if (!stored || value.trim() !== stored) return null;
+  if (employee.mobileNumberE164 === null) {
+    return (
+      <p className="help" data-testid="mobile-e164">
+        Rollcall cannot derive its E.164 form. A national number needs a default phone region (Settings).
+      </p>
+    );
+  }
+  if (employee.mobileNumberE164 === stored) return null;
+  return (
+    <p className="help" data-testid="mobile-e164">
+      E.164: <span className="mono">{employee.mobileNumberE164}</span>
+    </p>
   );
 }
 
@@ -396,10 +455,19 @@ function History({ data }: { data: EmployeeData }) {
                       {p.method} {p.path}
                     </td>
                     <td>
-                      <span className={`badge ${p.outcome === 'SUCCESS' ? 'badge-ok' : 'badge-error'}`}>{p.status}</span>
+                      <OutcomeBadge outcome={p.outcome} status={p.status} />
                     </td>
                     <td>
-                      {p.detail ?? <span className="muted">—</span>}
+                      {p.detail ?? (p.warnings.length === 0 && <span className="muted">—</span>)}
+                      {p.warnings.length > 0 && (
+                        <ul className="changes">
+                          {p.warnings.map((w, i) => (
+                            <li key={i}>
+                              Skipped <span title={w.attribute}>{warningLabel(w.attribute)}</span> <span className="mono">“{w.value}”</span>: {w.reason}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
                       {p.ignoredAttributes.length > 0 && <p className="small muted">Not imported: {p.ignoredAttributes.join(', ')}</p>}
                     </td>
                   </tr>

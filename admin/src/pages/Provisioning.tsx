@@ -1,18 +1,35 @@
 import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
-import { PROVISIONING_EVENTS, ProvisioningEventsData } from '../api';
+import { PROVISIONING_EVENTS, ProvisioningEvent, ProvisioningEventsData } from '../api';
 import { Link } from '../router';
-import { Empty, ErrorNotice, formatDate } from '../ui';
+import { Empty, ErrorNotice, OutcomeBadge, WarningsTable, formatDate, warningLabel } from '../ui';
 
 const PAGE_SIZE = 25;
 
-function describeCount(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'} in the log`;
+type Shown = 'FAILURE' | 'WARNING' | '';
+
+/** The filter's choices: the outcome asked for ('' for every request), its label, how a count reads, and an empty log. */
+const FILTERS: { outcome: Shown; label: string; counted: [string, string]; empty: string }[] = [
+  { outcome: 'FAILURE', label: 'Failures', counted: ['failed request', 'failed requests'], empty: 'No failed SCIM requests. Provisioning is going through.' },
+  {
+    outcome: 'WARNING',
+    label: 'Warnings',
+    counted: ['request with skipped values', 'requests with skipped values'],
+    empty: 'No SCIM request had values Rollcall could not use.',
+  },
+  { outcome: '', label: 'All requests', counted: ['request', 'requests'], empty: 'No SCIM requests in the log yet.' },
+];
+
+/** What the collapsed row says: a failure's detail, or which values a warning skipped. */
+function summaryOf(p: ProvisioningEvent): string {
+  if (p.outcome === 'WARNING') return `Skipped: ${p.warnings.map((w) => `${warningLabel(w.attribute)} “${w.value}”`).join(', ')}`;
+  return p.detail ?? '';
 }
 
 /** The SCIM provisioning log, failures first: why the identity provider shows a person as not provisioned. */
 export function Provisioning() {
-  const [outcome, setOutcome] = useState<'FAILURE' | ''>('FAILURE');
+  const [outcome, setOutcome] = useState<Shown>('FAILURE');
+  const filter = FILTERS.find((f) => f.outcome === outcome)!;
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [result] = useQuery<ProvisioningEventsData>({
     query: PROVISIONING_EVENTS,
@@ -29,42 +46,33 @@ export function Provisioning() {
       </div>
       <p className="lead">
         Every SCIM request your identity provider made that wrote something or failed, newest first. A failure here is what the
-        identity provider reports as a provisioning error; open it for Rollcall's reason.
+        identity provider reports as a provisioning error; open it for Rollcall's reason. A warning is a request that
+        succeeded, but with optional values Rollcall could not use: they were skipped, and the rest was saved.
       </p>
       <div className="toolbar" role="group" aria-label="Which requests">
-        <label className="radio">
-          <input
-            type="radio"
-            name="outcome"
-            checked={outcome === 'FAILURE'}
-            onChange={() => {
-              setOutcome('FAILURE');
-              setCursors([null]);
-            }}
-          />
-          Failures
-        </label>
-        <label className="radio">
-          <input
-            type="radio"
-            name="outcome"
-            checked={outcome === ''}
-            onChange={() => {
-              setOutcome('');
-              setCursors([null]);
-            }}
-          />
-          All requests
-        </label>
+        {FILTERS.map((f) => (
+          <label className="radio" key={f.label}>
+            <input
+              type="radio"
+              name="outcome"
+              checked={outcome === f.outcome}
+              onChange={() => {
+                setOutcome(f.outcome);
+                setCursors([null]);
+              }}
+            />
+            {f.label}
+          </label>
+        ))}
         <span className={`loading ${result.fetching ? 'visible' : ''}`}>Loading…</span>
       </div>
       <ErrorNotice error={result.error} />
       <div className="card">
         <div className="table-summary">
-          <span>{page ? describeCount(page.totalCount, outcome === 'FAILURE' ? 'failed request' : 'request') : 'Loading…'}</span>
+          <span>{page ? `${page.totalCount} ${filter.counted[page.totalCount === 1 ? 0 : 1]} in the log` : 'Loading…'}</span>
         </div>
         {page && page.nodes.length === 0 ? (
-          <Empty>{outcome === 'FAILURE' ? 'No failed SCIM requests. Provisioning is going through.' : 'No SCIM requests in the log yet.'}</Empty>
+          <Empty>{filter.empty}</Empty>
         ) : (
           <ul className="events">
             {page?.nodes.map((p) => (
@@ -72,19 +80,29 @@ export function Provisioning() {
                 <details>
                   <summary>
                     <span className="chevron" aria-hidden="true" />
-                    <span className={`badge ${p.outcome === 'SUCCESS' ? 'badge-ok' : 'badge-error'}`}>{p.status}</span>
+                    <OutcomeBadge outcome={p.outcome} status={p.status} />
                     <span className="nowrap">{formatDate(p.occurredAt)}</span>
                     <span className="mono">
                       {p.method} {p.path}
                     </span>
                     <span className="event-user">{p.userName ?? ''}</span>
-                    <span className="event-detail">{p.detail ?? ''}</span>
+                    <span className="event-detail">{summaryOf(p)}</span>
                   </summary>
-                  <dl className="details">
-                    <div className="details-wide">
-                      <dt>Detail</dt>
-                      <dd>{p.detail ?? '—'}</dd>
+                  {p.warnings.length > 0 && (
+                    <div className="event-warnings">
+                      <h3>
+                        {p.warnings.length === 1 ? 'A value was' : `${p.warnings.length} values were`} skipped; the rest of the request was saved
+                      </h3>
+                      <WarningsTable warnings={p.warnings} />
                     </div>
+                  )}
+                  <dl className="details">
+                    {(p.detail !== null || p.warnings.length === 0) && (
+                      <div className="details-wide">
+                        <dt>Detail</dt>
+                        <dd>{p.detail ?? '—'}</dd>
+                      </div>
+                    )}
                     <div>
                       <dt>SCIM error type</dt>
                       <dd className="mono">{p.scimType ?? '—'}</dd>

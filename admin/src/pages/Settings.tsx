@@ -9,7 +9,9 @@ import {
   SETTINGS,
   SettingsData,
   UPDATE_SETTINGS,
+  USERNAME_FORMATS,
   UserError,
+  UsernameFormat,
   catalogMutation,
 } from '../api';
 import { Empty, ErrorNotice, FieldError, FormErrors, Section, formatDate } from '../ui';
@@ -79,6 +81,8 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
   const [fields, setFields] = useState<Set<string>>(new Set(settings.scimImportFields));
   const [defaultRoleId, setDefaultRoleId] = useState(settings.defaultRole?.id ?? '');
   const [retention, setRetention] = useState(String(settings.provisioningLogRetentionDays));
+  const [usernameFormat, setUsernameFormat] = useState<UsernameFormat>(settings.usernameFormat);
+  const [phoneRegion, setPhoneRegion] = useState(settings.defaultPhoneRegion ?? '');
   const [errors, setErrors] = useState<UserError[]>([]);
   const [saved, setSaved] = useState('');
   const [state, run] = useMutation(UPDATE_SETTINGS);
@@ -90,7 +94,11 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
     setFields(new Set(saved.scimImportFields));
     setDefaultRoleId(saved.defaultRole?.id ?? '');
     setRetention(String(saved.provisioningLogRetentionDays));
+    setUsernameFormat(saved.usernameFormat);
+    setPhoneRegion(saved.defaultPhoneRegion ?? '');
   }, [version]);
+
+  const regionRefused = errors.some((e) => e.field?.[e.field.length - 1] === 'defaultPhoneRegion');
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -101,6 +109,8 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
         scimImportFields: SCIM_IMPORT_FIELDS.map(([f]) => f).filter((f) => fields.has(f)),
         defaultRoleId: defaultRoleId || null,
         provisioningLogRetentionDays: Number.isInteger(days) ? days : -1,
+        usernameFormat,
+        defaultPhoneRegion: blankToNull(phoneRegion),
       },
     });
     const payload = response.data?.updateTenantSettings as { userErrors: UserError[] } | undefined;
@@ -160,9 +170,55 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
             <input id="retention" type="number" min={1} max={3650} value={retention} readOnly={!canEdit} onChange={(e) => setRetention(e.target.value)} />
             <FieldError errors={errors} field="provisioningLogRetentionDays" id="retention-error" />
           </div>
+          <div className="field">
+            <label htmlFor="phone-region">Default phone region</label>
+            <input
+              id="phone-region"
+              type="text"
+              value={phoneRegion}
+              maxLength={2}
+              placeholder="None"
+              autoComplete="off"
+              spellCheck={false}
+              readOnly={!canEdit}
+              aria-invalid={regionRefused || undefined}
+              aria-describedby={regionRefused ? 'phone-region-help phone-region-error' : 'phone-region-help'}
+              onChange={(e) => setPhoneRegion(e.target.value.toUpperCase())}
+            />
+            <p className="help" id="phone-region-help">
+              Two-letter country code (e.g. US, GB, DE) for mobile numbers without a +country code, such as 312-320-1707. Empty: none.
+            </p>
+            <FieldError errors={errors} field="defaultPhoneRegion" id="phone-region-error" />
+          </div>
+          <fieldset className="radios field-wide" aria-describedby="username-format-help">
+            <legend>Usernames</legend>
+            {USERNAME_FORMATS.map(([format, label, explanation]) => (
+              <label key={format} className="radio">
+                <input
+                  type="radio"
+                  name="usernameFormat"
+                  value={format}
+                  checked={usernameFormat === format}
+                  disabled={!canEdit}
+                  onChange={() => setUsernameFormat(format)}
+                />
+                <span>
+                  {label}
+                  <span className="hint">{explanation}</span>
+                </span>
+              </label>
+            ))}
+            <p className="help" id="username-format-help">
+              For the identity provider and this console alike. A change applies to later writes only: stored usernames stay as they are.
+            </p>
+            <FieldError errors={errors} field="usernameFormat" id="username-format-error" />
+          </fieldset>
         </div>
         <div className="form-actions">
-          <FormErrors errors={errors} shown={new Set(['scimImportFields', 'defaultRoleId', 'provisioningLogRetentionDays'])} />
+          <FormErrors
+            errors={errors}
+            shown={new Set(['scimImportFields', 'defaultRoleId', 'provisioningLogRetentionDays', 'usernameFormat', 'defaultPhoneRegion'])}
+          />
           <span className="saved" role="status">
             {saved}
           </span>
