@@ -204,7 +204,6 @@ describe('filter grammar', () => {
     'emails[type eq "work"] .value eq "a"',
     'emails[type eq "work"].value[type eq "work"]',
     'name[givenName eq "x"].familyName eq "y"',
-    'phoneNumbers[type eq "mobile"].primary eq true',
     'meta.created gt "yesterday"',
     'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
     `${'('.repeat(40)}userName eq "a"${')'.repeat(40)}`,
