@@ -6,7 +6,7 @@ import { employeeListGenerations } from './continuation-cache';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
 import { mapRow } from './rows';
 import * as sql from './sql';
-import { DEFAULT_ROLE_NAME } from './tenant.service';
+import { DEFAULT_ROLE_NAME } from './tenant-defaults';
 import { MAX_TEXT_LENGTH, canonicalTimeZone, isUuid, timeZoneProblem } from './validation';
 
 /** The tenant's named things an employee refers to. */

@@ -8,10 +8,12 @@ import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
 import { isPhoneRegion } from './validation';
+import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant-defaults';
+
+export { DEFAULT_ROLE_NAME, defaultRoleMissing };
 
 /** Roles every new tenant starts with. "Agent" is the default role of IdP-created employees. */
 export const SEEDED_ROLES = ['Agent', 'Supervisor', 'Administrator'] as const;
-export const DEFAULT_ROLE_NAME = 'Agent';
 export const SEEDED_LOGIN_AUTHENTICATOR = 'Default';
 
 export interface TenantSettings {
@@ -226,17 +228,4 @@ function settingsOf(tenant: Tenant): TenantSettings {
     usernameFormat: tenant.usernameFormat,
     defaultPhoneRegion: tenant.defaultPhoneRegion,
   };
-}
-
-/** DEFAULT_ROLE_MISSING, worded for the IdP admin who sees it as the SCIM error `detail`. */
-export function defaultRoleMissing(chosenRoleId: string | null): DomainError {
-  return new DomainError(
-    ErrorCode.DEFAULT_ROLE_MISSING,
-    chosenRoleId
-      ? `The tenant's default role (id ${chosenRoleId}) no longer exists. In Rollcall, choose another default role in the ` +
-          'tenant settings, or send a primary role in the Rollcall extension, then retry.'
-      : `The tenant's default role "${DEFAULT_ROLE_NAME}" does not exist. In Rollcall, create a role named ` +
-          `"${DEFAULT_ROLE_NAME}" or choose another default role in the tenant settings, then retry.`,
-    'primaryRoleId',
-  );
 }

@@ -1,0 +1,149 @@
+// Part of the employee service (src/services/employee.service.ts is its facade); see docs/architecture.md.
+import { Employee } from '../../entities';
+import { EMPLOYEE_STATUSES } from '../../entities/enums';
+import { CatalogKind, CATALOGS, catalogService } from '../catalog.service';
+import { RequestContext } from '../context';
+import { DomainError, ErrorCode, IssueCollector } from '../errors';
+import { EMPLOYEE_FIELDS, EmployeeField } from '../ownership';
+import type { TenantDefaults } from '../tenant-defaults';
+import {
+  MAX_TEXT_LENGTH,
+  canonicalTimeZone,
+  hasControlCharacters,
+  isValidEmail,
+  phoneNumberProblem,
+  strictPhoneNumberProblem,
+  timeZoneProblem,
+  usernameProblem,
+} from '../validation';
+import { EmployeeChanges } from './types';
+
+export const REFERENCE_FIELDS = [
+  { field: 'primaryRoleId', kind: 'role' },
+  { field: 'teamId', kind: 'team' },
+  { field: 'loginAuthenticatorId', kind: 'loginAuthenticator' },
+] as const satisfies readonly { field: EmployeeField; kind: CatalogKind }[];
+
+
+export const REQUIRED_TEXT = ['firstName', 'lastName'] as const;
+export const OPTIONAL_TEXT = ['displayName', 'middleName', 'type'] as const;
+
+/** Audited fields: every writable field plus the ones only the system or the IdP's metadata change. */
+export const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'formattedName', 'managedBy'] as const;
+/** The columns a create writes. */
+export const CREATED_FIELDS = ['tenantId', ...AUDITED_FIELDS] as const;
+
+
+export function normalizeUsername(value: string): string {
+  // Unicode-equivalent spellings must collide on the unique index, so store one canonical form.
+  return value.trim().normalize('NFC');
+}
+
+
+/** Why an optional text value cannot be stored, or undefined (the same rule validate() applies). */
+export function textProblem(value: string, max = MAX_TEXT_LENGTH): string | undefined {
+  if (hasControlCharacters(value)) return 'It contains control characters, which Rollcall does not store.';
+  if (value.length > max) return `It is longer than ${max} characters.`;
+  return undefined;
+}
+
+
+/** Checks every value; collects all problems so the caller can fix them at once. */
+export async function validate(
+  ctx: RequestContext,
+  changes: EmployeeChanges,
+  issues: IssueCollector,
+  defaults: TenantDefaults,
+  current?: Employee,
+): Promise<void> {
+  const text = (field: EmployeeField, value: unknown, required: boolean): value is string => {
+    if (value === null || value === undefined) {
+      if (required) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
+      return false;
+    }
+    if (typeof value !== 'string') {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} must be a string.`, field);
+      return false;
+    }
+    if (hasControlCharacters(value)) {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} contains control characters, which Rollcall does not store.`, field);
+      return false;
+    }
+    if (value.length > MAX_TEXT_LENGTH) {
+      issues.add(ErrorCode.INVALID_VALUE, `${field} is longer than ${MAX_TEXT_LENGTH} characters.`, field);
+      return false;
+    }
+    if (required && value.trim() === '') {
+      issues.add(ErrorCode.REQUIRED, `${field} must not be empty.`, field);
+      return false;
+    }
+    return true;
+  };
+
+  // A username stored under an earlier username format stays valid: Okta's PUT sends it back on every update.
+  const unchangedUsername = current !== undefined && changes.username !== undefined && normalizeUsername(changes.username) === current.username;
+  if (changes.username !== undefined && text('username', changes.username, true) && !unchangedUsername) {
+    const problem = usernameProblem(changes.username, defaults.usernameFormat);
+    if (problem) issues.add(ErrorCode.INVALID_VALUE, problem, 'username');
+  }
+  if (changes.email !== undefined && text('email', changes.email, true) && !isValidEmail(changes.email.trim())) {
+    issues.add(ErrorCode.INVALID_VALUE, `email must be a valid email address, got "${changes.email}".`, 'email');
+  }
+  for (const field of REQUIRED_TEXT) if (changes[field] !== undefined) text(field, changes[field], true);
+  for (const field of OPTIONAL_TEXT) if (changes[field] !== undefined) text(field, changes[field], false);
+
+  if (changes.status !== undefined && !EMPLOYEE_STATUSES.includes(changes.status)) {
+    issues.add(ErrorCode.INVALID_VALUE, `status must be ACTIVE or INACTIVE, got "${String(changes.status)}".`, 'status');
+  }
+  if (changes.timeZone !== undefined && changes.timeZone !== null && text('timeZone', changes.timeZone, false)) {
+    if (changes.timeZone.trim() !== '' && canonicalTimeZone(changes.timeZone) === undefined) {
+      issues.add(ErrorCode.INVALID_VALUE, `timeZone: ${timeZoneProblem(changes.timeZone)}`, 'timeZone');
+    }
+  }
+  const mobile = changes.mobileNumber;
+  if (mobile !== undefined && mobile !== null && text('mobileNumber', mobile, false) && mobile.trim() !== '') {
+    // An IdP's number is stored as sent when it is a phone number at all; a person typing in Rollcall sees at once
+    // whether the phone-number library understands it, with the tenant's region for national numbers.
+    const problem = ctx.actor.surface === 'scim' ? phoneNumberProblem(mobile) : strictPhoneNumberProblem(mobile.trim(), defaults.defaultPhoneRegion);
+    if (problem) issues.add(ErrorCode.INVALID_VALUE, `mobileNumber: ${problem}`, 'mobileNumber');
+  }
+  const given = REFERENCE_FIELDS.filter(({ field }) => changes[field] !== undefined && changes[field] !== null);
+  const found = await Promise.all(given.map(({ field, kind }) => catalogService.exists(ctx, kind, changes[field]!)));
+  given.forEach(({ field, kind }, i) => {
+    if (!found[i]) issues.add(ErrorCode.INVALID_VALUE, `No ${CATALOGS[kind].label} with id "${changes[field]}" exists in this tenant.`, field);
+  });
+}
+
+
+/** The stored form of validated values: trimmed, canonical, empty optional text as null. */
+export function normalize(changes: EmployeeChanges): EmployeeChanges {
+  const out: EmployeeChanges = { ...changes };
+  if (out.username !== undefined) out.username = normalizeUsername(out.username);
+  if (out.email !== undefined) out.email = out.email.trim().normalize('NFC');
+  for (const field of REQUIRED_TEXT) if (out[field] !== undefined) out[field] = out[field]!.trim();
+  for (const field of OPTIONAL_TEXT) {
+    const value = out[field];
+    if (typeof value === 'string') out[field] = value.trim() === '' ? null : value.trim();
+  }
+  if (typeof out.timeZone === 'string') out.timeZone = out.timeZone.trim() === '' ? null : canonicalTimeZone(out.timeZone)!;
+  // Kept as sent (Microsoft asks that values come back exactly so); only surrounding blanks go.
+  if (typeof out.mobileNumber === 'string') out.mobileNumber = out.mobileNumber.trim() === '' ? null : out.mobileNumber.trim();
+  return out;
+}
+
+
+export function usernameTaken(username: string): DomainError {
+  return new DomainError(
+    ErrorCode.UNIQUENESS,
+    `An employee with username "${username}" already exists in this tenant (usernames are compared case-insensitively).`,
+    'username',
+  );
+}
+
+/** Thrown by updateEmployee when the row's version moved since it was read (an optimistic write lost a race). */
+export class StaleVersion extends Error {}
+
+/** Built only when thrown: an Error captures a stack trace, which costs the write paths measurable CPU. */
+export function employeeNotFound(id: string): DomainError {
+  return new DomainError(ErrorCode.NOT_FOUND, `No employee with id "${id}" exists in this tenant.`, 'id');
+}
