@@ -130,3 +130,26 @@ export function diff<T extends object>(before: T | null, after: T, fields: reado
   }
   return changes;
 }
+
+/** The columns of an audit row that a write statement fills, by property. The one place the column list is written. */
+const AUDIT_ROW_COLUMNS = {
+  tenantId: 'tenant_id',
+  surface: 'actor_surface',
+  tokenId: 'actor_token_id',
+  action: 'action',
+  targetType: 'target_type',
+  targetId: 'target_id',
+  changes: 'changes',
+  requestId: 'request_id',
+} as const;
+
+/**
+ * `INSERT INTO audit_events (…) SELECT … <from>` for statements that write a change and its audit rows in one round
+ * trip (a CTE `audit AS (…)` beside the write): `values` holds each column's SQL expression, typed so that none can be
+ * left out. auditService.record covers writes that run their own statements.
+ */
+export function auditRowsSql(values: Record<keyof typeof AUDIT_ROW_COLUMNS, string>, from: string): string {
+  const properties = Object.keys(AUDIT_ROW_COLUMNS) as (keyof typeof AUDIT_ROW_COLUMNS)[];
+  return `INSERT INTO audit_events (${properties.map((p) => AUDIT_ROW_COLUMNS[p]).join(', ')})
+      SELECT ${properties.map((p) => values[p]).join(', ')} ${from}`;
+}

@@ -7,7 +7,7 @@ import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUnique
 import { mapRow } from './rows';
 import * as sql from './sql';
 import { DEFAULT_ROLE_NAME } from './tenant-defaults';
-import { MAX_TEXT_LENGTH, canonicalTimeZone, isUuid, timeZoneProblem } from './validation';
+import { MAX_TEXT_LENGTH, canonicalTimeZone, describeTextProblem, isUuid, textProblem, timeZoneProblem } from './validation';
 
 /** The tenant's named things an employee refers to. */
 export const CATALOGS = {
@@ -387,12 +387,13 @@ function checkName(issues: IssueCollector, value: string | null | undefined, req
     issues.add(ErrorCode.REQUIRED, 'name must not be empty.', 'name');
     return undefined;
   }
-  if (/\p{Cc}/u.test(name)) {
+  const problem = textProblem(name, { max: MAX_CATALOG_NAME_LENGTH });
+  if (problem === 'control characters') {
     issues.add(ErrorCode.INVALID_VALUE, 'name contains control characters (such as line breaks or tabs), which names cannot hold.', 'name');
     return undefined;
   }
-  if ([...name].length > MAX_CATALOG_NAME_LENGTH) {
-    issues.add(ErrorCode.INVALID_VALUE, `name is longer than ${MAX_CATALOG_NAME_LENGTH} characters.`, 'name');
+  if (problem) {
+    issues.add(ErrorCode.INVALID_VALUE, `${describeTextProblem('name', problem, MAX_CATALOG_NAME_LENGTH)}.`, 'name');
     return undefined;
   }
   return name;
@@ -412,12 +413,9 @@ function checkText(
     return undefined;
   }
   const text = value.trim();
-  if ((multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u).test(text)) {
-    issues.add(ErrorCode.INVALID_VALUE, `${field} contains control characters, which Rollcall does not store.`, field);
-    return undefined;
-  }
-  if ([...text].length > max) {
-    issues.add(ErrorCode.INVALID_VALUE, `${field} is longer than ${max} characters.`, field);
+  const problem = textProblem(text, { max, multiline });
+  if (problem) {
+    issues.add(ErrorCode.INVALID_VALUE, `${describeTextProblem(field, problem, max)}.`, field);
     return undefined;
   }
   return text === '' ? null : text;

@@ -130,3 +130,13 @@ export function asDatabaseUnavailable(error: unknown): DomainError | undefined {
 export function assertUnreachable(value: never): never {
   throw new Error(`Unhandled value: ${String(value)}`);
 }
+
+/** An If-Match that no longer holds (SCIM 412): one check, in the same words, for every versioned resource. */
+export function checkVersion(resource: 'employee' | 'group', expected: number | undefined, current: number): void {
+  if (expected !== undefined && expected !== current) {
+    throw new DomainError(
+      ErrorCode.VERSION_CONFLICT,
+      `The ${resource} changed since version ${expected} (now version ${current}); read it again and retry.`,
+    );
+  }
+}

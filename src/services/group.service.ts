@@ -2,11 +2,11 @@ import { Group } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
 import { auditService, diff } from './audit.service';
 import { RequestContext, inTransaction } from './context';
-import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import { DomainError, ErrorCode, IssueCollector, checkVersion, isUniqueViolation } from './errors';
 import { likePattern } from './employee-query';
 import { GROUP_SORT_FIELDS, GroupQuery, GroupSortField, compileGroupQuery } from './group-query';
 import { mapRow } from './rows';
-import { MAX_TEXT_LENGTH, hasControlCharacters, isUuid } from './validation';
+import { MAX_TEXT_LENGTH, isUuid, textProblem } from './validation';
 
 /**
  * Groups of employees, owned by the identity provider. Every membership change is set-based: whatever the number of
@@ -371,12 +371,7 @@ async function lockGroup(ctx: RequestContext, id: string, expectedVersion: numbe
   );
   if (!rows[0]) throw notFound();
   const group = mapRow(ctx.manager, Group, rows[0]);
-  if (expectedVersion !== undefined && expectedVersion !== group.version) {
-    throw new DomainError(
-      ErrorCode.VERSION_CONFLICT,
-      `The group changed since version ${expectedVersion} (now version ${group.version}); read it again and retry.`,
-    );
-  }
+  checkVersion('group', expectedVersion, group.version);
   return group;
 }
 
@@ -385,7 +380,7 @@ function checkDisplayName(issues: IssueCollector, value: unknown): string | unde
     issues.add(ErrorCode.REQUIRED, 'displayName is required and must not be empty.', 'displayName');
     return undefined;
   }
-  if (hasControlCharacters(value) || value.length > MAX_TEXT_LENGTH) {
+  if (textProblem(value)) {
     issues.add(
       ErrorCode.INVALID_VALUE,
       `displayName must be at most ${MAX_TEXT_LENGTH} characters without control characters.`,
@@ -398,7 +393,7 @@ function checkDisplayName(issues: IssueCollector, value: unknown): string | unde
 
 function checkExternalId(issues: IssueCollector, value: unknown): string | null | undefined {
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'string' || hasControlCharacters(value) || value.length > MAX_TEXT_LENGTH) {
+  if (typeof value !== 'string' || textProblem(value)) {
     issues.add(ErrorCode.INVALID_VALUE, 'externalId must be a string of at most 256 characters without control characters.', 'externalId');
     return undefined;
   }

@@ -5,7 +5,7 @@ import { TOKEN_SCOPES, TokenScope } from '../entities/enums';
 import { auditService, exactTimestamp } from './audit.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode } from './errors';
-import { hasControlCharacters, isUuid } from './validation';
+import { isUuid, textProblem } from './validation';
 
 /** Readable start of every generated secret, per scope, so a leaked token is recognisable (and greppable). */
 export const TOKEN_PREFIX: Record<TokenScope, string> = { scim: 'rc_scim_', admin: 'rc_admin_', read: 'rc_read_' };
@@ -59,7 +59,7 @@ export const tokenService = {
       throw new DomainError(ErrorCode.INVALID_VALUE, `scope must be one of ${TOKEN_SCOPES.join(', ')}, got "${input.scope}".`, 'scope');
     }
     const name = input.name.trim();
-    if (name === '' || name.length > 100 || hasControlCharacters(name)) {
+    if (name === '' || textProblem(name, { max: 100 })) {
       throw new DomainError(ErrorCode.INVALID_VALUE, 'name must be 1 to 100 characters without control characters.', 'name');
     }
     if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) {

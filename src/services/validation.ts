@@ -137,6 +137,36 @@ export function usernameProblem(value: string, format: UsernameFormat): string |
   return undefined;
 }
 
+/** What makes a text unstorable (see textProblem). */
+export type TextProblem = 'control characters' | 'broken Unicode' | 'too long';
+
+/**
+ * THE rule for every text Rollcall stores (names, descriptions, ids an IdP sends): why `value` cannot be stored, or
+ * undefined. Length is counted in characters (code points: an emoji is one, as a person counts). Control characters
+ * (C0, DEL and C1) are refused, line breaks and tabs too unless the text is `multiline` (descriptions). A lone
+ * surrogate (half of a UTF-16 pair, which JSON can carry) is refused: UTF-8 cannot hold it, and the driver would
+ * silently store U+FFFD instead.
+ */
+export function textProblem(value: string, { max = MAX_TEXT_LENGTH, multiline = false } = {}): TextProblem | undefined {
+  if ((multiline ? /(?![\t\n\r])\p{Cc}/u : /\p{Cc}/u).test(value)) return 'control characters';
+  if (/\p{Cs}/u.test(value)) return 'broken Unicode';
+  // Counting code points only matters past max UTF-16 units: a shorter text has at most as many code points.
+  if (value.length > max && [...value].length > max) return 'too long';
+  return undefined;
+}
+
+/** A TextProblem in words, e.g. "firstName contains control characters, which Rollcall does not store". */
+export function describeTextProblem(subject: string, problem: TextProblem, max = MAX_TEXT_LENGTH): string {
+  switch (problem) {
+    case 'control characters':
+      return `${subject} contains control characters, which Rollcall does not store`;
+    case 'broken Unicode':
+      return `${subject} contains an unpaired UTF-16 surrogate (broken Unicode), which Rollcall does not store`;
+    case 'too long':
+      return `${subject} is longer than ${max} characters`;
+  }
+}
+
 /** Characters PostgreSQL text cannot store (NUL) or that only cause trouble in a directory (other C0 controls). */
 export function hasControlCharacters(value: string): boolean {
   // eslint-disable-next-line no-control-regex

@@ -2,6 +2,7 @@
 import { Employee } from '../../entities';
 import { ScimImportField, UsernameFormat } from '../../entities/enums';
 import { AuditChanges } from '../../entities/audit-event.entity';
+import { auditRowsSql } from '../audit.service';
 import { logger } from '../../logging';
 import { Batched, asError } from '../coalesce';
 import { RequestContext } from '../context';
@@ -231,6 +232,15 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
 });
 
 
+/** The audit columns a batch row carries for its own request (`_surface`, `_token_id`, …), read from `alias`. */
+const BATCH_AUDIT = (alias: string) => ({
+  surface: `${alias}._surface`,
+  tokenId: `${alias}._token_id`,
+  targetType: "'employee'",
+  changes: `${alias}._changes`,
+  requestId: `${alias}._request_id`,
+});
+
 let batchedCreate: string | undefined;
 
 /** The batched INSERT (see createBatches), built once from the entity metadata. */
@@ -250,9 +260,7 @@ function batchedCreateStatement(ctx: RequestContext): string {
          AND d._default_authenticator IS NOT DISTINCT FROM v._default_authenticator
       RETURNING *),
     audit AS (
-      INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
-      SELECT w.tenant_id, v._surface, v._token_id, 'employee.created', 'employee', w.id, v._changes, v._request_id
-        FROM w JOIN v ON v.username = w.username)
+      ${auditRowsSql({ ...BATCH_AUDIT('v'), tenantId: 'w.tenant_id', action: "'employee.created'", targetId: 'w.id' }, 'FROM w JOIN v ON v.username = w.username')})
     SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups FROM w AS e ${VIEW_JOINS}`;
   return batchedCreate;
 }
@@ -274,8 +282,7 @@ function batchedUpdateStatement(ctx: RequestContext): string {
       FROM v WHERE e.tenant_id = $1 AND e.id = v._id AND e.version = v._version AND e.deleted_at IS NULL
       RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface),
     audit AS (
-      INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
-      SELECT w.tenant_id, w._surface, w._token_id, w._action, 'employee', w.id, w._changes, w._request_id FROM w)
+      ${auditRowsSql({ ...BATCH_AUDIT('w'), tenantId: 'w.tenant_id', action: 'w._action', targetId: 'w.id' }, 'FROM w')})
     SELECT * FROM w`;
   return batchedUpdate;
 }
@@ -317,9 +324,15 @@ function replaceStatement(ctx: RequestContext): string {
       FROM c WHERE e.tenant_id = $1 AND e.id = c._id AND c._changes <> '{}'::jsonb
       RETURNING e.*, c._i, c._changes, c._request_id, c._token_id, c._surface, c._old_managed_by),
     audit AS (
-      INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
-      SELECT w.tenant_id, w._surface, w._token_id, CASE WHEN w._old_managed_by = 'LOCAL' THEN 'employee.claimed' ELSE 'employee.updated' END,
-             'employee', w.id, w._changes, w._request_id FROM w)
+      ${auditRowsSql(
+        {
+          ...BATCH_AUDIT('w'),
+          tenantId: 'w.tenant_id',
+          action: "CASE WHEN w._old_managed_by = 'LOCAL' THEN 'employee.claimed' ELSE 'employee.updated' END",
+          targetId: 'w.id',
+        },
+        'FROM w',
+      )})
     SELECT e.*, ${VIEW_COLUMNS} FROM (
       SELECT ${all.map((name) => `w.${name}`).join(', ')}, w._i, true AS _written FROM w
       UNION ALL

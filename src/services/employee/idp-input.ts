@@ -6,7 +6,7 @@ import { EmployeeField } from '../ownership';
 import type { TenantDefaults } from '../tenant-defaults';
 import { MAX_TEXT_LENGTH, canonicalTimeZone, phoneNumberProblem, timeZoneProblem } from '../validation';
 import { REQUIRED_EMPLOYEE_FIELDS, EmployeeChanges, IdpEmployee, IdpWarning } from './types';
-import { textProblem } from './rules';
+import { optionalTextProblem } from './rules';
 
 /** An optional IdP attribute, the tenant setting that lets it in, and the domain field it fills. */
 const OPTIONAL_IDP_FIELDS = [
@@ -38,7 +38,7 @@ export interface ResolvedIdpInput {
 
 /** Why an optional value an IdP sent cannot be used, or undefined when it can (references are checked apart). */
 function optionalValueProblem(attribute: keyof IdpEmployee, value: string): string | undefined {
-  const text = textProblem(value, attribute === 'timeZone' ? 64 : MAX_TEXT_LENGTH);
+  const text = optionalTextProblem(value, attribute === 'timeZone' ? 64 : MAX_TEXT_LENGTH);
   if (text) return text;
   if (value.trim() === '') return undefined; // empty clears
   if (attribute === 'timeZone' && canonicalTimeZone(value) === undefined) return timeZoneProblem(value);
@@ -69,7 +69,7 @@ export async function resolveIdpInput(
 
   if (isCreate && typeof input.employeeTemplate === 'string' && input.employeeTemplate.trim() !== '') {
     const name = input.employeeTemplate;
-    const templateId = textProblem(name) ? null : await catalogService.idByName(ctx, 'employeeTemplate', name.trim());
+    const templateId = optionalTextProblem(name) ? null : await catalogService.idByName(ctx, 'employeeTemplate', name.trim());
     const template = templateId ? await catalogService.template(ctx, templateId) : null;
     if (!template) {
       skip('employeeTemplate', name, `No employee template named "${name}" exists in Rollcall.`, "The template's presets were not applied.");
@@ -87,7 +87,7 @@ export async function resolveIdpInput(
 
   let formattedName: string | null | undefined;
   if (typeof input.formattedName === 'string') {
-    const problem = textProblem(input.formattedName);
+    const problem = optionalTextProblem(input.formattedName);
     if (problem) skip('formattedName', input.formattedName, problem, kept);
     else formattedName = input.formattedName.trim() === '' ? null : input.formattedName;
   } else if (input.formattedName === null) {
@@ -117,7 +117,7 @@ export async function resolveIdpInput(
   const ids = await Promise.all(
     named.map(({ attribute, kind }) => {
       const name = input[attribute];
-      if (name === null || name === undefined || name.trim() === '' || textProblem(name)) return null;
+      if (name === null || name === undefined || name.trim() === '' || optionalTextProblem(name)) return null;
       return catalogService.idByName(ctx, kind, name.trim());
     }),
   );

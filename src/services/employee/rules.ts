@@ -3,13 +3,14 @@ import { Employee } from '../../entities';
 import { EMPLOYEE_STATUSES } from '../../entities/enums';
 import { CatalogKind, CATALOGS, catalogService } from '../catalog.service';
 import { RequestContext } from '../context';
-import { DomainError, ErrorCode, IssueCollector } from '../errors';
+import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from '../errors';
 import { EMPLOYEE_FIELDS, EmployeeField } from '../ownership';
 import type { TenantDefaults } from '../tenant-defaults';
 import {
   MAX_TEXT_LENGTH,
   canonicalTimeZone,
-  hasControlCharacters,
+  describeTextProblem,
+  textProblem,
   isValidEmail,
   phoneNumberProblem,
   strictPhoneNumberProblem,
@@ -40,11 +41,10 @@ export function normalizeUsername(value: string): string {
 }
 
 
-/** Why an optional text value cannot be stored, or undefined (the same rule validate() applies). */
-export function textProblem(value: string, max = MAX_TEXT_LENGTH): string | undefined {
-  if (hasControlCharacters(value)) return 'It contains control characters, which Rollcall does not store.';
-  if (value.length > max) return `It is longer than ${max} characters.`;
-  return undefined;
+/** Why an optional value cannot be stored, as a warning's sentence, or undefined (the rule validate() applies). */
+export function optionalTextProblem(value: string, max = MAX_TEXT_LENGTH): string | undefined {
+  const problem = textProblem(value, { max });
+  return problem && `${describeTextProblem('It', problem, max)}.`;
 }
 
 
@@ -65,12 +65,9 @@ export async function validate(
       issues.add(ErrorCode.INVALID_VALUE, `${field} must be a string.`, field);
       return false;
     }
-    if (hasControlCharacters(value)) {
-      issues.add(ErrorCode.INVALID_VALUE, `${field} contains control characters, which Rollcall does not store.`, field);
-      return false;
-    }
-    if (value.length > MAX_TEXT_LENGTH) {
-      issues.add(ErrorCode.INVALID_VALUE, `${field} is longer than ${MAX_TEXT_LENGTH} characters.`, field);
+    const problem = textProblem(value);
+    if (problem) {
+      issues.add(ErrorCode.INVALID_VALUE, `${describeTextProblem(field, problem)}.`, field);
       return false;
     }
     if (required && value.trim() === '') {
@@ -138,6 +135,19 @@ export function usernameTaken(username: string): DomainError {
     `An employee with username "${username}" already exists in this tenant (usernames are compared case-insensitively).`,
     'username',
   );
+}
+
+/**
+ * What a failed employee write means to the client: the partial unique index decides races on a username (of two
+ * concurrent writes of one username, the loser gets UNIQUENESS, never a 500), and a composite foreign key refuses a
+ * role, team or authenticator deleted since validation. Anything else is returned as it is.
+ */
+export function asWriteError(error: unknown, username: string): unknown {
+  if (isUniqueViolation(error)) return usernameTaken(username);
+  if (isForeignKeyViolation(error)) {
+    return new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
+  }
+  return error;
 }
 
 /** Thrown by updateEmployee when the row's version moved since it was read (an optimistic write lost a race). */

@@ -2,21 +2,21 @@
 import { Employee } from '../../entities';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { AuditChanges } from '../../entities/audit-event.entity';
-import { auditService, diff } from '../audit.service';
+import { auditRowsSql, auditService, diff } from '../audit.service';
 import { Coalesced } from '../coalesce';
 import { RequestContext } from '../context';
-import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from '../errors';
+import { DomainError, ErrorCode, IssueCollector, checkVersion } from '../errors';
 import { groupService } from '../group.service';
 import { EMPLOYEE_FIELDS, canWrite } from '../ownership';
 import { mapRow } from '../rows';
 import * as sql from '../sql';
 import { DEFAULT_ROLE_NAME, StaleDefaults, TenantDefaults, defaultRoleMissing, defaultsSelect, loadDefaults, rememberDefaults, toDefaults, withTenantDefaults } from '../tenant-defaults';
-import { MAX_TEXT_LENGTH, hasControlCharacters, isUuid } from '../validation';
+import { isUuid, textProblem } from '../validation';
 import { createBatches, replaceWithoutReading, updateBatches } from './batches';
 import { ResolvedIdpInput, resolveIdpInput } from './idp-input';
 import { counts, listedWriteTransaction } from './list-caches';
 import { employeeReads } from './reads';
-import { AUDITED_FIELDS, StaleVersion, employeeNotFound, normalize, usernameTaken, validate } from './rules';
+import { AUDITED_FIELDS, StaleVersion, asWriteError, employeeNotFound, normalize, validate } from './rules';
 import { EmployeeChanges, EmployeeView, IdpEmployee, IdpWriteResult, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, UpdateOptions } from './types';
 import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView } from './view';
 
@@ -51,12 +51,7 @@ async function optimistically(
     const current = toView(ctx, row);
     const defaults = toDefaults(row);
     rememberDefaults(ctx.tenantId, defaults);
-    if (expectedVersion !== undefined && expectedVersion !== current.employee.version) {
-      throw new DomainError(
-        ErrorCode.VERSION_CONFLICT,
-        `The employee changed since version ${expectedVersion} (now version ${current.employee.version}); read it again and retry.`,
-      );
-    }
+    checkVersion('employee', expectedVersion, current.employee.version);
     try {
       return await write(ctx, current, defaults);
     } catch (error) {
@@ -80,8 +75,19 @@ async function optimistically(
 function auditInsert(ctx: RequestContext, params: unknown[], action: string, changes: AuditChanges): string {
   params.push(ctx.actor.surface, ctx.actor.tokenId, action, JSON.stringify(changes), ctx.requestId);
   const n = params.length;
-  return `INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes, request_id)
-          SELECT w.tenant_id, $${n - 4}, $${n - 3}::uuid, $${n - 2}, 'employee', w.id, $${n - 1}::jsonb, $${n} FROM w`;
+  return auditRowsSql(
+    {
+      tenantId: 'w.tenant_id',
+      surface: `$${n - 4}`,
+      tokenId: `$${n - 3}::uuid`,
+      action: `$${n - 2}`,
+      targetType: "'employee'",
+      targetId: 'w.id',
+      changes: `$${n - 1}::jsonb`,
+      requestId: `$${n}`,
+    },
+    'FROM w',
+  );
 }
 
 /**
@@ -115,7 +121,7 @@ async function insertEmployee(
   for (const field of REQUIRED_EMPLOYEE_FIELDS) {
     if (input[field] === undefined || input[field] === null) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
   }
-  if (externalId !== null && (hasControlCharacters(externalId) || externalId.length > MAX_TEXT_LENGTH)) {
+  if (externalId !== null && textProblem(externalId)) {
     issues.add(ErrorCode.INVALID_VALUE, 'externalId contains control characters or is too long.', 'externalId');
   }
   await validate(ctx, input, issues, defaults);
@@ -184,12 +190,7 @@ async function insertEmployee(
       if (rows[0].id === null) throw new StaleDefaults(toDefaults(rows[0]));
       return toView(ctx, rows[0]);
     } catch (error) {
-      if (isUniqueViolation(error)) throw usernameTaken(values.username);
-      // A role, team or authenticator deleted since validation: the composite foreign key refuses it.
-      if (isForeignKeyViolation(error)) {
-        throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
-      }
-      throw error;
+      throw asWriteError(error, values.username);
     }
   };
   const view = await createBatches.do(ctx, { row, changes, defaults, alone, requestId: ctx.requestId, actor: ctx.actor });
@@ -238,12 +239,7 @@ async function updateEmployee(
     defaults = toDefaults(rows[0]);
   }
   const current = currentView.employee;
-  if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
-    throw new DomainError(
-      ErrorCode.VERSION_CONFLICT,
-      `The employee changed since version ${options.expectedVersion} (now version ${current.version}); read it again and retry.`,
-    );
-  }
+  checkVersion('employee', options.expectedVersion, current.version);
 
   await checkChanges(ctx, current, requested, defaults);
 
@@ -293,11 +289,7 @@ async function updateEmployee(
       view = await alone();
     }
   } catch (error) {
-    if (isUniqueViolation(error)) throw usernameTaken(String(values.username));
-    if (isForeignKeyViolation(error)) {
-      throw new DomainError(ErrorCode.INVALID_VALUE, 'A role, team or login authenticator given was deleted meanwhile; retry.');
-    }
-    throw error;
+    throw asWriteError(error, String(values.username));
   }
   if (!view) throw options.ifVersion !== undefined ? new StaleVersion() : notFound();
   counts.invalidate(ctx.tenantId);
@@ -400,12 +392,7 @@ export const employeeWrites = {
       );
       if (!rows[0]) throw notFound();
       const current = mapRow(tx.manager, Employee, rows[0]);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
-        throw new DomainError(
-          ErrorCode.VERSION_CONFLICT,
-          `The employee changed since version ${options.expectedVersion} (now version ${current.version}); read it again and retry.`,
-        );
-      }
+      checkVersion('employee', options.expectedVersion, current.version);
       const updated: Record<string, unknown>[] = await tx.manager.query(
         `UPDATE employees SET deleted_at = now(), status = 'INACTIVE',
                 deactivated_at = COALESCE(deactivated_at, now()), version = version + 1, updated_at = now()
