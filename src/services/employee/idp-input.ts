@@ -1,8 +1,8 @@
 // Part of the employee service (src/services/employee.service.ts is its facade); see docs/architecture.md.
 import { ScimImportField } from '../../entities/enums';
-import { CatalogKind, CATALOGS, catalogService } from '../catalog.service';
+import { CATALOGS, catalogService } from '../catalog.service';
+import { EMPLOYEE_REFERENCE_LIST } from '../references';
 import { RequestContext } from '../context';
-import { EmployeeField } from '../ownership';
 import type { TenantDefaults } from '../tenant-defaults';
 import { MAX_TEXT_LENGTH, canonicalTimeZone, phoneNumberProblem, timeZoneProblem } from '../validation';
 import { REQUIRED_EMPLOYEE_FIELDS, EmployeeChanges, IdpEmployee, IdpWarning } from './types';
@@ -15,16 +15,11 @@ const OPTIONAL_IDP_FIELDS = [
   { attribute: 'mobileNumber', setting: 'MOBILE_NUMBER' },
   { attribute: 'timeZone', setting: 'TIME_ZONE' },
   { attribute: 'type', setting: 'TYPE' },
-  { attribute: 'loginAuthenticator', setting: 'LOGIN_AUTHENTICATOR' },
-  { attribute: 'primaryRole', setting: 'PRIMARY_ROLE' },
-  { attribute: 'team', setting: 'TEAM' },
+  ...EMPLOYEE_REFERENCE_LIST.map(({ name, importSetting }) => ({ attribute: name, setting: importSetting })),
 ] as const satisfies readonly { attribute: keyof IdpEmployee; setting: ScimImportField }[];
 
-const NAMED_REFERENCES = [
-  { attribute: 'primaryRole', field: 'primaryRoleId', kind: 'role' },
-  { attribute: 'team', field: 'teamId', kind: 'team' },
-  { attribute: 'loginAuthenticator', field: 'loginAuthenticatorId', kind: 'loginAuthenticator' },
-] as const satisfies readonly { attribute: keyof IdpEmployee; field: EmployeeField; kind: CatalogKind }[];
+/** References the IdP names (`primaryRole: "Supervisor"`), resolved to ids by name. */
+const NAMED_REFERENCES = EMPLOYEE_REFERENCE_LIST.map(({ name, field, kind }) => ({ attribute: name, field, kind }));
 
 
 export interface ResolvedIdpInput {

@@ -1,7 +1,8 @@
 // Part of the employee service (src/services/employee.service.ts is its facade); see docs/architecture.md.
 import { Employee } from '../../entities';
 import { EMPLOYEE_STATUSES } from '../../entities/enums';
-import { CatalogKind, CATALOGS, catalogService } from '../catalog.service';
+import { CATALOGS, catalogService } from '../catalog.service';
+import { EMPLOYEE_REFERENCE_LIST } from '../references';
 import { RequestContext } from '../context';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from '../errors';
 import { EMPLOYEE_FIELDS, EmployeeField } from '../ownership';
@@ -18,12 +19,6 @@ import {
   usernameProblem,
 } from '../validation';
 import { EmployeeChanges } from './types';
-
-export const REFERENCE_FIELDS = [
-  { field: 'primaryRoleId', kind: 'role' },
-  { field: 'teamId', kind: 'team' },
-  { field: 'loginAuthenticatorId', kind: 'loginAuthenticator' },
-] as const satisfies readonly { field: EmployeeField; kind: CatalogKind }[];
 
 
 export const REQUIRED_TEXT = ['firstName', 'lastName'] as const;
@@ -104,7 +99,7 @@ export async function validate(
     const problem = ctx.actor.surface === 'scim' ? phoneNumberProblem(mobile) : strictPhoneNumberProblem(mobile.trim(), defaults.defaultPhoneRegion);
     if (problem) issues.add(ErrorCode.INVALID_VALUE, `mobileNumber: ${problem}`, 'mobileNumber');
   }
-  const given = REFERENCE_FIELDS.filter(({ field }) => changes[field] !== undefined && changes[field] !== null);
+  const given = EMPLOYEE_REFERENCE_LIST.filter(({ field }) => changes[field] !== undefined && changes[field] !== null);
   const found = await Promise.all(given.map(({ field, kind }) => catalogService.exists(ctx, kind, changes[field]!)));
   given.forEach(({ field, kind }, i) => {
     if (!found[i]) issues.add(ErrorCode.INVALID_VALUE, `No ${CATALOGS[kind].label} with id "${changes[field]}" exists in this tenant.`, field);

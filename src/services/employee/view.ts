@@ -4,6 +4,7 @@ import type { EmployeeSortField } from '../employee-query';
 import { RequestContext } from '../context';
 import { mapRow } from '../rows';
 import type { GroupRef } from '../group.service';
+import { EMPLOYEE_REFERENCES } from '../references';
 import type { EmployeeReference, EmployeeReferences, EmployeeView } from './types';
 
 /**
@@ -12,21 +13,21 @@ import type { EmployeeReference, EmployeeReferences, EmployeeView } from './type
  */
 export const REFERENCE_READS = {
   primaryRole: {
-    property: 'primaryRoleId',
+    property: EMPLOYEE_REFERENCES.primaryRole.field,
     columns: 'r.name::text AS _r_name, r.description AS _r_description',
     join: 'LEFT JOIN roles r ON r.tenant_id = e.tenant_id AND r.id = e.primary_role_id',
     read: (raw: Record<string, unknown>, id: string) => ({ id, name: String(raw._r_name), description: raw._r_description as string | null }),
     found: '_r_name',
   },
   team: {
-    property: 'teamId',
+    property: EMPLOYEE_REFERENCES.team.field,
     columns: 't.name::text AS _t_name, t.description AS _t_description',
     join: 'LEFT JOIN teams t ON t.tenant_id = e.tenant_id AND t.id = e.team_id',
     read: (raw: Record<string, unknown>, id: string) => ({ id, name: String(raw._t_name), description: raw._t_description as string | null }),
     found: '_t_name',
   },
   loginAuthenticator: {
-    property: 'loginAuthenticatorId',
+    property: EMPLOYEE_REFERENCES.loginAuthenticator.field,
     columns: 'a.name::text AS _a_name, a.is_default AS _a_is_default',
     join: 'LEFT JOIN login_authenticators a ON a.tenant_id = e.tenant_id AND a.id = e.login_authenticator_id',
     read: (raw: Record<string, unknown>, id: string) => ({ id, name: String(raw._a_name), isDefault: raw._a_is_default === true }),
