@@ -4,7 +4,7 @@ import { Coalesced } from './coalesce';
 import { RequestContext, inTransaction } from './context';
 import { employeeListGenerations } from './continuation-cache';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
-import { KEYSET_TIME, isKeysetTime } from './keyset';
+import { KEYSET_TIME } from './keyset';
 import { mapRow } from './rows';
 import * as sql from './sql';
 import { DEFAULT_ROLE_NAME } from './tenant.service';
@@ -305,11 +305,6 @@ const SORT_KEYS = {
   name: { column: 'name', key: 'name::text', cast: '::citext' },
   createdAt: { column: 'created_at', key: KEYSET_TIME.text('created_at'), cast: KEYSET_TIME.cast },
 } as const satisfies Record<CatalogSortField, { column: string; key: string; cast: string }>;
-
-/** Whether `key` can be a sort key of `field` (as `list` hands them out), so a forged cursor never reaches SQL. */
-export function isCatalogSortKey(field: CatalogSortField, key: string): boolean {
-  return field === 'name' ? !/\p{Cc}/u.test(key) : isKeysetTime(key, 'microseconds');
-}
 
 export interface CatalogListOptions {
   first: number;

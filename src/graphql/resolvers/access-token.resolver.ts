@@ -4,11 +4,10 @@ import { tokenService } from '../../services/token.service';
 import { GraphQLContext } from '../context';
 import { withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
-import { checkFirst } from '../pagination';
 import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
 import { Connection } from '../types/connection.type';
 import { UserError } from '../types/user-error.type';
-import { PageArgs, decodeTimeCursor, timeConnection } from './log.resolver';
+import { NEWEST_FIRST, PageArgs } from './log.resolver';
 
 @ObjectType('AccessTokenConnection', { description: 'A page of access tokens, newest first.' })
 export class AccessTokenConnection extends Connection(AccessTokenType, 'AccessToken') {}
@@ -63,17 +62,14 @@ export class AccessTokenResolver {
     description: "Your tenant's access tokens, newest first, revoked and expired ones included. Secrets are never shown.",
   })
   async accessTokens(@Args() args: PageArgs, @Ctx() { ctx }: GraphQLContext): Promise<AccessTokenConnection> {
-    const first = checkFirst(args.first);
-    const after = args.after ? decodeTimeCursor(args.after) : null;
-    const page = await tokenService.page(ctx, { first, after: after ? { createdAt: after.time, id: after.id } : undefined });
-    return Object.assign(
-      new AccessTokenConnection(),
-      timeConnection(
-        page.tokens.map(AccessTokenType.from),
-        page.positions.map((p) => ({ time: p.createdAt, id: p.id })),
-        { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
-      ),
-    );
+    const request = NEWEST_FIRST.page(args);
+    const after = request.after ? { createdAt: request.after[0], id: request.after[1] } : undefined;
+    const page = await tokenService.page(ctx, { first: request.first, after });
+    return NEWEST_FIRST.connection(AccessTokenConnection, request, page.tokens.map(AccessTokenType.from), {
+      keyOf: (_, i) => [page.positions[i].createdAt, page.positions[i].id],
+      hasNextPage: page.hasNextPage,
+      totalCount: page.totalCount,
+    });
   }
 
   @Authorized('admin')

@@ -1,17 +1,10 @@
 import { Arg, Args, Authorized, ClassType, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import {
-  CatalogListOptions,
-  CatalogPage,
-  CatalogSortField,
-  catalogService,
-  isCatalogSortKey,
-} from '../../services/catalog.service';
+import { CatalogListOptions, CatalogPage, CatalogSortField, catalogService } from '../../services/catalog.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
-import { isUuid } from '../../services/validation';
 import { GraphQLContext } from '../context';
-import { badUserInput, withUserErrors } from '../errors';
+import { withUserErrors } from '../errors';
 import { idOfType, toGlobalId } from '../global-id';
-import { checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import { CURSOR_PART, ConnectionKit, ConnectionShape, defineConnection } from '../pagination';
 import {
   CatalogListArgs,
   CatalogOrderField,
@@ -133,40 +126,39 @@ async function payload<R, T>(
 
 const SORT_FIELDS: Record<CatalogOrderField, CatalogSortField> = { NAME: 'name', CREATED_AT: 'createdAt' };
 
+type CatalogCursor = [CatalogOrderField, string, string];
+
 /**
- * Connection args to service options. Cursors are `[order field, sort key, id]`: a cursor from another order, or
- * one that was not handed out, is BAD_USER_INPUT before any SQL runs.
+ * Cursors by order: `[order field, sort key, id]`, so that a cursor of another order is BAD_USER_INPUT. Timestamps
+ * are the service's microsecond text.
  */
-function listOptions(args: CatalogListArgs): CatalogListOptions & { orderField: CatalogOrderField } {
-  const first = checkFirst(args.first);
+const CATALOG_CURSORS: Record<CatalogOrderField, ConnectionKit<CatalogCursor>> = {
+  NAME: defineConnection(CURSOR_PART.tag('NAME'), CURSOR_PART.text, CURSOR_PART.uuid),
+  CREATED_AT: defineConnection(CURSOR_PART.tag('CREATED_AT'), CURSOR_PART.time('microseconds'), CURSOR_PART.uuid),
+};
+
+/** A catalog connection's arguments, checked before any SQL runs, and the service options they make. */
+function listOptions(args: CatalogListArgs) {
   const order = args.orderBy ?? DEFAULT_CATALOG_ORDER;
-  const sortBy = SORT_FIELDS[order.field];
-  let after: CatalogListOptions['after'] = null;
-  if (args.after) {
-    const [field, key, id] = decodeCursor(args.after, 3);
-    if (field !== order.field || typeof key !== 'string' || typeof id !== 'string' || !isUuid(id) || !isCatalogSortKey(sortBy, key)) {
-      throw badUserInput('`after` is not a cursor returned by this connection in this order.');
-    }
-    after = { key, id };
-  }
-  return { first, after, sortBy, descending: order.direction === OrderDirection.DESC, orderField: order.field };
+  const request = CATALOG_CURSORS[order.field].page(args);
+  const options: CatalogListOptions = {
+    first: request.first,
+    after: request.after ? { key: request.after[1], id: request.after[2] } : null,
+    sortBy: SORT_FIELDS[order.field],
+    descending: order.direction === OrderDirection.DESC,
+  };
+  return { field: order.field, request, options };
 }
 
-function toConnection<R extends { id: string }, N extends object>(
+function toConnection<R extends { id: string }, N, C extends ConnectionShape<N>>(
+  type: new () => C,
   page: CatalogPage<R>,
-  options: ReturnType<typeof listOptions>,
+  { field, request }: ReturnType<typeof listOptions>,
   toNode: (row: R) => N,
-) {
-  const cursors = new Map<N, string>();
-  const nodes = page.items.map(({ row, sortKey }) => {
-    const node = toNode(row);
-    cursors.set(node, encodeCursor([options.orderField, sortKey, row.id]));
-    return node;
-  });
-  return connection(nodes, {
-    cursorOf: (node) => cursors.get(node)!,
+): C {
+  return CATALOG_CURSORS[field].connection(type, request, page.items.map(({ row }) => toNode(row)), {
+    keyOf: (_, i) => [field, page.items[i].sortKey, page.items[i].row.id],
     hasNextPage: page.hasNextPage,
-    hasPreviousPage: options.after !== null,
     totalCount: page.totalCount,
   });
 }
@@ -206,9 +198,9 @@ function templateChanges(input: CreateEmployeeTemplateInput | UpdateEmployeeTemp
 export class RoleResolver {
   @Query(() => RoleConnection, { description: 'Roles of your tenant; by name unless `orderBy` says otherwise.' })
   async roles(@Args(() => RoleListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<RoleConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'role', options);
-    return Object.assign(new RoleConnection(), toConnection(page, options, RoleType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'role', list.options);
+    return toConnection(RoleConnection, page, list, RoleType.from);
   }
 
   @Authorized('admin')
@@ -256,9 +248,9 @@ export class RoleResolver {
 export class TeamResolver {
   @Query(() => TeamConnection, { description: 'Teams of your tenant; by name unless `orderBy` says otherwise.' })
   async teams(@Args(() => TeamListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<TeamConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'team', options);
-    return Object.assign(new TeamConnection(), toConnection(page, options, TeamType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'team', list.options);
+    return toConnection(TeamConnection, page, list, TeamType.from);
   }
 
   @Authorized('admin')
@@ -309,9 +301,9 @@ export class LoginAuthenticatorResolver {
     @Args(() => LoginAuthenticatorListArgs) args: CatalogListArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<LoginAuthenticatorConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'loginAuthenticator', options);
-    return Object.assign(new LoginAuthenticatorConnection(), toConnection(page, options, LoginAuthenticatorType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'loginAuthenticator', list.options);
+    return toConnection(LoginAuthenticatorConnection, page, list, LoginAuthenticatorType.from);
   }
 
   @Authorized('admin')
@@ -376,9 +368,9 @@ export class EmployeeTemplateResolver {
     @Args(() => EmployeeTemplateListArgs) args: CatalogListArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<EmployeeTemplateConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'employeeTemplate', options);
-    return Object.assign(new EmployeeTemplateConnection(), toConnection(page, options, EmployeeTemplateType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'employeeTemplate', list.options);
+    return toConnection(EmployeeTemplateConnection, page, list, EmployeeTemplateType.from);
   }
 
   @Authorized('admin')

@@ -25,7 +25,7 @@ import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput, withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, nodeFields, selects } from '../pagination';
+import { CURSOR_PART, ConnectionKit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection, nodeFields, selects } from '../pagination';
 import { Connection } from '../types/connection.type';
 import { EmployeeType, sharedReferences } from '../types/employee.type';
 import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
@@ -55,6 +55,22 @@ registerEnumType(EmployeeOrderField, {
     UPDATED_AT: { description: 'By time of the last change.' },
   },
 });
+
+const byText = defineConnection(CURSOR_PART.text, CURSOR_PART.uuid);
+const byTime = defineConnection(CURSOR_PART.time('milliseconds'), CURSOR_PART.uuid);
+
+/**
+ * Cursors of `employees`, by order: `[sort value, id]`, the sort value as `employeeService.sortValue` gives it (a
+ * timestamp from the entity's Date, so in milliseconds: employee-query.ts compares them so).
+ */
+const EMPLOYEE_CURSORS = {
+  username: byText,
+  firstName: byText,
+  lastName: byText,
+  email: byText,
+  createdAt: byTime,
+  updatedAt: byTime,
+} satisfies Record<EmployeeOrderField, ConnectionKit<[string, string]>>;
 
 @InputType('EmployeeOrder', { description: 'Ordering of an employee connection. Ties are broken by id.' })
 class EmployeeOrder {
@@ -374,16 +390,17 @@ export class EmployeeResolver {
     @Ctx() { ctx }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<EmployeeConnection> {
-    const first = checkFirst(args.first);
+    const field = args.orderBy?.field ?? EmployeeOrderField.USERNAME;
+    const kit = EMPLOYEE_CURSORS[field];
+    const request = kit.page(args);
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
     if (args.filter?.type && (args.filter.type.length > 200 || hasControlCharacters(args.filter.type))) {
       throw badUserInput('`filter.type` must be at most 200 characters without control characters.');
     }
-    const field = (args.orderBy?.field ?? EmployeeOrderField.USERNAME) as EmployeeSortField;
+    const sort: EmployeeSortField = field;
     const descending = args.orderBy?.direction === OrderDirection.DESC;
-    const after = args.after ? decodeCursor(args.after, 2) : null;
     const filter = args.filter ?? {};
     const fields = nodeFields(info);
     const page = await employeeService.search(ctx, {
@@ -395,25 +412,20 @@ export class EmployeeResolver {
         primaryRoleIds: ids(filter.primaryRoleIds, 'Role', 'filter.primaryRoleIds'),
         teamIds: ids(filter.teamIds, 'Team', 'filter.teamIds'),
       },
-      orderBy: { field, descending },
-      first,
-      after: after ? { value: String(after[0]), id: String(after[1]) } : null,
+      orderBy: { field: sort, descending },
+      first: request.first,
+      after: request.after ? { value: request.after[0], id: request.after[1] } : null,
       withTotal: selects(info, 'totalCount'),
       withReferences: REFERENCE_FIELDS.filter((f) => !fields || fields.has(f)),
-      properties: propertiesFor(fields, field),
+      properties: propertiesFor(fields, sort),
     });
     const shared = sharedReferences();
     const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i], shared));
-    const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
-    return Object.assign(
-      new EmployeeConnection(),
-      connection(nodes, {
-        cursorOf: (node) => encodeCursor([sortValues.get(node.uuid) ?? '', node.uuid]),
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: after !== null,
-        totalCount: page.totalCount,
-      }),
-    );
+    return kit.connection(EmployeeConnection, request, nodes, {
+      keyOf: (node, i) => [employeeService.sortValue(page.employees[i], sort), node.uuid],
+      hasNextPage: page.hasNextPage,
+      totalCount: page.totalCount,
+    });
   }
 
   @Authorized('admin')
