@@ -2,11 +2,10 @@ import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType,
 import { DomainError, ErrorCode } from '../../services/errors';
 import { tokenService } from '../../services/token.service';
 import { GraphQLContext } from '../context';
-import { withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
+import { ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
 import { Connection } from '../types/connection.type';
-import { UserError } from '../types/user-error.type';
 import { NEWEST_FIRST, PageArgs } from './log.resolver';
 
 @ObjectType('AccessTokenConnection', { description: 'A page of access tokens, newest first.' })
@@ -24,11 +23,11 @@ class CreateAccessTokenInput {
   expiresAt?: Date | null;
 }
 
-@ObjectType('CreateAccessTokenPayload', { description: 'Result of createAccessToken.' })
-class CreateAccessTokenPayload {
-  @Field(() => AccessTokenType, { nullable: true, description: 'The new token; null when refused.' })
-  accessToken: AccessTokenType | null;
-
+@PayloadOf('createAccessToken')
+class CreateAccessTokenPayload extends ObjectPayload(AccessTokenType, 'accessToken', {
+  result: 'The new token; null when refused.',
+  userErrors: 'Why the token was not created; empty on success.',
+}) {
   @Field(() => String, {
     nullable: true,
     description:
@@ -36,9 +35,6 @@ class CreateAccessTokenPayload {
       'SHA-256 hash. Null when refused.',
   })
   secret: string | null;
-
-  @Field(() => [UserError], { description: 'Why the token was not created; empty on success.' })
-  userErrors: UserError[];
 }
 
 @InputType('RevokeAccessTokenInput', { description: 'The access token to revoke.' })
@@ -47,14 +43,11 @@ class RevokeAccessTokenInput {
   id: string;
 }
 
-@ObjectType('RevokeAccessTokenPayload', { description: 'Result of revokeAccessToken.' })
-class RevokeAccessTokenPayload {
-  @Field(() => AccessTokenType, { nullable: true, description: 'The revoked token; null when refused.' })
-  accessToken: AccessTokenType | null;
-
-  @Field(() => [UserError], { description: 'Why the token was not revoked; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('revokeAccessToken')
+class RevokeAccessTokenPayload extends ObjectPayload(AccessTokenType, 'accessToken', {
+  result: 'The revoked token; null when refused.',
+  userErrors: 'Why the token was not revoked; empty on success.',
+}) {}
 
 @Resolver(() => AccessTokenType)
 export class AccessTokenResolver {
@@ -81,14 +74,12 @@ export class AccessTokenResolver {
     input: CreateAccessTokenInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<CreateAccessTokenPayload> {
-    const { result, userErrors } = await withUserErrors(() =>
-      tokenService.create(ctx, { name: input.name, scope: input.scope, expiresAt: input.expiresAt ?? null }),
+    return payload(
+      CreateAccessTokenPayload,
+      () => tokenService.create(ctx, { name: input.name, scope: input.scope, expiresAt: input.expiresAt ?? null }),
+      (created) => AccessTokenType.from(created.token),
+      (created) => ({ secret: created?.secret ?? null }),
     );
-    return Object.assign(new CreateAccessTokenPayload(), {
-      accessToken: result ? AccessTokenType.from(result.token) : null,
-      secret: result?.secret ?? null,
-      userErrors,
-    });
   }
 
   @Authorized('admin')
@@ -100,15 +91,12 @@ export class AccessTokenResolver {
   async revokeAccessToken(
     @Arg('input', () => RevokeAccessTokenInput, { description: 'The token to revoke.' }) input: RevokeAccessTokenInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<RevokeAccessTokenPayload> {
-    const { result, userErrors } = await withUserErrors(() => {
+  ): Promise<Payload<AccessTokenType>> {
+    const work = () => {
       const id = idOfType(input.id, 'AccessToken');
       if (!id) throw new DomainError(ErrorCode.NOT_FOUND, `No access token with id "${input.id}" exists.`, 'id');
       return tokenService.revokeById(ctx, id);
-    });
-    return Object.assign(new RevokeAccessTokenPayload(), {
-      accessToken: result ? AccessTokenType.from(result) : null,
-      userErrors,
-    });
+    };
+    return payload(RevokeAccessTokenPayload, work, AccessTokenType.from);
   }
 }

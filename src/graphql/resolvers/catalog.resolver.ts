@@ -1,10 +1,10 @@
-import { Arg, Args, Authorized, ClassType, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CatalogListOptions, CatalogPage, CatalogSortField, catalogService } from '../../services/catalog.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { GraphQLContext } from '../context';
-import { withUserErrors } from '../errors';
 import { idOfType, toGlobalId } from '../global-id';
 import { CURSOR_PART, ConnectionKit, ConnectionShape, defineConnection } from '../pagination';
+import { DeletePayload, ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import {
   CatalogListArgs,
   CatalogOrderField,
@@ -29,7 +29,6 @@ import {
 import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
 import { OrderDirection } from '../types/order.type';
-import { UserError } from '../types/user-error.type';
 
 @ObjectType('RoleConnection', { description: 'A page of roles.' })
 export class RoleConnection extends Connection(RoleType, 'Role') {}
@@ -43,86 +42,30 @@ export class LoginAuthenticatorConnection extends Connection(LoginAuthenticatorT
 @ObjectType('EmployeeTemplateConnection', { description: 'A page of employee templates.' })
 export class EmployeeTemplateConnection extends Connection(EmployeeTemplateType, 'EmployeeTemplate') {}
 
-const NOTHING_WRITTEN = 'Why the change was refused; empty on success. Nothing is written when not empty.';
-
-interface Payload<T> {
-  result: T | null;
-  userErrors: UserError[];
-}
-
-/** `{ <field>: T, userErrors }`, the payload of a create or update mutation. */
-function ObjectPayload<T extends object>(name: string, type: ClassType<T>, field: string, mutation: string) {
-  const label = field.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
-  @ObjectType(name, { description: `Result of ${mutation}.` })
-  class PayloadType implements Payload<T> {
-    @Field(() => type, { name: field, nullable: true, description: `The ${label} after the change; null when refused.` })
-    result: T | null;
-
-    @Field(() => [UserError], { description: NOTHING_WRITTEN })
-    userErrors: UserError[];
-  }
-  return PayloadType;
-}
-
-/** `{ deleted<Type>Id, userErrors }`, the payload of a delete mutation. */
-function DeletePayload(type: string, mutation: string) {
-  @ObjectType(`${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Payload`, { description: `Result of ${mutation}.` })
-  class PayloadType implements Payload<string> {
-    @Field(() => ID, {
-      name: `deleted${type}Id`,
-      nullable: true,
-      description: `Global id of the deleted ${type.replace(/(.)([A-Z])/g, '$1 $2').toLowerCase()}; null when refused.`,
-    })
-    result: string | null;
-
-    @Field(() => [UserError], { description: NOTHING_WRITTEN })
-    userErrors: UserError[];
-  }
-  return PayloadType;
-}
-
-const CreateRolePayload = ObjectPayload('CreateRolePayload', RoleType, 'role', 'createRole');
-const UpdateRolePayload = ObjectPayload('UpdateRolePayload', RoleType, 'role', 'updateRole');
-const DeleteRolePayload = DeletePayload('Role', 'deleteRole');
-const CreateTeamPayload = ObjectPayload('CreateTeamPayload', TeamType, 'team', 'createTeam');
-const UpdateTeamPayload = ObjectPayload('UpdateTeamPayload', TeamType, 'team', 'updateTeam');
-const DeleteTeamPayload = DeletePayload('Team', 'deleteTeam');
-const CreateLoginAuthenticatorPayload = ObjectPayload(
-  'CreateLoginAuthenticatorPayload',
-  LoginAuthenticatorType,
-  'loginAuthenticator',
-  'createLoginAuthenticator',
-);
-const UpdateLoginAuthenticatorPayload = ObjectPayload(
-  'UpdateLoginAuthenticatorPayload',
-  LoginAuthenticatorType,
-  'loginAuthenticator',
-  'updateLoginAuthenticator',
-);
-const DeleteLoginAuthenticatorPayload = DeletePayload('LoginAuthenticator', 'deleteLoginAuthenticator');
-const CreateEmployeeTemplatePayload = ObjectPayload(
-  'CreateEmployeeTemplatePayload',
-  EmployeeTemplateType,
-  'employeeTemplate',
-  'createEmployeeTemplate',
-);
-const UpdateEmployeeTemplatePayload = ObjectPayload(
-  'UpdateEmployeeTemplatePayload',
-  EmployeeTemplateType,
-  'employeeTemplate',
-  'updateEmployeeTemplate',
-);
-const DeleteEmployeeTemplatePayload = DeletePayload('EmployeeTemplate', 'deleteEmployeeTemplate');
-
-/** Runs the service call and fills the payload: the converted result, or the userErrors of a refusal. */
-async function payload<R, T>(
-  type: ClassType<Payload<T>>,
-  work: () => Promise<R>,
-  convert: (result: R) => T,
-): Promise<Payload<T>> {
-  const { result, userErrors } = await withUserErrors(work);
-  return Object.assign(new type(), { result: result === null ? null : convert(result), userErrors });
-}
+@PayloadOf('createRole')
+class CreateRolePayload extends ObjectPayload(RoleType, 'role') {}
+@PayloadOf('updateRole')
+class UpdateRolePayload extends ObjectPayload(RoleType, 'role') {}
+@PayloadOf('deleteRole')
+class DeleteRolePayload extends DeletePayload('Role') {}
+@PayloadOf('createTeam')
+class CreateTeamPayload extends ObjectPayload(TeamType, 'team') {}
+@PayloadOf('updateTeam')
+class UpdateTeamPayload extends ObjectPayload(TeamType, 'team') {}
+@PayloadOf('deleteTeam')
+class DeleteTeamPayload extends DeletePayload('Team') {}
+@PayloadOf('createLoginAuthenticator')
+class CreateLoginAuthenticatorPayload extends ObjectPayload(LoginAuthenticatorType, 'loginAuthenticator') {}
+@PayloadOf('updateLoginAuthenticator')
+class UpdateLoginAuthenticatorPayload extends ObjectPayload(LoginAuthenticatorType, 'loginAuthenticator') {}
+@PayloadOf('deleteLoginAuthenticator')
+class DeleteLoginAuthenticatorPayload extends DeletePayload('LoginAuthenticator') {}
+@PayloadOf('createEmployeeTemplate')
+class CreateEmployeeTemplatePayload extends ObjectPayload(EmployeeTemplateType, 'employeeTemplate') {}
+@PayloadOf('updateEmployeeTemplate')
+class UpdateEmployeeTemplatePayload extends ObjectPayload(EmployeeTemplateType, 'employeeTemplate') {}
+@PayloadOf('deleteEmployeeTemplate')
+class DeleteEmployeeTemplatePayload extends DeletePayload('EmployeeTemplate') {}
 
 const SORT_FIELDS: Record<CatalogOrderField, CatalogSortField> = { NAME: 'name', CREATED_AT: 'createdAt' };
 

@@ -23,14 +23,14 @@ import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIEL
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
-import { badUserInput, withUserErrors } from '../errors';
+import { badUserInput } from '../errors';
 import { idOfType } from '../global-id';
 import { CURSOR_PART, ConnectionKit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection, nodeFields, selects } from '../pagination';
+import { ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import { Connection } from '../types/connection.type';
 import { EmployeeType, sharedReferences } from '../types/employee.type';
 import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
 import { OrderDirection } from '../types/order.type';
-import { UserError } from '../types/user-error.type';
 
 @ObjectType('EmployeeConnection', { description: 'A page of employees.' })
 export class EmployeeConnection extends Connection(EmployeeType, 'Employee') {}
@@ -233,32 +233,19 @@ class SetEmployeeStatusInput {
   status: EmployeeStatusEnum;
 }
 
-@ObjectType('CreateEmployeePayload', { description: 'Result of createEmployee.' })
-class CreateEmployeePayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The new employee; null when refused.' })
-  employee: EmployeeType | null;
+@PayloadOf('createEmployee')
+class CreateEmployeePayload extends ObjectPayload(EmployeeType, 'employee', {
+  result: 'The new employee; null when refused.',
+  userErrors: 'Why the employee was not created; empty on success.',
+}) {}
 
-  @Field(() => [UserError], { description: 'Why the employee was not created; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('updateEmployee')
+class UpdateEmployeePayload extends ObjectPayload(EmployeeType, 'employee') {}
 
-@ObjectType('UpdateEmployeePayload', { description: 'Result of updateEmployee.' })
-class UpdateEmployeePayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
-  employee: EmployeeType | null;
-
-  @Field(() => [UserError], { description: 'Why the change was refused; empty on success. Nothing is written when not empty.' })
-  userErrors: UserError[];
-}
-
-@ObjectType('SetEmployeeStatusPayload', { description: 'Result of setEmployeeStatus.' })
-class SetEmployeeStatusPayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
-  employee: EmployeeType | null;
-
-  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('setEmployeeStatus')
+class SetEmployeeStatusPayload extends ObjectPayload(EmployeeType, 'employee', {
+  userErrors: 'Why the change was refused; empty on success.',
+}) {}
 
 const REFERENCES = [
   { field: 'primaryRoleId', type: 'Role' },
@@ -435,13 +422,13 @@ export class EmployeeResolver {
   async createEmployee(
     @Arg('input', () => CreateEmployeeInput, { description: 'The new employee.' }) input: CreateEmployeeInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<CreateEmployeePayload> {
-    const { result, userErrors } = await withUserErrors(async () => {
+  ): Promise<Payload<EmployeeType>> {
+    const work = async () => {
       const { changes, issues } = toChanges(input);
       if (issues.length > 0) throw new DomainError(issues);
       return employeeService.createLocal(ctx, changes as NewEmployee);
-    });
-    return Object.assign(new CreateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
+    };
+    return payload(CreateEmployeePayload, work, (employee) => EmployeeType.from(employee));
   }
 
   @Authorized('admin')
@@ -451,8 +438,8 @@ export class EmployeeResolver {
   async updateEmployee(
     @Arg('input', () => UpdateEmployeeInput, { description: 'The employee and the changes.' }) input: UpdateEmployeeInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<UpdateEmployeePayload> {
-    const { result, userErrors } = await withUserErrors(async () => {
+  ): Promise<Payload<EmployeeType>> {
+    const work = async () => {
       const id = employeeId(input.id);
       const { changes, issues } = toChanges(input);
       if (issues.length > 0) {
@@ -461,8 +448,8 @@ export class EmployeeResolver {
         return withInputIssues(issues, () => employeeService.checkUpdate(ctx, id, valid));
       }
       return employeeService.update(ctx, id, changes);
-    });
-    return Object.assign(new UpdateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
+    };
+    return payload(UpdateEmployeePayload, work, (employee) => EmployeeType.from(employee));
   }
 
   @Authorized('admin')
@@ -474,10 +461,11 @@ export class EmployeeResolver {
   async setEmployeeStatus(
     @Arg('input', () => SetEmployeeStatusInput, { description: 'The employee and its new status.' }) input: SetEmployeeStatusInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<SetEmployeeStatusPayload> {
-    const { result, userErrors } = await withUserErrors(() =>
-      employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
+  ): Promise<Payload<EmployeeType>> {
+    return payload(
+      SetEmployeeStatusPayload,
+      () => employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
+      (employee) => EmployeeType.from(employee),
     );
-    return Object.assign(new SetEmployeeStatusPayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
   }
 }
