@@ -87,25 +87,26 @@ export class ConnectionKit<V extends unknown[]> {
   }
 
   /**
-   * The connection object of one page. `keyOf(node, i)` gives the cursor parts of `nodes[i]`; it runs only for the
-   * cursors a client reads (an edge's, the page's first and last).
+   * The connection object of one page: `nodes` and the service's `page` they came from. `keyOf(node, i)` gives the
+   * cursor parts of `nodes[i]`; it runs only for the cursors a client reads (an edge's, the page's first and last).
    */
   connection<T, C extends ConnectionShape<T>>(
     type: new () => C,
     request: PageRequest<V>,
     nodes: T[],
-    options: { keyOf: (node: T, index: number) => V; hasNextPage: boolean; totalCount: number },
+    page: { hasNextPage: boolean; totalCount: number },
+    keyOf: (node: T, index: number) => V,
   ): C {
-    const cursorOf = (node: T, index: number): string => this.cursor(options.keyOf(node, index));
+    const cursorOf = (node: T, index: number): string => this.cursor(keyOf(node, index));
     const last = nodes.length - 1;
     const pageInfo = Object.assign(new PageInfo(), {
-      hasNextPage: options.hasNextPage,
+      hasNextPage: page.hasNextPage,
       hasPreviousPage: request.after !== null,
       startCursor: last >= 0 ? cursorOf(nodes[0], 0) : null,
       endCursor: last >= 0 ? cursorOf(nodes[last], last) : null,
     });
     const edges = nodes.map((node, index) => new LazyCursorEdge(node, index, cursorOf));
-    return Object.assign(new type(), { edges, nodes, pageInfo, totalCount: options.totalCount });
+    return Object.assign(new type(), { edges, nodes, pageInfo, totalCount: page.totalCount });
   }
 
   private decode(cursor: string): V {

@@ -58,11 +58,8 @@ export class AccessTokenResolver {
     const request = NEWEST_FIRST.page(args);
     const after = request.after ? { createdAt: request.after[0], id: request.after[1] } : undefined;
     const page = await tokenService.page(ctx, { first: request.first, after });
-    return NEWEST_FIRST.connection(AccessTokenConnection, request, page.tokens.map(AccessTokenType.from), {
-      keyOf: (_, i) => [page.positions[i].createdAt, page.positions[i].id],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    const keyOf = (_: unknown, i: number): [string, string] => [page.positions[i].createdAt, page.positions[i].id];
+    return NEWEST_FIRST.connection(AccessTokenConnection, request, page.tokens.map(AccessTokenType.from), page, keyOf);
   }
 
   @Authorized('admin')

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, ClassType, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CatalogListOptions, CatalogPage, CatalogSortField, catalogService } from '../../services/catalog.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { GraphQLContext } from '../context';
@@ -42,30 +42,22 @@ export class LoginAuthenticatorConnection extends Connection(LoginAuthenticatorT
 @ObjectType('EmployeeTemplateConnection', { description: 'A page of employee templates.' })
 export class EmployeeTemplateConnection extends Connection(EmployeeTemplateType, 'EmployeeTemplate') {}
 
-@PayloadOf('createRole')
-class CreateRolePayload extends ObjectPayload(RoleType, 'role') {}
-@PayloadOf('updateRole')
-class UpdateRolePayload extends ObjectPayload(RoleType, 'role') {}
-@PayloadOf('deleteRole')
-class DeleteRolePayload extends DeletePayload('Role') {}
-@PayloadOf('createTeam')
-class CreateTeamPayload extends ObjectPayload(TeamType, 'team') {}
-@PayloadOf('updateTeam')
-class UpdateTeamPayload extends ObjectPayload(TeamType, 'team') {}
-@PayloadOf('deleteTeam')
-class DeleteTeamPayload extends DeletePayload('Team') {}
-@PayloadOf('createLoginAuthenticator')
-class CreateLoginAuthenticatorPayload extends ObjectPayload(LoginAuthenticatorType, 'loginAuthenticator') {}
-@PayloadOf('updateLoginAuthenticator')
-class UpdateLoginAuthenticatorPayload extends ObjectPayload(LoginAuthenticatorType, 'loginAuthenticator') {}
-@PayloadOf('deleteLoginAuthenticator')
-class DeleteLoginAuthenticatorPayload extends DeletePayload('LoginAuthenticator') {}
-@PayloadOf('createEmployeeTemplate')
-class CreateEmployeeTemplatePayload extends ObjectPayload(EmployeeTemplateType, 'employeeTemplate') {}
-@PayloadOf('updateEmployeeTemplate')
-class UpdateEmployeeTemplatePayload extends ObjectPayload(EmployeeTemplateType, 'employeeTemplate') {}
-@PayloadOf('deleteEmployeeTemplate')
-class DeleteEmployeeTemplatePayload extends DeletePayload('EmployeeTemplate') {}
+/** The payloads of a catalog kind's create, update and delete mutations (e.g. `CreateRolePayload`). */
+function catalogPayloads<T extends object>(type: ClassType<T>, name: string) {
+  const field = `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+  @PayloadOf(`create${name}`)
+  class Create extends ObjectPayload(type, field) {}
+  @PayloadOf(`update${name}`)
+  class Update extends ObjectPayload(type, field) {}
+  @PayloadOf(`delete${name}`)
+  class Delete extends DeletePayload(name) {}
+  return { Create, Update, Delete };
+}
+
+const ROLE_PAYLOADS = catalogPayloads(RoleType, 'Role');
+const TEAM_PAYLOADS = catalogPayloads(TeamType, 'Team');
+const LOGIN_AUTHENTICATOR_PAYLOADS = catalogPayloads(LoginAuthenticatorType, 'LoginAuthenticator');
+const EMPLOYEE_TEMPLATE_PAYLOADS = catalogPayloads(EmployeeTemplateType, 'EmployeeTemplate');
 
 const SORT_FIELDS: Record<CatalogOrderField, CatalogSortField> = { NAME: 'name', CREATED_AT: 'createdAt' };
 
@@ -99,11 +91,8 @@ function toConnection<R extends { id: string }, N, C extends ConnectionShape<N>>
   { field, request }: ReturnType<typeof listOptions>,
   toNode: (row: R) => N,
 ): C {
-  return CATALOG_CURSORS[field].connection(type, request, page.items.map(({ row }) => toNode(row)), {
-    keyOf: (_, i) => [field, page.items[i].sortKey, page.items[i].row.id],
-    hasNextPage: page.hasNextPage,
-    totalCount: page.totalCount,
-  });
+  const nodes = page.items.map(({ row }) => toNode(row));
+  return CATALOG_CURSORS[field].connection(type, request, nodes, page, (_, i) => [field, page.items[i].sortKey, page.items[i].row.id]);
 }
 
 /** The uuid inside the global id of the object a mutation works on; NOT_FOUND (on `id`) when it is not one. */
@@ -147,22 +136,22 @@ export class RoleResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateRolePayload, { description: 'Creates a role.' })
+  @Mutation(() => ROLE_PAYLOADS.Create, { description: 'Creates a role.' })
   async createRole(
     @Arg('input', () => CreateRoleInput, { description: 'The new role.' }) input: CreateRoleInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<RoleType>> {
-    return payload(CreateRolePayload, () => catalogService.createRole(ctx, { name: input.name, description: input.description }), RoleType.from);
+    return payload(ROLE_PAYLOADS.Create, () => catalogService.createRole(ctx, { name: input.name, description: input.description }), RoleType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateRolePayload, { description: 'Renames a role or changes its description.' })
+  @Mutation(() => ROLE_PAYLOADS.Update, { description: 'Renames a role or changes its description.' })
   async updateRole(
     @Arg('input', () => UpdateRoleInput, { description: 'The role and the changes.' }) input: UpdateRoleInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<RoleType>> {
     return payload(
-      UpdateRolePayload,
+      ROLE_PAYLOADS.Update,
       () => catalogService.updateRole(ctx, targetId(input.id, 'Role', 'role'), {
           name: input.name,
           description: input.description,
@@ -172,7 +161,7 @@ export class RoleResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteRolePayload, {
+  @Mutation(() => ROLE_PAYLOADS.Delete, {
     description: 'Deletes a role that no employee or template uses and that is not the default role.',
   })
   async deleteRole(
@@ -180,7 +169,7 @@ export class RoleResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteRolePayload,
+      ROLE_PAYLOADS.Delete,
       () => catalogService.deleteRole(ctx, targetId(input.id, 'Role', 'role')),
       (role) => toGlobalId('Role', role.id),
     );
@@ -197,22 +186,22 @@ export class TeamResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateTeamPayload, { description: 'Creates a team.' })
+  @Mutation(() => TEAM_PAYLOADS.Create, { description: 'Creates a team.' })
   async createTeam(
     @Arg('input', () => CreateTeamInput, { description: 'The new team.' }) input: CreateTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<TeamType>> {
-    return payload(CreateTeamPayload, () => catalogService.createTeam(ctx, { name: input.name, description: input.description }), TeamType.from);
+    return payload(TEAM_PAYLOADS.Create, () => catalogService.createTeam(ctx, { name: input.name, description: input.description }), TeamType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateTeamPayload, { description: 'Renames a team or changes its description.' })
+  @Mutation(() => TEAM_PAYLOADS.Update, { description: 'Renames a team or changes its description.' })
   async updateTeam(
     @Arg('input', () => UpdateTeamInput, { description: 'The team and the changes.' }) input: UpdateTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<TeamType>> {
     return payload(
-      UpdateTeamPayload,
+      TEAM_PAYLOADS.Update,
       () => catalogService.updateTeam(ctx, targetId(input.id, 'Team', 'team'), {
           name: input.name,
           description: input.description,
@@ -222,13 +211,13 @@ export class TeamResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteTeamPayload, { description: 'Deletes a team that no employee or template uses.' })
+  @Mutation(() => TEAM_PAYLOADS.Delete, { description: 'Deletes a team that no employee or template uses.' })
   async deleteTeam(
     @Arg('input', () => DeleteTeamInput, { description: 'The team to delete.' }) input: DeleteTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteTeamPayload,
+      TEAM_PAYLOADS.Delete,
       () => catalogService.deleteTeam(ctx, targetId(input.id, 'Team', 'team')),
       (team) => toGlobalId('Team', team.id),
     );
@@ -250,7 +239,7 @@ export class LoginAuthenticatorResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Create, {
     description: 'Creates a login authenticator; with isDefault it replaces the current default.',
   })
   async createLoginAuthenticator(
@@ -259,14 +248,14 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<LoginAuthenticatorType>> {
     return payload(
-      CreateLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Create,
       () => catalogService.createLoginAuthenticator(ctx, { name: input.name, isDefault: input.isDefault ?? undefined }),
       LoginAuthenticatorType.from,
     );
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Update, {
     description: 'Renames a login authenticator or makes it the default (which clears the previous default).',
   })
   async updateLoginAuthenticator(
@@ -275,7 +264,7 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<LoginAuthenticatorType>> {
     return payload(
-      UpdateLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Update,
       () =>
         catalogService.updateLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator'), {
           name: input.name,
@@ -286,7 +275,7 @@ export class LoginAuthenticatorResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Delete, {
     description: 'Deletes a login authenticator that no employee or template uses and that is not the default.',
   })
   async deleteLoginAuthenticator(
@@ -295,7 +284,7 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Delete,
       () => catalogService.deleteLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator')),
       (authenticator) => toGlobalId('LoginAuthenticator', authenticator.id),
     );
@@ -317,21 +306,21 @@ export class EmployeeTemplateResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateEmployeeTemplatePayload, { description: 'Creates an employee template.' })
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Create, { description: 'Creates an employee template.' })
   async createEmployeeTemplate(
     @Arg('input', () => CreateEmployeeTemplateInput, { description: 'The new employee template.' })
     input: CreateEmployeeTemplateInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<EmployeeTemplateType>> {
     return payload(
-      CreateEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Create,
       () => catalogService.createEmployeeTemplate(ctx, { ...templateChanges(input), name: input.name }),
       EmployeeTemplateType.from,
     );
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateEmployeeTemplatePayload, {
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Update, {
     description: 'Changes an employee template. Employees created from it earlier keep their values.',
   })
   async updateEmployeeTemplate(
@@ -340,7 +329,7 @@ export class EmployeeTemplateResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<EmployeeTemplateType>> {
     return payload(
-      UpdateEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Update,
       () =>
         catalogService.updateEmployeeTemplate(
           ctx,
@@ -352,7 +341,7 @@ export class EmployeeTemplateResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteEmployeeTemplatePayload, {
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Delete, {
     description: 'Deletes an employee template. Employees created from it keep their values.',
   })
   async deleteEmployeeTemplate(
@@ -361,7 +350,7 @@ export class EmployeeTemplateResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Delete,
       () => catalogService.deleteEmployeeTemplate(ctx, targetId(input.id, 'EmployeeTemplate', 'employee template')),
       (template) => toGlobalId('EmployeeTemplate', template.id),
     );

@@ -408,11 +408,8 @@ export class EmployeeResolver {
     });
     const shared = sharedReferences();
     const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i], shared));
-    return kit.connection(EmployeeConnection, request, nodes, {
-      keyOf: (node, i) => [employeeService.sortValue(page.employees[i], sort), node.uuid],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    const keyOf = (node: EmployeeType, i: number): [string, string] => [employeeService.sortValue(page.employees[i], sort), node.uuid];
+    return kit.connection(EmployeeConnection, request, nodes, page, keyOf);
   }
 
   @Authorized('admin')

@@ -66,11 +66,7 @@ export class GroupResolver {
       first: request.first,
       after: after ? { displayName: after[0], id: after[1] } : null,
     });
-    return GROUP_CURSOR.connection(GroupConnection, request, page.groups.map(GroupType.from), {
-      keyOf: (g) => [g.displayName, g.uuid],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    return GROUP_CURSOR.connection(GroupConnection, request, page.groups.map(GroupType.from), page, (g) => [g.displayName, g.uuid]);
   }
 
   @FieldResolver(() => EmployeeConnection, { description: 'The members of the group, a page at a time.' })
@@ -80,11 +76,7 @@ export class GroupResolver {
     const page = await groupService.memberPage(ctx, group.uuid, { first: request.first, afterEmployeeId });
     const employees = await loaders.employee.loadMany(page.employeeIds);
     const nodes = employees.filter((e): e is Employee => !!e && !(e instanceof Error)).map((e) => EmployeeType.from(e));
-    return MEMBER_CURSOR.connection(EmployeeConnection, request, nodes, {
-      keyOf: (e) => [e.uuid],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    return MEMBER_CURSOR.connection(EmployeeConnection, request, nodes, page, (e) => [e.uuid]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { auditReferenceKind, auditService } from '../../services/audit.service';
+import { LogPosition, auditReferenceKind, auditService } from '../../services/audit.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
 import { GraphQLContext } from '../context';
 import { badUserInput } from '../errors';
@@ -42,6 +42,16 @@ class ProvisioningEventsArgs extends PageArgs {
 /** Cursors of the newest-first lists (logs, tokens): `[timestamp in microseconds, id]`, the services' positions. */
 export const NEWEST_FIRST = defineConnection(CURSOR_PART.time('microseconds'), CURSOR_PART.uuid);
 
+/** The cursor parts of a log page's i-th event: its position, as the service gave it. */
+function keysOf(positions: LogPosition[]): (node: unknown, i: number) => [string, string] {
+  return (_, i) => [positions[i].occurredAt, positions[i].id];
+}
+
+/** The log position an `after` cursor holds. */
+function positionOf(after: [string, string] | null): LogPosition | undefined {
+  return after ? { occurredAt: after[0], id: after[1] } : undefined;
+}
+
 function employeeUuid(globalId: string): string {
   const id = idOfType(globalId, 'Employee');
   if (!id) throw badUserInput('`employeeId` is not the id of an Employee.');
@@ -58,13 +68,9 @@ export class AuditEventResolver {
       targetType: employeeId ? 'employee' : undefined,
       targetId: employeeId,
       first: request.first,
-      after: request.after ? { occurredAt: request.after[0], id: request.after[1] } : undefined,
+      after: positionOf(request.after),
     });
-    return NEWEST_FIRST.connection(AuditEventConnection, request, page.events.map(AuditEventType.from), {
-      keyOf: (_, i) => [page.positions[i].occurredAt, page.positions[i].id],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    return NEWEST_FIRST.connection(AuditEventConnection, request, page.events.map(AuditEventType.from), page, keysOf(page.positions));
   }
 }
 
@@ -115,13 +121,10 @@ export class ProvisioningEventResolver {
       outcome: args.outcome ?? undefined,
       employeeId,
       first: request.first,
-      after: request.after ? { occurredAt: request.after[0], id: request.after[1] } : undefined,
+      after: positionOf(request.after),
     });
-    return NEWEST_FIRST.connection(ProvisioningEventConnection, request, page.events.map(ProvisioningEventType.from), {
-      keyOf: (_, i) => [page.positions[i].occurredAt, page.positions[i].id],
-      hasNextPage: page.hasNextPage,
-      totalCount: page.totalCount,
-    });
+    const nodes = page.events.map(ProvisioningEventType.from);
+    return NEWEST_FIRST.connection(ProvisioningEventConnection, request, nodes, page, keysOf(page.positions));
   }
 
   @FieldResolver(() => EmployeeType, {
