@@ -3,6 +3,7 @@ import { AuditEvent } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
 import type { CatalogKind } from './catalog.service';
 import { RequestContext } from './context';
+import { KEYSET_TIME } from './keyset';
 import { isUuid } from './validation';
 
 export interface AuditRecord {
@@ -37,15 +38,6 @@ export interface LogPosition {
 }
 
 /**
- * A timestamptz column as exact UTC text for keyset cursors. PostgreSQL keeps microseconds and a JS Date keeps
- * milliseconds, so a cursor built from the Date would not sit exactly on its row: rows at a page boundary would be
- * skipped or repeated.
- */
-export function exactTimestamp(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
-
-/**
  * One page of a time-ordered log, newest first, with keyset paging on (occurred_at, id) and the exact total. Shared
  * by the audit log and the provisioning log; `qb` already holds the tenant and filter conditions for `alias`.
  */
@@ -56,13 +48,13 @@ export async function newestFirstPage<T extends { id: string }>(
 ): Promise<{ events: T[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
   const totalCount = await qb.clone().getCount();
   if (options.after) {
-    qb.andWhere(`(${alias}.occurred_at, ${alias}.id) < (:afterTime::timestamptz, :afterId::uuid)`, {
+    qb.andWhere(`(${alias}.occurred_at, ${alias}.id) < (:afterTime${KEYSET_TIME.cast}, :afterId::uuid)`, {
       afterTime: options.after.occurredAt,
       afterId: options.after.id,
     });
   }
   const { entities, raw } = await qb
-    .addSelect(exactTimestamp(`${alias}.occurred_at`), 'position_time')
+    .addSelect(KEYSET_TIME.text(`${alias}.occurred_at`), 'position_time')
     .orderBy(`${alias}.occurred_at`, 'DESC')
     .addOrderBy(`${alias}.id`, 'DESC')
     .take(options.first + 1)

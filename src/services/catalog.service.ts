@@ -4,6 +4,7 @@ import { Coalesced } from './coalesce';
 import { RequestContext, inTransaction } from './context';
 import { employeeListGenerations } from './continuation-cache';
 import { DomainError, ErrorCode, IssueCollector, isForeignKeyViolation, isUniqueViolation } from './errors';
+import { KEYSET_TIME } from './keyset';
 import { mapRow } from './rows';
 import * as sql from './sql';
 import { DEFAULT_ROLE_NAME } from './tenant-defaults';
@@ -85,7 +86,7 @@ export const catalogService = {
     let keyset = '';
     if (options.after) {
       params.push(options.after.key, options.after.id);
-      keyset = ` AND (${sort.column}, id) ${options.descending ? '<' : '>'} ($2::${sort.cast}, $3::uuid)`;
+      keyset = ` AND (${sort.column}, id) ${options.descending ? '<' : '>'} ($2${sort.cast}, $3::uuid)`;
     }
     params.push(options.first + 1);
     const [counted, rows] = await Promise.all([
@@ -297,27 +298,13 @@ const REFERENCE_COLUMN: Record<CatalogKind, string | null> = {
 export type CatalogSortField = 'name' | 'createdAt';
 
 /**
- * The column each sort uses, the lossless text of its value for cursors, and the cast back. Timestamps go through
- * text at microsecond precision: a JS Date keeps milliseconds only, and the keyset would then repeat rows.
+ * The column each sort uses, the lossless text of its value for cursors, and the cast back. Timestamps are
+ * `microseconds` cursors (keyset.ts).
  */
 const SORT_KEYS = {
-  name: { column: 'name', key: 'name::text', cast: 'citext' },
-  createdAt: {
-    column: 'created_at',
-    key: `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-    cast: 'timestamptz',
-  },
+  name: { column: 'name', key: 'name::text', cast: '::citext' },
+  createdAt: { column: 'created_at', key: KEYSET_TIME.text('created_at'), cast: KEYSET_TIME.cast },
 } as const satisfies Record<CatalogSortField, { column: string; key: string; cast: string }>;
-
-const EXACT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-/** Whether `key` can be a sort key of `field` (as `list` hands them out), so a forged cursor never reaches SQL. */
-export function isCatalogSortKey(field: CatalogSortField, key: string): boolean {
-  if (field === 'name') return !/\p{Cc}/u.test(key);
-  if (!EXACT_TIMESTAMP.test(key)) return false;
-  const date = new Date(`${key.slice(0, 23)}Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === key.slice(0, 23);
-}
 
 export interface CatalogListOptions {
   first: number;

@@ -1,3 +1,4 @@
+import { KEYSET_TIME } from './keyset';
 import { isUuid } from './validation';
 
 /**
@@ -149,9 +150,8 @@ export const SORT_FIELDS = {
   lastName: { sql: 'e.last_name', cast: '::text' },
   displayName: { sql: "COALESCE(e.display_name, '')", cast: '::text' },
   externalId: { sql: "COALESCE(e.external_id, '')", cast: '::text' },
-  // Cursors carry JavaScript dates (milliseconds) while PostgreSQL keeps microseconds: sort on the millisecond value
-  // (ties broken by id) so that a cursor compares exactly with the rows it came from.
-  createdAt: { sql: "date_trunc('milliseconds', e.created_at)", cast: '::timestamptz' },
-  updatedAt: { sql: "date_trunc('milliseconds', e.updated_at)", cast: '::timestamptz' },
+  // Cursors of these pages carry the entity's Date (milliseconds): see `milliseconds` in keyset.ts.
+  createdAt: { sql: KEYSET_TIME.milliseconds('e.created_at'), cast: KEYSET_TIME.cast },
+  updatedAt: { sql: KEYSET_TIME.milliseconds('e.updated_at'), cast: KEYSET_TIME.cast },
 } as const;
 export type EmployeeSortField = keyof typeof SORT_FIELDS;

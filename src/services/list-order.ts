@@ -1,4 +1,4 @@
-import { exactTimestamp } from './audit.service';
+import { KEYSET_TIME } from './keyset';
 
 /**
  * The order of SCIM user lists without sortBy (RFC 7644 leaves it to the server): creation, then id. An import walk
@@ -9,7 +9,7 @@ import { exactTimestamp } from './audit.service';
  */
 export const CREATION_ORDER = {
   sql: 'e.created_at',
-  cast: '::timestamptz',
-  /** The keyset value as exact text: PostgreSQL keeps microseconds and a JS Date only milliseconds. */
-  key: exactTimestamp('e.created_at'),
+  cast: KEYSET_TIME.cast,
+  /** The keyset value as a `microseconds` cursor holds it (keyset.ts). */
+  key: KEYSET_TIME.text('e.created_at'),
 } as const;

@@ -2,9 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AccessToken } from '../entities';
 import { TOKEN_SCOPES, TokenScope } from '../entities/enums';
-import { auditService, exactTimestamp } from './audit.service';
+import { auditService } from './audit.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode } from './errors';
+import { KEYSET_TIME } from './keyset';
 import { isUuid, textProblem } from './validation';
 
 /** Readable start of every generated secret, per scope, so a leaked token is recognisable (and greppable). */
@@ -155,13 +156,13 @@ export const tokenService = {
     const qb = ctx.manager.createQueryBuilder(AccessToken, 't').where('t.tenant_id = :tenantId', { tenantId: ctx.tenantId });
     const totalCount = await qb.clone().getCount();
     if (options.after) {
-      qb.andWhere('(t.created_at, t.id) < (:afterTime::timestamptz, :afterId::uuid)', {
+      qb.andWhere(`(t.created_at, t.id) < (:afterTime${KEYSET_TIME.cast}, :afterId::uuid)`, {
         afterTime: options.after.createdAt,
         afterId: options.after.id,
       });
     }
     const { entities, raw } = await qb
-      .addSelect(exactTimestamp('t.created_at'), 'position_time')
+      .addSelect(KEYSET_TIME.text('t.created_at'), 'position_time')
       .orderBy('t.created_at', 'DESC')
       .addOrderBy('t.id', 'DESC')
       .take(options.first + 1)

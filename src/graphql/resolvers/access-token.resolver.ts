@@ -2,13 +2,11 @@ import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType,
 import { DomainError, ErrorCode } from '../../services/errors';
 import { tokenService } from '../../services/token.service';
 import { GraphQLContext } from '../context';
-import { withUserErrors } from '../errors';
 import { idOfType } from '../global-id';
-import { checkFirst } from '../pagination';
+import { ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
 import { Connection } from '../types/connection.type';
-import { UserError } from '../types/user-error.type';
-import { PageArgs, decodeTimeCursor, timeConnection } from './log.resolver';
+import { NEWEST_FIRST, PageArgs } from './log.resolver';
 
 @ObjectType('AccessTokenConnection', { description: 'A page of access tokens, newest first.' })
 export class AccessTokenConnection extends Connection(AccessTokenType, 'AccessToken') {}
@@ -25,11 +23,11 @@ class CreateAccessTokenInput {
   expiresAt?: Date | null;
 }
 
-@ObjectType('CreateAccessTokenPayload', { description: 'Result of createAccessToken.' })
-class CreateAccessTokenPayload {
-  @Field(() => AccessTokenType, { nullable: true, description: 'The new token; null when refused.' })
-  accessToken: AccessTokenType | null;
-
+@PayloadOf('createAccessToken')
+class CreateAccessTokenPayload extends ObjectPayload(AccessTokenType, 'accessToken', {
+  result: 'The new token; null when refused.',
+  userErrors: 'Why the token was not created; empty on success.',
+}) {
   @Field(() => String, {
     nullable: true,
     description:
@@ -37,9 +35,6 @@ class CreateAccessTokenPayload {
       'SHA-256 hash. Null when refused.',
   })
   secret: string | null;
-
-  @Field(() => [UserError], { description: 'Why the token was not created; empty on success.' })
-  userErrors: UserError[];
 }
 
 @InputType('RevokeAccessTokenInput', { description: 'The access token to revoke.' })
@@ -48,14 +43,11 @@ class RevokeAccessTokenInput {
   id: string;
 }
 
-@ObjectType('RevokeAccessTokenPayload', { description: 'Result of revokeAccessToken.' })
-class RevokeAccessTokenPayload {
-  @Field(() => AccessTokenType, { nullable: true, description: 'The revoked token; null when refused.' })
-  accessToken: AccessTokenType | null;
-
-  @Field(() => [UserError], { description: 'Why the token was not revoked; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('revokeAccessToken')
+class RevokeAccessTokenPayload extends ObjectPayload(AccessTokenType, 'accessToken', {
+  result: 'The revoked token; null when refused.',
+  userErrors: 'Why the token was not revoked; empty on success.',
+}) {}
 
 @Resolver(() => AccessTokenType)
 export class AccessTokenResolver {
@@ -63,17 +55,11 @@ export class AccessTokenResolver {
     description: "Your tenant's access tokens, newest first, revoked and expired ones included. Secrets are never shown.",
   })
   async accessTokens(@Args() args: PageArgs, @Ctx() { ctx }: GraphQLContext): Promise<AccessTokenConnection> {
-    const first = checkFirst(args.first);
-    const after = args.after ? decodeTimeCursor(args.after) : null;
-    const page = await tokenService.page(ctx, { first, after: after ? { createdAt: after.time, id: after.id } : undefined });
-    return Object.assign(
-      new AccessTokenConnection(),
-      timeConnection(
-        page.tokens.map(AccessTokenType.from),
-        page.positions.map((p) => ({ time: p.createdAt, id: p.id })),
-        { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
-      ),
-    );
+    const request = NEWEST_FIRST.page(args);
+    const after = request.after ? { createdAt: request.after[0], id: request.after[1] } : undefined;
+    const page = await tokenService.page(ctx, { first: request.first, after });
+    const keyOf = (_: unknown, i: number): [string, string] => [page.positions[i].createdAt, page.positions[i].id];
+    return NEWEST_FIRST.connection(AccessTokenConnection, request, page.tokens.map(AccessTokenType.from), page, keyOf);
   }
 
   @Authorized('admin')
@@ -85,14 +71,12 @@ export class AccessTokenResolver {
     input: CreateAccessTokenInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<CreateAccessTokenPayload> {
-    const { result, userErrors } = await withUserErrors(() =>
-      tokenService.create(ctx, { name: input.name, scope: input.scope, expiresAt: input.expiresAt ?? null }),
+    return payload(
+      CreateAccessTokenPayload,
+      () => tokenService.create(ctx, { name: input.name, scope: input.scope, expiresAt: input.expiresAt ?? null }),
+      (created) => AccessTokenType.from(created.token),
+      (created) => ({ secret: created?.secret ?? null }),
     );
-    return Object.assign(new CreateAccessTokenPayload(), {
-      accessToken: result ? AccessTokenType.from(result.token) : null,
-      secret: result?.secret ?? null,
-      userErrors,
-    });
   }
 
   @Authorized('admin')
@@ -104,15 +88,12 @@ export class AccessTokenResolver {
   async revokeAccessToken(
     @Arg('input', () => RevokeAccessTokenInput, { description: 'The token to revoke.' }) input: RevokeAccessTokenInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<RevokeAccessTokenPayload> {
-    const { result, userErrors } = await withUserErrors(() => {
+  ): Promise<Payload<AccessTokenType>> {
+    const work = () => {
       const id = idOfType(input.id, 'AccessToken');
       if (!id) throw new DomainError(ErrorCode.NOT_FOUND, `No access token with id "${input.id}" exists.`, 'id');
       return tokenService.revokeById(ctx, id);
-    });
-    return Object.assign(new RevokeAccessTokenPayload(), {
-      accessToken: result ? AccessTokenType.from(result) : null,
-      userErrors,
-    });
+    };
+    return payload(RevokeAccessTokenPayload, work, AccessTokenType.from);
   }
 }

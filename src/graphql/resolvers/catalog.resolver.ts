@@ -1,17 +1,10 @@
-import { Arg, Args, Authorized, ClassType, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import {
-  CatalogListOptions,
-  CatalogPage,
-  CatalogSortField,
-  catalogService,
-  isCatalogSortKey,
-} from '../../services/catalog.service';
+import { Arg, Args, Authorized, ClassType, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { CatalogListOptions, CatalogPage, CatalogSortField, catalogService } from '../../services/catalog.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
-import { isUuid } from '../../services/validation';
 import { GraphQLContext } from '../context';
-import { badUserInput, withUserErrors } from '../errors';
 import { idOfType, toGlobalId } from '../global-id';
-import { checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import { CURSOR_PART, ConnectionKit, ConnectionShape, defineConnection } from '../pagination';
+import { DeletePayload, ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import {
   CatalogListArgs,
   CatalogOrderField,
@@ -36,7 +29,6 @@ import {
 import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
 import { Connection } from '../types/connection.type';
 import { OrderDirection } from '../types/order.type';
-import { UserError } from '../types/user-error.type';
 
 @ObjectType('RoleConnection', { description: 'A page of roles.' })
 export class RoleConnection extends Connection(RoleType, 'Role') {}
@@ -50,125 +42,57 @@ export class LoginAuthenticatorConnection extends Connection(LoginAuthenticatorT
 @ObjectType('EmployeeTemplateConnection', { description: 'A page of employee templates.' })
 export class EmployeeTemplateConnection extends Connection(EmployeeTemplateType, 'EmployeeTemplate') {}
 
-const NOTHING_WRITTEN = 'Why the change was refused; empty on success. Nothing is written when not empty.';
-
-interface Payload<T> {
-  result: T | null;
-  userErrors: UserError[];
+/** The payloads of a catalog kind's create, update and delete mutations (e.g. `CreateRolePayload`). */
+function catalogPayloads<T extends object>(type: ClassType<T>, name: string) {
+  const field = `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+  @PayloadOf(`create${name}`)
+  class Create extends ObjectPayload(type, field) {}
+  @PayloadOf(`update${name}`)
+  class Update extends ObjectPayload(type, field) {}
+  @PayloadOf(`delete${name}`)
+  class Delete extends DeletePayload(name) {}
+  return { Create, Update, Delete };
 }
 
-/** `{ <field>: T, userErrors }`, the payload of a create or update mutation. */
-function ObjectPayload<T extends object>(name: string, type: ClassType<T>, field: string, mutation: string) {
-  const label = field.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
-  @ObjectType(name, { description: `Result of ${mutation}.` })
-  class PayloadType implements Payload<T> {
-    @Field(() => type, { name: field, nullable: true, description: `The ${label} after the change; null when refused.` })
-    result: T | null;
-
-    @Field(() => [UserError], { description: NOTHING_WRITTEN })
-    userErrors: UserError[];
-  }
-  return PayloadType;
-}
-
-/** `{ deleted<Type>Id, userErrors }`, the payload of a delete mutation. */
-function DeletePayload(type: string, mutation: string) {
-  @ObjectType(`${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Payload`, { description: `Result of ${mutation}.` })
-  class PayloadType implements Payload<string> {
-    @Field(() => ID, {
-      name: `deleted${type}Id`,
-      nullable: true,
-      description: `Global id of the deleted ${type.replace(/(.)([A-Z])/g, '$1 $2').toLowerCase()}; null when refused.`,
-    })
-    result: string | null;
-
-    @Field(() => [UserError], { description: NOTHING_WRITTEN })
-    userErrors: UserError[];
-  }
-  return PayloadType;
-}
-
-const CreateRolePayload = ObjectPayload('CreateRolePayload', RoleType, 'role', 'createRole');
-const UpdateRolePayload = ObjectPayload('UpdateRolePayload', RoleType, 'role', 'updateRole');
-const DeleteRolePayload = DeletePayload('Role', 'deleteRole');
-const CreateTeamPayload = ObjectPayload('CreateTeamPayload', TeamType, 'team', 'createTeam');
-const UpdateTeamPayload = ObjectPayload('UpdateTeamPayload', TeamType, 'team', 'updateTeam');
-const DeleteTeamPayload = DeletePayload('Team', 'deleteTeam');
-const CreateLoginAuthenticatorPayload = ObjectPayload(
-  'CreateLoginAuthenticatorPayload',
-  LoginAuthenticatorType,
-  'loginAuthenticator',
-  'createLoginAuthenticator',
-);
-const UpdateLoginAuthenticatorPayload = ObjectPayload(
-  'UpdateLoginAuthenticatorPayload',
-  LoginAuthenticatorType,
-  'loginAuthenticator',
-  'updateLoginAuthenticator',
-);
-const DeleteLoginAuthenticatorPayload = DeletePayload('LoginAuthenticator', 'deleteLoginAuthenticator');
-const CreateEmployeeTemplatePayload = ObjectPayload(
-  'CreateEmployeeTemplatePayload',
-  EmployeeTemplateType,
-  'employeeTemplate',
-  'createEmployeeTemplate',
-);
-const UpdateEmployeeTemplatePayload = ObjectPayload(
-  'UpdateEmployeeTemplatePayload',
-  EmployeeTemplateType,
-  'employeeTemplate',
-  'updateEmployeeTemplate',
-);
-const DeleteEmployeeTemplatePayload = DeletePayload('EmployeeTemplate', 'deleteEmployeeTemplate');
-
-/** Runs the service call and fills the payload: the converted result, or the userErrors of a refusal. */
-async function payload<R, T>(
-  type: ClassType<Payload<T>>,
-  work: () => Promise<R>,
-  convert: (result: R) => T,
-): Promise<Payload<T>> {
-  const { result, userErrors } = await withUserErrors(work);
-  return Object.assign(new type(), { result: result === null ? null : convert(result), userErrors });
-}
+const ROLE_PAYLOADS = catalogPayloads(RoleType, 'Role');
+const TEAM_PAYLOADS = catalogPayloads(TeamType, 'Team');
+const LOGIN_AUTHENTICATOR_PAYLOADS = catalogPayloads(LoginAuthenticatorType, 'LoginAuthenticator');
+const EMPLOYEE_TEMPLATE_PAYLOADS = catalogPayloads(EmployeeTemplateType, 'EmployeeTemplate');
 
 const SORT_FIELDS: Record<CatalogOrderField, CatalogSortField> = { NAME: 'name', CREATED_AT: 'createdAt' };
 
+type CatalogCursor = [CatalogOrderField, string, string];
+
 /**
- * Connection args to service options. Cursors are `[order field, sort key, id]`: a cursor from another order, or
- * one that was not handed out, is BAD_USER_INPUT before any SQL runs.
+ * Cursors by order: `[order field, sort key, id]`, so that a cursor of another order is BAD_USER_INPUT. Timestamps
+ * are the service's microsecond text.
  */
-function listOptions(args: CatalogListArgs): CatalogListOptions & { orderField: CatalogOrderField } {
-  const first = checkFirst(args.first);
+const CATALOG_CURSORS: Record<CatalogOrderField, ConnectionKit<CatalogCursor>> = {
+  NAME: defineConnection(CURSOR_PART.tag('NAME'), CURSOR_PART.text, CURSOR_PART.uuid),
+  CREATED_AT: defineConnection(CURSOR_PART.tag('CREATED_AT'), CURSOR_PART.time('microseconds'), CURSOR_PART.uuid),
+};
+
+/** A catalog connection's arguments, checked before any SQL runs, and the service options they make. */
+function listOptions(args: CatalogListArgs) {
   const order = args.orderBy ?? DEFAULT_CATALOG_ORDER;
-  const sortBy = SORT_FIELDS[order.field];
-  let after: CatalogListOptions['after'] = null;
-  if (args.after) {
-    const [field, key, id] = decodeCursor(args.after, 3);
-    if (field !== order.field || typeof key !== 'string' || typeof id !== 'string' || !isUuid(id) || !isCatalogSortKey(sortBy, key)) {
-      throw badUserInput('`after` is not a cursor returned by this connection in this order.');
-    }
-    after = { key, id };
-  }
-  return { first, after, sortBy, descending: order.direction === OrderDirection.DESC, orderField: order.field };
+  const request = CATALOG_CURSORS[order.field].page(args);
+  const options: CatalogListOptions = {
+    first: request.first,
+    after: request.after ? { key: request.after[1], id: request.after[2] } : null,
+    sortBy: SORT_FIELDS[order.field],
+    descending: order.direction === OrderDirection.DESC,
+  };
+  return { field: order.field, request, options };
 }
 
-function toConnection<R extends { id: string }, N extends object>(
+function toConnection<R extends { id: string }, N, C extends ConnectionShape<N>>(
+  type: new () => C,
   page: CatalogPage<R>,
-  options: ReturnType<typeof listOptions>,
+  { field, request }: ReturnType<typeof listOptions>,
   toNode: (row: R) => N,
-) {
-  const cursors = new Map<N, string>();
-  const nodes = page.items.map(({ row, sortKey }) => {
-    const node = toNode(row);
-    cursors.set(node, encodeCursor([options.orderField, sortKey, row.id]));
-    return node;
-  });
-  return connection(nodes, {
-    cursorOf: (node) => cursors.get(node)!,
-    hasNextPage: page.hasNextPage,
-    hasPreviousPage: options.after !== null,
-    totalCount: page.totalCount,
-  });
+): C {
+  const nodes = page.items.map(({ row }) => toNode(row));
+  return CATALOG_CURSORS[field].connection(type, request, nodes, page, (_, i) => [field, page.items[i].sortKey, page.items[i].row.id]);
 }
 
 /** The uuid inside the global id of the object a mutation works on; NOT_FOUND (on `id`) when it is not one. */
@@ -206,28 +130,28 @@ function templateChanges(input: CreateEmployeeTemplateInput | UpdateEmployeeTemp
 export class RoleResolver {
   @Query(() => RoleConnection, { description: 'Roles of your tenant; by name unless `orderBy` says otherwise.' })
   async roles(@Args(() => RoleListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<RoleConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'role', options);
-    return Object.assign(new RoleConnection(), toConnection(page, options, RoleType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'role', list.options);
+    return toConnection(RoleConnection, page, list, RoleType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateRolePayload, { description: 'Creates a role.' })
+  @Mutation(() => ROLE_PAYLOADS.Create, { description: 'Creates a role.' })
   async createRole(
     @Arg('input', () => CreateRoleInput, { description: 'The new role.' }) input: CreateRoleInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<RoleType>> {
-    return payload(CreateRolePayload, () => catalogService.createRole(ctx, { name: input.name, description: input.description }), RoleType.from);
+    return payload(ROLE_PAYLOADS.Create, () => catalogService.createRole(ctx, { name: input.name, description: input.description }), RoleType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateRolePayload, { description: 'Renames a role or changes its description.' })
+  @Mutation(() => ROLE_PAYLOADS.Update, { description: 'Renames a role or changes its description.' })
   async updateRole(
     @Arg('input', () => UpdateRoleInput, { description: 'The role and the changes.' }) input: UpdateRoleInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<RoleType>> {
     return payload(
-      UpdateRolePayload,
+      ROLE_PAYLOADS.Update,
       () => catalogService.updateRole(ctx, targetId(input.id, 'Role', 'role'), {
           name: input.name,
           description: input.description,
@@ -237,7 +161,7 @@ export class RoleResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteRolePayload, {
+  @Mutation(() => ROLE_PAYLOADS.Delete, {
     description: 'Deletes a role that no employee or template uses and that is not the default role.',
   })
   async deleteRole(
@@ -245,7 +169,7 @@ export class RoleResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteRolePayload,
+      ROLE_PAYLOADS.Delete,
       () => catalogService.deleteRole(ctx, targetId(input.id, 'Role', 'role')),
       (role) => toGlobalId('Role', role.id),
     );
@@ -256,28 +180,28 @@ export class RoleResolver {
 export class TeamResolver {
   @Query(() => TeamConnection, { description: 'Teams of your tenant; by name unless `orderBy` says otherwise.' })
   async teams(@Args(() => TeamListArgs) args: CatalogListArgs, @Ctx() { ctx }: GraphQLContext): Promise<TeamConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'team', options);
-    return Object.assign(new TeamConnection(), toConnection(page, options, TeamType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'team', list.options);
+    return toConnection(TeamConnection, page, list, TeamType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateTeamPayload, { description: 'Creates a team.' })
+  @Mutation(() => TEAM_PAYLOADS.Create, { description: 'Creates a team.' })
   async createTeam(
     @Arg('input', () => CreateTeamInput, { description: 'The new team.' }) input: CreateTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<TeamType>> {
-    return payload(CreateTeamPayload, () => catalogService.createTeam(ctx, { name: input.name, description: input.description }), TeamType.from);
+    return payload(TEAM_PAYLOADS.Create, () => catalogService.createTeam(ctx, { name: input.name, description: input.description }), TeamType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateTeamPayload, { description: 'Renames a team or changes its description.' })
+  @Mutation(() => TEAM_PAYLOADS.Update, { description: 'Renames a team or changes its description.' })
   async updateTeam(
     @Arg('input', () => UpdateTeamInput, { description: 'The team and the changes.' }) input: UpdateTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<TeamType>> {
     return payload(
-      UpdateTeamPayload,
+      TEAM_PAYLOADS.Update,
       () => catalogService.updateTeam(ctx, targetId(input.id, 'Team', 'team'), {
           name: input.name,
           description: input.description,
@@ -287,13 +211,13 @@ export class TeamResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteTeamPayload, { description: 'Deletes a team that no employee or template uses.' })
+  @Mutation(() => TEAM_PAYLOADS.Delete, { description: 'Deletes a team that no employee or template uses.' })
   async deleteTeam(
     @Arg('input', () => DeleteTeamInput, { description: 'The team to delete.' }) input: DeleteTeamInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteTeamPayload,
+      TEAM_PAYLOADS.Delete,
       () => catalogService.deleteTeam(ctx, targetId(input.id, 'Team', 'team')),
       (team) => toGlobalId('Team', team.id),
     );
@@ -309,13 +233,13 @@ export class LoginAuthenticatorResolver {
     @Args(() => LoginAuthenticatorListArgs) args: CatalogListArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<LoginAuthenticatorConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'loginAuthenticator', options);
-    return Object.assign(new LoginAuthenticatorConnection(), toConnection(page, options, LoginAuthenticatorType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'loginAuthenticator', list.options);
+    return toConnection(LoginAuthenticatorConnection, page, list, LoginAuthenticatorType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Create, {
     description: 'Creates a login authenticator; with isDefault it replaces the current default.',
   })
   async createLoginAuthenticator(
@@ -324,14 +248,14 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<LoginAuthenticatorType>> {
     return payload(
-      CreateLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Create,
       () => catalogService.createLoginAuthenticator(ctx, { name: input.name, isDefault: input.isDefault ?? undefined }),
       LoginAuthenticatorType.from,
     );
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Update, {
     description: 'Renames a login authenticator or makes it the default (which clears the previous default).',
   })
   async updateLoginAuthenticator(
@@ -340,7 +264,7 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<LoginAuthenticatorType>> {
     return payload(
-      UpdateLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Update,
       () =>
         catalogService.updateLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator'), {
           name: input.name,
@@ -351,7 +275,7 @@ export class LoginAuthenticatorResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteLoginAuthenticatorPayload, {
+  @Mutation(() => LOGIN_AUTHENTICATOR_PAYLOADS.Delete, {
     description: 'Deletes a login authenticator that no employee or template uses and that is not the default.',
   })
   async deleteLoginAuthenticator(
@@ -360,7 +284,7 @@ export class LoginAuthenticatorResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteLoginAuthenticatorPayload,
+      LOGIN_AUTHENTICATOR_PAYLOADS.Delete,
       () => catalogService.deleteLoginAuthenticator(ctx, targetId(input.id, 'LoginAuthenticator', 'login authenticator')),
       (authenticator) => toGlobalId('LoginAuthenticator', authenticator.id),
     );
@@ -376,27 +300,27 @@ export class EmployeeTemplateResolver {
     @Args(() => EmployeeTemplateListArgs) args: CatalogListArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<EmployeeTemplateConnection> {
-    const options = listOptions(args);
-    const page = await catalogService.list(ctx, 'employeeTemplate', options);
-    return Object.assign(new EmployeeTemplateConnection(), toConnection(page, options, EmployeeTemplateType.from));
+    const list = listOptions(args);
+    const page = await catalogService.list(ctx, 'employeeTemplate', list.options);
+    return toConnection(EmployeeTemplateConnection, page, list, EmployeeTemplateType.from);
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateEmployeeTemplatePayload, { description: 'Creates an employee template.' })
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Create, { description: 'Creates an employee template.' })
   async createEmployeeTemplate(
     @Arg('input', () => CreateEmployeeTemplateInput, { description: 'The new employee template.' })
     input: CreateEmployeeTemplateInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<EmployeeTemplateType>> {
     return payload(
-      CreateEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Create,
       () => catalogService.createEmployeeTemplate(ctx, { ...templateChanges(input), name: input.name }),
       EmployeeTemplateType.from,
     );
   }
 
   @Authorized('admin')
-  @Mutation(() => UpdateEmployeeTemplatePayload, {
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Update, {
     description: 'Changes an employee template. Employees created from it earlier keep their values.',
   })
   async updateEmployeeTemplate(
@@ -405,7 +329,7 @@ export class EmployeeTemplateResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<EmployeeTemplateType>> {
     return payload(
-      UpdateEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Update,
       () =>
         catalogService.updateEmployeeTemplate(
           ctx,
@@ -417,7 +341,7 @@ export class EmployeeTemplateResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => DeleteEmployeeTemplatePayload, {
+  @Mutation(() => EMPLOYEE_TEMPLATE_PAYLOADS.Delete, {
     description: 'Deletes an employee template. Employees created from it keep their values.',
   })
   async deleteEmployeeTemplate(
@@ -426,7 +350,7 @@ export class EmployeeTemplateResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Payload<string>> {
     return payload(
-      DeleteEmployeeTemplatePayload,
+      EMPLOYEE_TEMPLATE_PAYLOADS.Delete,
       () => catalogService.deleteEmployeeTemplate(ctx, targetId(input.id, 'EmployeeTemplate', 'employee template')),
       (template) => toGlobalId('EmployeeTemplate', template.id),
     );

@@ -23,14 +23,14 @@ import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIEL
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
-import { badUserInput, withUserErrors } from '../errors';
+import { badUserInput } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor, nodeFields, selects } from '../pagination';
+import { CURSOR_PART, ConnectionKit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection, nodeFields, selects } from '../pagination';
+import { ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import { Connection } from '../types/connection.type';
 import { EmployeeType, sharedReferences } from '../types/employee.type';
 import { EmployeeStatusEnum, ManagedByEnum } from '../types/enums';
 import { OrderDirection } from '../types/order.type';
-import { UserError } from '../types/user-error.type';
 
 @ObjectType('EmployeeConnection', { description: 'A page of employees.' })
 export class EmployeeConnection extends Connection(EmployeeType, 'Employee') {}
@@ -55,6 +55,22 @@ registerEnumType(EmployeeOrderField, {
     UPDATED_AT: { description: 'By time of the last change.' },
   },
 });
+
+const byText = defineConnection(CURSOR_PART.text, CURSOR_PART.uuid);
+const byTime = defineConnection(CURSOR_PART.time('milliseconds'), CURSOR_PART.uuid);
+
+/**
+ * Cursors of `employees`, by order: `[sort value, id]`, the sort value as `employeeService.sortValue` gives it (a
+ * timestamp from the entity's Date, so in milliseconds: employee-query.ts compares them so).
+ */
+const EMPLOYEE_CURSORS = {
+  username: byText,
+  firstName: byText,
+  lastName: byText,
+  email: byText,
+  createdAt: byTime,
+  updatedAt: byTime,
+} satisfies Record<EmployeeOrderField, ConnectionKit<[string, string]>>;
 
 @InputType('EmployeeOrder', { description: 'Ordering of an employee connection. Ties are broken by id.' })
 class EmployeeOrder {
@@ -217,32 +233,19 @@ class SetEmployeeStatusInput {
   status: EmployeeStatusEnum;
 }
 
-@ObjectType('CreateEmployeePayload', { description: 'Result of createEmployee.' })
-class CreateEmployeePayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The new employee; null when refused.' })
-  employee: EmployeeType | null;
+@PayloadOf('createEmployee')
+class CreateEmployeePayload extends ObjectPayload(EmployeeType, 'employee', {
+  result: 'The new employee; null when refused.',
+  userErrors: 'Why the employee was not created; empty on success.',
+}) {}
 
-  @Field(() => [UserError], { description: 'Why the employee was not created; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('updateEmployee')
+class UpdateEmployeePayload extends ObjectPayload(EmployeeType, 'employee') {}
 
-@ObjectType('UpdateEmployeePayload', { description: 'Result of updateEmployee.' })
-class UpdateEmployeePayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
-  employee: EmployeeType | null;
-
-  @Field(() => [UserError], { description: 'Why the change was refused; empty on success. Nothing is written when not empty.' })
-  userErrors: UserError[];
-}
-
-@ObjectType('SetEmployeeStatusPayload', { description: 'Result of setEmployeeStatus.' })
-class SetEmployeeStatusPayload {
-  @Field(() => EmployeeType, { nullable: true, description: 'The employee after the change; null when refused.' })
-  employee: EmployeeType | null;
-
-  @Field(() => [UserError], { description: 'Why the change was refused; empty on success.' })
-  userErrors: UserError[];
-}
+@PayloadOf('setEmployeeStatus')
+class SetEmployeeStatusPayload extends ObjectPayload(EmployeeType, 'employee', {
+  userErrors: 'Why the change was refused; empty on success.',
+}) {}
 
 const REFERENCES = [
   { field: 'primaryRoleId', type: 'Role' },
@@ -374,16 +377,17 @@ export class EmployeeResolver {
     @Ctx() { ctx }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<EmployeeConnection> {
-    const first = checkFirst(args.first);
+    const field = args.orderBy?.field ?? EmployeeOrderField.USERNAME;
+    const kit = EMPLOYEE_CURSORS[field];
+    const request = kit.page(args);
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
     if (args.filter?.type && (args.filter.type.length > 200 || hasControlCharacters(args.filter.type))) {
       throw badUserInput('`filter.type` must be at most 200 characters without control characters.');
     }
-    const field = (args.orderBy?.field ?? EmployeeOrderField.USERNAME) as EmployeeSortField;
+    const sort: EmployeeSortField = field;
     const descending = args.orderBy?.direction === OrderDirection.DESC;
-    const after = args.after ? decodeCursor(args.after, 2) : null;
     const filter = args.filter ?? {};
     const fields = nodeFields(info);
     const page = await employeeService.search(ctx, {
@@ -395,25 +399,17 @@ export class EmployeeResolver {
         primaryRoleIds: ids(filter.primaryRoleIds, 'Role', 'filter.primaryRoleIds'),
         teamIds: ids(filter.teamIds, 'Team', 'filter.teamIds'),
       },
-      orderBy: { field, descending },
-      first,
-      after: after ? { value: String(after[0]), id: String(after[1]) } : null,
+      orderBy: { field: sort, descending },
+      first: request.first,
+      after: request.after ? { value: request.after[0], id: request.after[1] } : null,
       withTotal: selects(info, 'totalCount'),
       withReferences: REFERENCE_FIELDS.filter((f) => !fields || fields.has(f)),
-      properties: propertiesFor(fields, field),
+      properties: propertiesFor(fields, sort),
     });
     const shared = sharedReferences();
     const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i], shared));
-    const sortValues = new Map(page.employees.map((e) => [e.id, employeeService.sortValue(e, field)]));
-    return Object.assign(
-      new EmployeeConnection(),
-      connection(nodes, {
-        cursorOf: (node) => encodeCursor([sortValues.get(node.uuid) ?? '', node.uuid]),
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: after !== null,
-        totalCount: page.totalCount,
-      }),
-    );
+    const keyOf = (node: EmployeeType, i: number): [string, string] => [employeeService.sortValue(page.employees[i], sort), node.uuid];
+    return kit.connection(EmployeeConnection, request, nodes, page, keyOf);
   }
 
   @Authorized('admin')
@@ -423,13 +419,13 @@ export class EmployeeResolver {
   async createEmployee(
     @Arg('input', () => CreateEmployeeInput, { description: 'The new employee.' }) input: CreateEmployeeInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<CreateEmployeePayload> {
-    const { result, userErrors } = await withUserErrors(async () => {
+  ): Promise<Payload<EmployeeType>> {
+    const work = async () => {
       const { changes, issues } = toChanges(input);
       if (issues.length > 0) throw new DomainError(issues);
       return employeeService.createLocal(ctx, changes as NewEmployee);
-    });
-    return Object.assign(new CreateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
+    };
+    return payload(CreateEmployeePayload, work, (employee) => EmployeeType.from(employee));
   }
 
   @Authorized('admin')
@@ -439,8 +435,8 @@ export class EmployeeResolver {
   async updateEmployee(
     @Arg('input', () => UpdateEmployeeInput, { description: 'The employee and the changes.' }) input: UpdateEmployeeInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<UpdateEmployeePayload> {
-    const { result, userErrors } = await withUserErrors(async () => {
+  ): Promise<Payload<EmployeeType>> {
+    const work = async () => {
       const id = employeeId(input.id);
       const { changes, issues } = toChanges(input);
       if (issues.length > 0) {
@@ -449,8 +445,8 @@ export class EmployeeResolver {
         return withInputIssues(issues, () => employeeService.checkUpdate(ctx, id, valid));
       }
       return employeeService.update(ctx, id, changes);
-    });
-    return Object.assign(new UpdateEmployeePayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
+    };
+    return payload(UpdateEmployeePayload, work, (employee) => EmployeeType.from(employee));
   }
 
   @Authorized('admin')
@@ -462,10 +458,11 @@ export class EmployeeResolver {
   async setEmployeeStatus(
     @Arg('input', () => SetEmployeeStatusInput, { description: 'The employee and its new status.' }) input: SetEmployeeStatusInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<SetEmployeeStatusPayload> {
-    const { result, userErrors } = await withUserErrors(() =>
-      employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
+  ): Promise<Payload<EmployeeType>> {
+    return payload(
+      SetEmployeeStatusPayload,
+      () => employeeService.setStatus(ctx, employeeId(input.id), input.status as EmployeeStatus),
+      (employee) => EmployeeType.from(employee),
     );
-    return Object.assign(new SetEmployeeStatusPayload(), { employee: result ? EmployeeType.from(result) : null, userErrors });
   }
 }

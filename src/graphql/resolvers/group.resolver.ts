@@ -5,7 +5,7 @@ import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import { CURSOR_PART, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection } from '../pagination';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
 import { GroupType } from '../types/group.type';
@@ -35,6 +35,11 @@ class MembersArgs {
   after?: string | null;
 }
 
+/** `groups` in name order: `[display name, id]`. */
+const GROUP_CURSOR = defineConnection(CURSOR_PART.text, CURSOR_PART.uuid);
+/** `Group.members` in id order: `[employee id]`. */
+const MEMBER_CURSOR = defineConnection(CURSOR_PART.uuid);
+
 /** Groups are owned by the identity provider (SCIM): this API only reads them. */
 @Resolver(() => GroupType)
 export class GroupResolver {
@@ -51,43 +56,27 @@ export class GroupResolver {
 
   @Query(() => GroupConnection, { description: 'Groups of your tenant, ordered by name.' })
   async groups(@Args() args: GroupsArgs, @Ctx() { ctx }: GraphQLContext): Promise<GroupConnection> {
-    const first = checkFirst(args.first);
+    const request = GROUP_CURSOR.page(args);
     if (args.search && (args.search.length > 200 || hasControlCharacters(args.search))) {
       throw badUserInput('`search` must be at most 200 characters without control characters.');
     }
-    const after = args.after ? decodeCursor(args.after, 2) : null;
+    const after = request.after;
     const page = await groupService.search(ctx, {
       search: args.search,
-      first,
-      after: after ? { displayName: String(after[0]), id: String(after[1]) } : null,
+      first: request.first,
+      after: after ? { displayName: after[0], id: after[1] } : null,
     });
-    return Object.assign(
-      new GroupConnection(),
-      connection(page.groups.map(GroupType.from), {
-        cursorOf: (g) => encodeCursor([g.displayName, g.uuid]),
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: after !== null,
-        totalCount: page.totalCount,
-      }),
-    );
+    return GROUP_CURSOR.connection(GroupConnection, request, page.groups.map(GroupType.from), page, (g) => [g.displayName, g.uuid]);
   }
 
   @FieldResolver(() => EmployeeConnection, { description: 'The members of the group, a page at a time.' })
   async members(@Root() group: GroupType, @Args() args: MembersArgs, @Ctx() { ctx, loaders }: GraphQLContext): Promise<EmployeeConnection> {
-    const first = checkFirst(args.first);
-    const after = args.after ? decodeCursor(args.after, 1) : null;
-    const page = await groupService.memberPage(ctx, group.uuid, { first, afterEmployeeId: after ? String(after[0]) : null });
+    const request = MEMBER_CURSOR.page(args);
+    const afterEmployeeId = request.after ? request.after[0] : null;
+    const page = await groupService.memberPage(ctx, group.uuid, { first: request.first, afterEmployeeId });
     const employees = await loaders.employee.loadMany(page.employeeIds);
     const nodes = employees.filter((e): e is Employee => !!e && !(e instanceof Error)).map((e) => EmployeeType.from(e));
-    return Object.assign(
-      new EmployeeConnection(),
-      connection(nodes, {
-        cursorOf: (e) => encodeCursor([e.uuid]),
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: after !== null,
-        totalCount: page.totalCount,
-      }),
-    );
+    return MEMBER_CURSOR.connection(EmployeeConnection, request, nodes, page, (e) => [e.uuid]);
   }
 }
 

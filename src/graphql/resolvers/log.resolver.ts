@@ -1,11 +1,10 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { auditReferenceKind, auditService } from '../../services/audit.service';
+import { LogPosition, auditReferenceKind, auditService } from '../../services/audit.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
-import { isUuid } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput } from '../errors';
 import { idOfType } from '../global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, checkFirst, connection, decodeCursor, encodeCursor } from '../pagination';
+import { CURSOR_PART, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection } from '../pagination';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
 import { AuditEventType, FieldChangeType, ProvisioningEventType, ProvisioningOutcomeEnum } from '../types/log.type';
@@ -40,38 +39,17 @@ class ProvisioningEventsArgs extends PageArgs {
   employeeId?: string | null;
 }
 
-/** A timestamp as the services give it for keyset cursors: UTC with microseconds. */
-const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** Cursors of the newest-first lists (logs, tokens): `[timestamp in microseconds, id]`, the services' positions. */
+export const NEWEST_FIRST = defineConnection(CURSOR_PART.time('microseconds'), CURSOR_PART.uuid);
 
-/** A real instant in the services' format (no 30 February, no month 13, no year 0, which PostgreSQL refuses). */
-function isExactTime(value: string): boolean {
-  if (!EXACT_TIME.test(value) || value.startsWith('0000')) return false;
-  const date = new Date(`${value.slice(0, 23)}Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === value.slice(0, 23);
+/** The cursor parts of a log page's i-th event: its position, as the service gave it. */
+function keysOf(positions: LogPosition[]): (node: unknown, i: number) => [string, string] {
+  return (_, i) => [positions[i].occurredAt, positions[i].id];
 }
 
-/** Cursor of a row in a time-ordered list: `[exact timestamp, uuid]`. */
-export function encodeTimeCursor(time: string, id: string): string {
-  return encodeCursor([time, id]);
-}
-
-/** The `[exact timestamp, uuid]` inside a cursor; anything else (forged, from another list) is BAD_USER_INPUT. */
-export function decodeTimeCursor(cursor: string): { time: string; id: string } {
-  const [time, id] = decodeCursor(cursor, 2);
-  // Checked here so that a forged cursor is a client error, not a database cast error (a 500).
-  const valid = typeof time === 'string' && isExactTime(time) && typeof id === 'string' && isUuid(id);
-  if (!valid) throw badUserInput('`after` is not a cursor returned by this connection.');
-  return { time, id };
-}
-
-/** A connection over nodes of a time-ordered list; `keys[i]` is the position of `nodes[i]` as the service gave it. */
-export function timeConnection<T extends object>(
-  nodes: T[],
-  keys: { time: string; id: string }[],
-  options: { hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number },
-) {
-  const cursors = new Map(nodes.map((node, i) => [node, encodeTimeCursor(keys[i].time, keys[i].id)]));
-  return connection(nodes, { cursorOf: (node) => cursors.get(node)!, ...options });
+/** The log position an `after` cursor holds. */
+function positionOf(after: [string, string] | null): LogPosition | undefined {
+  return after ? { occurredAt: after[0], id: after[1] } : undefined;
 }
 
 function employeeUuid(globalId: string): string {
@@ -84,23 +62,15 @@ function employeeUuid(globalId: string): string {
 export class AuditEventResolver {
   @Query(() => AuditEventConnection, { description: 'Changes recorded in your tenant, newest first.' })
   async auditEvents(@Args() args: AuditEventsArgs, @Ctx() { ctx }: GraphQLContext): Promise<AuditEventConnection> {
-    const first = checkFirst(args.first);
-    const after = args.after ? decodeTimeCursor(args.after) : null;
+    const request = NEWEST_FIRST.page(args);
     const employeeId = args.employeeId ? employeeUuid(args.employeeId) : undefined;
     const page = await auditService.list(ctx, {
       targetType: employeeId ? 'employee' : undefined,
       targetId: employeeId,
-      first,
-      after: after ? { occurredAt: after.time, id: after.id } : undefined,
+      first: request.first,
+      after: positionOf(request.after),
     });
-    return Object.assign(
-      new AuditEventConnection(),
-      timeConnection(
-        page.events.map(AuditEventType.from),
-        page.positions.map((p) => ({ time: p.occurredAt, id: p.id })),
-        { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
-      ),
-    );
+    return NEWEST_FIRST.connection(AuditEventConnection, request, page.events.map(AuditEventType.from), page, keysOf(page.positions));
   }
 }
 
@@ -145,23 +115,16 @@ export class ProvisioningEventResolver {
     @Args() args: ProvisioningEventsArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ProvisioningEventConnection> {
-    const first = checkFirst(args.first);
-    const after = args.after ? decodeTimeCursor(args.after) : null;
+    const request = NEWEST_FIRST.page(args);
     const employeeId = args.employeeId ? employeeUuid(args.employeeId) : undefined;
     const page = await provisioningLogService.list(ctx, {
       outcome: args.outcome ?? undefined,
       employeeId,
-      first,
-      after: after ? { occurredAt: after.time, id: after.id } : undefined,
+      first: request.first,
+      after: positionOf(request.after),
     });
-    return Object.assign(
-      new ProvisioningEventConnection(),
-      timeConnection(
-        page.events.map(ProvisioningEventType.from),
-        page.positions.map((p) => ({ time: p.occurredAt, id: p.id })),
-        { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, totalCount: page.totalCount },
-      ),
-    );
+    const nodes = page.events.map(ProvisioningEventType.from);
+    return NEWEST_FIRST.connection(ProvisioningEventConnection, request, nodes, page, keysOf(page.positions));
   }
 
   @FieldResolver(() => EmployeeType, {

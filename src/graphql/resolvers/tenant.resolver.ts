@@ -1,15 +1,15 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ScimImportField, UsernameFormat } from '../../entities/enums';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { TenantSettingsChanges, tenantService } from '../../services/tenant.service';
 import { tokenService } from '../../services/token.service';
 import { GraphQLContext } from '../context';
-import { unauthenticated, withUserErrors } from '../errors';
+import { unauthenticated } from '../errors';
 import { idOfType } from '../global-id';
+import { ObjectPayload, Payload, PayloadOf, payload } from '../payloads';
 import { AccessTokenType, TokenScopeEnum } from '../types/access-token.type';
 import { RoleType } from '../types/catalog.type';
 import { ScimImportFieldEnum, TenantSettingsType, TenantType, UsernameFormatEnum, ViewerType } from '../types/tenant.type';
-import { UserError } from '../types/user-error.type';
 
 @InputType('UpdateTenantSettingsInput', { description: 'Changes to the tenant settings. Omitted fields stay as they are.' })
 class UpdateTenantSettingsInput {
@@ -38,14 +38,10 @@ class UpdateTenantSettingsInput {
   defaultPhoneRegion?: string | null;
 }
 
-@ObjectType('UpdateTenantSettingsPayload', { description: 'Result of updateTenantSettings.' })
-class UpdateTenantSettingsPayload {
-  @Field(() => TenantSettingsType, { nullable: true, description: 'The settings after the change; null when refused.' })
-  tenantSettings: TenantSettingsType | null;
-
-  @Field(() => [UserError], { description: 'Why the change was refused; empty on success. Nothing is written when not empty.' })
-  userErrors: UserError[];
-}
+@PayloadOf('updateTenantSettings')
+class UpdateTenantSettingsPayload extends ObjectPayload(TenantSettingsType, 'tenantSettings', {
+  result: 'The settings after the change; null when refused.',
+}) {}
 
 /** GraphQL input to domain changes: the global role id to a uuid, null where a value is required to REQUIRED. */
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
@@ -106,12 +102,8 @@ export class TenantSettingsResolver {
   async updateTenantSettings(
     @Arg('input', () => UpdateTenantSettingsInput, { description: 'The changes.' }) input: UpdateTenantSettingsInput,
     @Ctx() { ctx }: GraphQLContext,
-  ): Promise<UpdateTenantSettingsPayload> {
-    const { result, userErrors } = await withUserErrors(() => tenantService.updateSettings(ctx, toSettingsChanges(input)));
-    return Object.assign(new UpdateTenantSettingsPayload(), {
-      tenantSettings: result ? TenantSettingsType.from(result) : null,
-      userErrors,
-    });
+  ): Promise<Payload<TenantSettingsType>> {
+    return payload(UpdateTenantSettingsPayload, () => tenantService.updateSettings(ctx, toSettingsChanges(input)), TenantSettingsType.from);
   }
 
   @FieldResolver(() => RoleType, {
