@@ -8,6 +8,7 @@ import { Tenant } from './entities';
 import { TOKEN_SCOPES, TokenScope } from './entities/enums';
 import { Actor, RequestContext } from './services/context';
 import { DomainError } from './services/errors';
+import * as sql from './services/sql';
 import { tenantService } from './services/tenant.service';
 import { tokenService } from './services/token.service';
 
@@ -97,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
     if (group === 'migrate') {
       await withDatabase(config, async (dataSource) => {
         // openDatabase has applied pending migrations; report what is there.
-        const rows: { name: string }[] = await dataSource.query('SELECT name FROM migrations ORDER BY id');
+        const rows = await sql.rows<{ name: string }>({ manager: dataSource.manager }, 'SELECT name FROM migrations ORDER BY id');
         print({ migrations: rows.map((r) => r.name) }, `Database is up to date (${rows.length} migrations applied).`);
       });
       return 0;
