@@ -14,6 +14,7 @@ import type { HttpRequest } from './http/types';
 import { logger, setLogLevel } from './logging';
 import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
+import * as sql from './services/sql';
 import { scimErrorBody } from './scim/errors';
 import { scimErrorHandler, scimRouter } from './scim/router';
 import { send as sendScim } from './scim/request';
@@ -47,7 +48,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await dataSource.query('SELECT 1');
+      await sql.rows({ manager: dataSource.manager }, 'SELECT 1');
       res.json({ status: 'ready', database: 'reachable' });
     } catch {
       res.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS)).json({ status: 'unavailable', database: 'unreachable' });

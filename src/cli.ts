@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Config, ConfigError, loadConfig } from './config';
 import { Database, openDatabase } from './db/database';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
@@ -8,6 +8,7 @@ import { Tenant } from './entities';
 import { TOKEN_SCOPES, TokenScope } from './entities/enums';
 import { Actor, RequestContext } from './services/context';
 import { DomainError } from './services/errors';
+import * as sql from './services/sql';
 import { tenantService } from './services/tenant.service';
 import { tokenService } from './services/token.service';
 
@@ -26,6 +27,14 @@ Options: --json prints one JSON object. The database is DATABASE_URL, or the emb
 (default ./data) when the server is not running.`;
 
 const CLI: Actor = { surface: 'cli', tokenId: null };
+
+/**
+ * The CLI's request context. The CLI presents no token: whoever can run it can reach the database, so the token,
+ * scope and rate-limit checks of the HTTP surfaces (src/http/auth.ts) do not apply; the tenant is named by --tenant.
+ */
+function cliContext(tenantId: string, manager: EntityManager): RequestContext {
+  return { tenantId, actor: CLI, requestId: `cli-${process.pid}`, manager };
+}
 
 export interface CliIo {
   out: (line: string) => void;
@@ -48,7 +57,7 @@ async function tenantContext(dataSource: DataSource, slug: string | undefined): 
   if (!slug) throw new UsageError('--tenant SLUG is required.');
   const tenant = await tenantService.findBySlug(dataSource.manager, slug);
   if (!tenant) throw new UsageError(`No tenant with slug "${slug}". Create it with: rollcall tenant create ${slug}`);
-  return { tenantId: tenant.id, actor: CLI, requestId: `cli-${process.pid}`, manager: dataSource.manager };
+  return cliContext(tenant.id, dataSource.manager);
 }
 
 function scopeOf(value: string | undefined): TokenScope {
@@ -97,7 +106,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
     if (group === 'migrate') {
       await withDatabase(config, async (dataSource) => {
         // openDatabase has applied pending migrations; report what is there.
-        const rows: { name: string }[] = await dataSource.query('SELECT name FROM migrations ORDER BY id');
+        const rows = await sql.rows<{ name: string }>({ manager: dataSource.manager }, 'SELECT name FROM migrations ORDER BY id');
         print({ migrations: rows.map((r) => r.name) }, `Database is up to date (${rows.length} migrations applied).`);
       });
       return 0;
@@ -107,7 +116,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
       await withDatabase(config, async (dataSource) => {
         const result = await dataSource.transaction(async (manager) => {
           const tenant = await tenantService.create(manager, CLI, { slug: arg, name: values.name });
-          const ctx: RequestContext = { tenantId: tenant.id, actor: CLI, requestId: `cli-${process.pid}`, manager };
+          const ctx = cliContext(tenant.id, manager);
           const scim = await tokenService.create(ctx, { name: 'scim', scope: 'scim' });
           const admin = await tokenService.create(ctx, { name: 'admin', scope: 'admin' });
           return { tenant, scim, admin };
@@ -143,7 +152,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
         if (tenants[0] === undefined && values.tenant) await tenantContext(dataSource, values.tenant);
         const tokens = [];
         for (const tenant of tenants) {
-          const ctx: RequestContext = { tenantId: tenant!.id, actor: CLI, requestId: `cli-${process.pid}`, manager: dataSource.manager };
+          const ctx = cliContext(tenant!.id, dataSource.manager);
           for (const t of await tokenService.list(ctx)) tokens.push({ ...t, tenantSlug: tenant!.slug });
         }
         const rows = tokens.map((t) => ({
@@ -177,7 +186,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
           const tenantIds = await tokenService.tenantsOf(dataSource.manager, arg);
           if (tenantIds.length === 0) throw new UsageError(`No token with prefix or id "${arg}".`);
           if (tenantIds.length > 1) throw new UsageError(`"${arg}" matches tokens of several tenants; add --tenant SLUG.`);
-          ctx = { tenantId: tenantIds[0], actor: CLI, requestId: `cli-${process.pid}`, manager: dataSource.manager };
+          ctx = cliContext(tenantIds[0], dataSource.manager);
         }
         const token = await tokenService.revoke(ctx, arg);
         print({ token: { id: token.id, prefix: token.prefix, revokedAt: token.revokedAt } }, `Revoked ${token.prefix}… (${token.id}).`);

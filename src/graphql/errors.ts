@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { AuthRefusal } from '../http/auth';
 import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, assertUnreachable } from '../services/errors';
 import { UserError } from './types/user-error.type';
 
@@ -25,6 +26,24 @@ export function serviceUnavailable(message: string): GraphQLError {
       http: { status: SERVICE_UNAVAILABLE_HTTP.status, headers: new Map(SERVICE_UNAVAILABLE_HTTP.headers) },
     },
   });
+}
+
+/** A refused authentication as GraphQL answers it: a top-level error with its code and HTTP status. */
+export function fromAuthRefusal(refusal: AuthRefusal): GraphQLError {
+  switch (refusal.reason) {
+    case 'unauthenticated':
+      return unauthenticated();
+    case 'forbidden':
+      return forbidden(`This token has scope "${refusal.scope}"; the GraphQL API needs an admin or read token.`);
+    case 'rate-limited': {
+      const wait = refusal.retryAfterSeconds;
+      return new GraphQLError(`Too many requests for this token; retry after ${wait} s.`, {
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait, http: { status: 429, headers: new Map([['retry-after', String(wait)]]) } },
+      });
+    }
+    default:
+      return assertUnreachable(refusal);
+  }
 }
 
 export function badUserInput(message: string): GraphQLError {

@@ -7,15 +7,14 @@ import Router from 'router';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
-import { presentedToken } from '../http/auth';
+import { Access, authenticator } from '../http/auth';
 import { refuseDeepJson } from '../http/json-depth';
 import { RateLimiter } from '../http/rate-limit';
 import { asDatabaseUnavailable } from '../services/errors';
-import { tokenService } from '../services/token.service';
 import { GRAPHQL_BODY_LIMIT, graphqlBodyErrors } from './body-errors';
 import { GraphQLContext } from './context';
 import { GraphQLHttpRequest, apolloHandler } from './http-handler';
-import { SERVICE_UNAVAILABLE_HTTP, forbidden, serviceUnavailable, unauthenticated } from './errors';
+import { SERVICE_UNAVAILABLE_HTTP, fromAuthRefusal, serviceUnavailable } from './errors';
 import { createLoaders } from './loaders';
 import { checkCost, depthLimit } from './limits';
 import { createSchema } from './schema';
@@ -53,6 +52,8 @@ function withRequestId(context: (req: GraphQLHttpRequest) => Promise<GraphQLCont
     }
   };
 }
+
+const GRAPHQL_ACCESS: Access = { surface: 'graphql', scopes: ['admin', 'read'] };
 
 function isClientError(error: GraphQLError): boolean {
   const original = unwrapResolverError(error);
@@ -145,36 +146,18 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
     },
   });
   await server.start();
+  const authenticate = authenticator(dataSource, rateLimiter);
 
   const handler = apolloHandler(
     server,
     withRequestId(async (req): Promise<GraphQLContext> => {
-      const secret = presentedToken(req);
-      const token = secret
-        ? await tokenService.authenticate(dataSource.manager, secret).catch((error: unknown) => {
-            // Thrown from the context, only a GraphQLError keeps its code and HTTP status (else Apollo answers 500).
-            const unavailable = asDatabaseUnavailable(error);
-            throw unavailable ? serviceUnavailable(unavailable.message) : error;
-          })
-        : null;
-      if (!token) throw unauthenticated();
-      if (token.scope !== 'admin' && token.scope !== 'read') {
-        throw forbidden(`This token has scope "${token.scope}"; the GraphQL API needs an admin or read token.`);
-      }
-      const wait = rateLimiter.take(token.tokenId);
-      if (wait > 0) {
-        throw new GraphQLError(`Too many requests for this token; retry after ${wait} s.`, {
-          extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait, http: { status: 429, headers: new Map([['retry-after', String(wait)]]) } },
-        });
-      }
-      const ctx = {
-        tenantId: token.tenantId,
-        actor: { surface: 'graphql' as const, tokenId: token.tokenId },
-        requestId: req.requestId,
-        manager: dataSource.manager,
-      };
-      req.tenantId = token.tenantId;
-      return { ctx, scope: token.scope, loaders: createLoaders(ctx), log: req.log };
+      const auth = await authenticate(req, GRAPHQL_ACCESS).catch((error: unknown) => {
+        // Thrown from the context, only a GraphQLError keeps its code and HTTP status (else Apollo answers 500).
+        const unavailable = asDatabaseUnavailable(error);
+        throw unavailable ? serviceUnavailable(unavailable.message) : error;
+      });
+      if (!auth.ok) throw fromAuthRefusal(auth.refusal);
+      return { ctx: auth.ctx, scope: auth.scope, loaders: createLoaders(auth.ctx), log: req.log };
     }),
   );
   const router = new Router();

@@ -1,4 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { DataSource } from 'typeorm';
+import type { TokenScope } from '../entities/enums';
+import type { RequestContext } from '../services/context';
+import { tokenService } from '../services/token.service';
+import type { RateLimiter } from './rate-limit';
+import type { HttpRequest } from './types';
 
 /**
  * The secret a client presents. Okta's "HTTP Header" mode and Entra send `Authorization: Bearer <token>`; Okta's
@@ -20,4 +26,48 @@ export function presentedToken(req: IncomingMessage): string | undefined {
   }
   if (/^rc_[a-z]+_\S+$/.test(value)) return value;
   return undefined;
+}
+
+/** What a surface accepts: its name in the audit log, and the token scopes that may use it. */
+export interface Access {
+  surface: 'scim' | 'graphql';
+  scopes: readonly TokenScope[];
+}
+
+/**
+ * Why a request was refused. Each surface answers every reason in its own words and error shape (a SCIM error body,
+ * a GraphQL error code), with one exhaustive switch.
+ */
+export type AuthRefusal =
+  | { reason: 'unauthenticated' }
+  | { reason: 'forbidden'; scope: TokenScope }
+  | { reason: 'rate-limited'; retryAfterSeconds: number };
+
+export type AuthOutcome = { ok: true; ctx: RequestContext; scope: TokenScope } | { ok: false; refusal: AuthRefusal };
+
+export type Authenticate = (req: HttpRequest, access: Access) => Promise<AuthOutcome>;
+
+/**
+ * The one authentication of both APIs: the token (looked up by tokenService.authenticate), its scope, then the
+ * token's rate limit, in that order, and the request context the services get. A database failure is thrown as the
+ * driver's error, for each surface to answer as unavailable.
+ */
+export function authenticator(dataSource: DataSource, rateLimiter: RateLimiter): Authenticate {
+  return async (req, access) => {
+    const secret = presentedToken(req);
+    const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
+    if (!token) return { ok: false, refusal: { reason: 'unauthenticated' } };
+    if (!access.scopes.includes(token.scope)) return { ok: false, refusal: { reason: 'forbidden', scope: token.scope } };
+    const wait = rateLimiter.take(token.tokenId);
+    if (wait > 0) return { ok: false, refusal: { reason: 'rate-limited', retryAfterSeconds: wait } };
+    // For the access log.
+    req.tenantId = token.tenantId;
+    const ctx: RequestContext = {
+      tenantId: token.tenantId,
+      actor: { surface: access.surface, tokenId: token.tokenId },
+      requestId: req.requestId,
+      manager: dataSource.manager,
+    };
+    return { ok: true, ctx, scope: token.scope };
+  };
 }

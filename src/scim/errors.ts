@@ -1,3 +1,4 @@
+import type { AuthRefusal } from '../http/auth';
 import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, assertUnreachable } from '../services/errors';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -102,5 +103,23 @@ export function fromDomainError(error: DomainError): ScimError {
       return new ScimError(503, detail, undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
     default:
       return assertUnreachable(code);
+  }
+}
+
+/** A refused authentication as SCIM answers it; a 401 carries the Bearer challenge (RFC 6750 §3). */
+export function fromAuthRefusal(refusal: AuthRefusal): ScimError {
+  switch (refusal.reason) {
+    case 'unauthenticated':
+      return new ScimError(401, 'Authentication failed: send a Rollcall SCIM token as "Authorization: Bearer <token>".', undefined, {
+        'WWW-Authenticate': 'Bearer realm="rollcall-scim"',
+      });
+    case 'forbidden':
+      return new ScimError(403, `This token has scope "${refusal.scope}"; the SCIM API needs a token with scope "scim".`);
+    case 'rate-limited':
+      return new ScimError(429, `Too many requests for this token; retry after ${refusal.retryAfterSeconds} s.`, undefined, {
+        'Retry-After': String(refusal.retryAfterSeconds),
+      });
+    default:
+      return assertUnreachable(refusal);
   }
 }

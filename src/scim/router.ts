@@ -1,16 +1,15 @@
 import Router from 'router';
 import { DataSource } from 'typeorm';
 import { routeTemplate } from '../http/access-log';
-import { presentedToken } from '../http/auth';
+import { Access, authenticator } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
 import { IdpEmployee, IdpWarning, employeeService } from '../services/employee.service';
 import type { ProvisioningWarning } from '../entities/provisioning-event.entity';
 import { DomainError, asDatabaseUnavailable } from '../services/errors';
 import { ProvisioningLogWriter } from '../services/provisioning-log.service';
-import { tokenService } from '../services/token.service';
 import { isUuid } from '../services/validation';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './discovery';
-import { ScimError, fromDomainError, scimAttribute, scimErrorBody } from './errors';
+import { ScimError, fromAuthRefusal, fromDomainError, scimAttribute, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
@@ -33,34 +32,19 @@ export interface ScimRouterOptions {
   baseUrl: string;
 }
 
+const SCIM_ACCESS: Access = { surface: 'scim', scopes: ['scim'] };
+
 export function scimRouter(options: ScimRouterOptions): Router.Router {
   const { dataSource, baseUrl, provisioningLog, rateLimiter } = options;
+  const authenticate = authenticator(dataSource, rateLimiter);
   const router = new Router();
 
   // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
   router.use(async (req, res, next) => {
     req.query = parseQuery(req.url);
-    const secret = presentedToken(req);
-    const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
-    if (!token) {
-      throw new ScimError(401, 'Authentication failed: send a Rollcall SCIM token as "Authorization: Bearer <token>".', undefined, {
-        'WWW-Authenticate': 'Bearer realm="rollcall-scim"',
-      });
-    }
-    if (token.scope !== 'scim') {
-      throw new ScimError(403, `This token has scope "${token.scope}"; the SCIM API needs a token with scope "scim".`);
-    }
-    const wait = rateLimiter.take(token.tokenId);
-    if (wait > 0) {
-      throw new ScimError(429, `Too many requests for this token; retry after ${wait} s.`, undefined, { 'Retry-After': String(wait) });
-    }
-    req.tenantId = token.tenantId;
-    req.scim = {
-      tenantId: token.tenantId,
-      actor: { surface: 'scim', tokenId: token.tokenId },
-      requestId: req.requestId,
-      manager: dataSource.manager,
-    };
+    const auth = await authenticate(req, SCIM_ACCESS);
+    if (!auth.ok) throw fromAuthRefusal(auth.refusal);
+    req.scim = auth.ctx;
     recordOutcome(req, res, provisioningLog);
     next();
   });

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { Tenant } from '../entities';
 import { Actor, RequestContext } from './context';
+import * as sql from './sql';
 import { CreatedToken, tokenService } from './token.service';
 import { tenantService } from './tenant.service';
 
@@ -24,7 +25,7 @@ export async function bootstrap(dataSource: DataSource, config: Config): Promise
   if (slug !== undefined) {
     return dataSource.transaction(async (manager) => {
       // Two instances starting together must not both create the tenant.
-      await manager.query('SELECT pg_advisory_xact_lock(4242001)');
+      await sql.rows({ manager }, 'SELECT pg_advisory_xact_lock(4242001)');
       let tenant = await tenantService.findBySlug(manager, slug);
       const created = tenant === null;
       if (!tenant) tenant = await tenantService.create(manager, SYSTEM, { slug });
@@ -35,7 +36,7 @@ export async function bootstrap(dataSource: DataSource, config: Config): Promise
     });
   }
   return dataSource.transaction(async (manager) => {
-    await manager.query('SELECT pg_advisory_xact_lock(4242001)');
+    await sql.rows({ manager }, 'SELECT pg_advisory_xact_lock(4242001)');
     if ((await tenantService.count(manager)) > 0) return {};
     const tenant = await tenantService.create(manager, SYSTEM, { slug: 'demo', name: 'Demo' });
     const ctx: RequestContext = { tenantId: tenant.id, actor: SYSTEM, requestId: 'bootstrap', manager };

@@ -28,7 +28,7 @@ const idsByName = Object.fromEntries(
   (Object.keys(CATALOGS) as CatalogKind[]).map((kind) => [
     kind,
     new Coalesced<string, string>(async (ctx, names) => {
-      const rows = await sql.query(
+      const rows = await sql.rows(
         ctx,
         `SELECT k.key AS _key, c.id FROM unnest($2::text[]) AS k(key) JOIN ${CATALOGS[kind].table} c ON c.tenant_id = $1 AND c.name = k.key::citext`,
         [ctx.tenantId, names],
@@ -42,7 +42,7 @@ const existing = Object.fromEntries(
   (Object.keys(CATALOGS) as CatalogKind[]).map((kind) => [
     kind,
     new Coalesced<string, true>(async (ctx, ids) => {
-      const rows = await sql.query(ctx, `SELECT id FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, ids]);
+      const rows = await sql.rows(ctx, `SELECT id FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, ids]);
       return new Map(rows.map((raw) => [String(raw.id), true as const]));
     }, (id) => id.toLowerCase()),
   ]),
@@ -90,12 +90,13 @@ export const catalogService = {
     }
     params.push(options.first + 1);
     const [counted, rows] = await Promise.all([
-      ctx.manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [ctx.tenantId]) as Promise<{ n: number }[]>,
-      ctx.manager.query(
+      sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [ctx.tenantId]),
+      sql.rows(
+        ctx,
         `SELECT *, ${sort.key} AS _sort_key FROM ${table} WHERE tenant_id = $1${keyset}
           ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT $${params.length}`,
         params,
-      ) as Promise<Record<string, unknown>[]>,
+      ),
     ]);
     return {
       items: rows.slice(0, options.first).map((raw) => ({
@@ -116,7 +117,8 @@ export const catalogService = {
     return updateDescribed(ctx, 'role', id, changes, async (tx, current, issues, name) => {
       if (name === undefined) return;
       // A change of case keeps the name, and so the default.
-      const [{ refused }]: { refused: boolean }[] = await tx.manager.query(
+      const [{ refused }] = await sql.rows<{ refused: boolean }>(
+        tx,
         `SELECT (default_role_id IS NULL AND $2::citext = $3::citext AND $4::citext <> $3::citext) AS refused
            FROM tenants WHERE id = $1 FOR SHARE`,
         [tx.tenantId, current.name, DEFAULT_ROLE_NAME, name],
@@ -136,7 +138,8 @@ export const catalogService = {
   async deleteRole(ctx: RequestContext, id: string): Promise<Role> {
     return deleteRow(ctx, 'role', id, async (tx, role) => {
       // FOR SHARE: a concurrent change of the default role waits for this delete (and then finds the role gone).
-      const [{ is_default: isDefault }]: { is_default: boolean }[] = await tx.manager.query(
+      const [{ is_default: isDefault }] = await sql.rows<{ is_default: boolean }>(
+        tx,
         `SELECT CASE WHEN default_role_id IS NULL THEN $2::citext = $3::citext ELSE default_role_id = $4 END AS is_default
            FROM tenants WHERE id = $1 FOR SHARE`,
         [tx.tenantId, role.name, DEFAULT_ROLE_NAME, role.id],
@@ -266,7 +269,7 @@ async function byIds<T extends Role | Team | LoginAuthenticator>(
   if (valid.length === 0) return [];
   // Every GraphQL page of employees loads its roles and teams here: one plain statement, no ORM hydration.
   const table = ctx.manager.connection.getMetadata(entity).tableName;
-  const rows = await sql.query(ctx, `SELECT * FROM ${table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, valid]);
+  const rows = await sql.rows(ctx, `SELECT * FROM ${table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [ctx.tenantId, valid]);
   return rows.map((row) => mapRow(ctx.manager, entity, row));
 }
 
@@ -453,7 +456,8 @@ async function checkNameFree(
   issues: IssueCollector,
 ): Promise<void> {
   if (name === undefined) return;
-  const rows: unknown[] = await ctx.manager.query(
+  const rows = await sql.rows(
+    ctx,
     `SELECT 1 FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND name = $2::citext AND id IS DISTINCT FROM $3::uuid`,
     [ctx.tenantId, name, exceptId],
   );
@@ -613,7 +617,8 @@ async function deleteRow<K extends CatalogKind>(
     const label = CATALOGS[kind].label;
     const column = REFERENCE_COLUMN[kind];
     if (column) {
-      const [usage]: { employees: number; deleted: number; templates: number }[] = await tx.manager.query(
+      const [usage] = await sql.rows<{ employees: number; deleted: number; templates: number }>(
+        tx,
         `SELECT (SELECT count(*)::int FROM employees WHERE tenant_id = $1 AND ${column} = $2) AS employees,
                 (SELECT count(*)::int FROM employees WHERE tenant_id = $1 AND ${column} = $2 AND deleted_at IS NOT NULL) AS deleted,
                 (SELECT count(*)::int FROM employee_templates WHERE tenant_id = $1 AND ${column} = $2) AS templates`,
@@ -634,7 +639,7 @@ async function deleteRow<K extends CatalogKind>(
       }
     }
     try {
-      await tx.manager.query(`DELETE FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, row.id]);
+      await sql.affected(tx, `DELETE FROM ${CATALOGS[kind].table} WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, row.id]);
     } catch (error) {
       if (isForeignKeyViolation(error)) {
         throw new DomainError(
@@ -664,7 +669,7 @@ function plural(n: number, noun: string): string {
  * concurrent "make this the default" must not both win.
  */
 async function lockDefaultAuthenticator(ctx: RequestContext): Promise<void> {
-  await ctx.manager.query('SELECT pg_advisory_xact_lock(4242002, hashtext($1))', [ctx.tenantId]);
+  await sql.rows(ctx, 'SELECT pg_advisory_xact_lock(4242002, hashtext($1))', [ctx.tenantId]);
 }
 
 async function clearOtherDefaults(ctx: RequestContext, defaultId: string): Promise<void> {

@@ -6,6 +6,7 @@ import { DomainError, ErrorCode, IssueCollector, checkVersion, isUniqueViolation
 import { likePattern } from './employee-query';
 import { GROUP_SORT_FIELDS, GroupQuery, GroupSortField, compileGroupQuery } from './group-query';
 import { mapRow } from './rows';
+import * as sql from './sql';
 import { MAX_TEXT_LENGTH, isUuid, textProblem } from './validation';
 
 /**
@@ -88,12 +89,9 @@ export const groupService = {
   /** One group, with its members when `members` is set. */
   async get(ctx: RequestContext, id: string, options: { members: boolean }): Promise<GroupView | null> {
     if (!isUuid(id)) return null;
-    const rows: Record<string, unknown>[] = await ctx.manager.query('SELECT * FROM groups WHERE tenant_id = $1 AND id = $2', [
-      ctx.tenantId,
-      id,
-    ]);
-    if (!rows[0]) return null;
-    const group = mapRow(ctx.manager, Group, rows[0]);
+    const row = await sql.one(ctx, 'SELECT * FROM groups WHERE tenant_id = $1 AND id = $2', [ctx.tenantId, id]);
+    if (!row) return null;
+    const group = mapRow(ctx.manager, Group, row);
     if (!options.members) return { group };
     const members = await membersOf(ctx, [group.id]);
     return { group, members: members.get(group.id) ?? [] };
@@ -106,14 +104,15 @@ export const groupService = {
   async list(ctx: RequestContext, options: GroupListOptions): Promise<{ views: GroupView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `g.tenant_id = $1${options.query ? ` AND ${compileGroupQuery(options.query, params)}` : ''}`;
-    const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM groups g WHERE ${where}`, params);
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, params);
     if (options.count <= 0) return { views: [], totalResults: (await counted)[0].n };
     // Without sortBy, creation order (as for users, see CREATION_ORDER): a walk finds groups created meanwhile at
     // its end. The index ix_groups_tenant_created serves it.
     const sort = GROUP_SORT_FIELDS[options.sortBy ?? 'createdAt'];
     const direction = options.descending ? 'DESC' : 'ASC';
     const pageParams = [...params, options.count, options.startIndex - 1];
-    const page: Promise<Record<string, unknown>[]> = ctx.manager.query(
+    const page = sql.rows(
+      ctx,
       `SELECT g.* FROM groups g WHERE ${where}
         ORDER BY ${sort} ${direction}, g.id ${direction} LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}`,
       pageParams,
@@ -142,13 +141,14 @@ export const groupService = {
       params.push(likePattern(term, 'co'));
       where += ` AND g.display_name ILIKE $${params.length}`;
     }
-    const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params]);
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params]);
     if (options.after) {
       params.push(options.after.displayName, options.after.id);
       where += ` AND (g.display_name, g.id) > ($${params.length - 1}::citext, $${params.length}::uuid)`;
     }
     params.push(options.first + 1);
-    const rows: Promise<Record<string, unknown>[]> = ctx.manager.query(
+    const rows = sql.rows(
+      ctx,
       `SELECT g.* FROM groups g WHERE ${where} ORDER BY g.display_name, g.id LIMIT $${params.length}`,
       params,
     );
@@ -168,13 +168,14 @@ export const groupService = {
   ): Promise<{ employeeIds: string[]; totalCount: number; hasNextPage: boolean }> {
     const params: unknown[] = [ctx.tenantId, groupId];
     let where = 'm.tenant_id = $1 AND m.group_id = $2';
-    const counted: Promise<{ n: number }[]> = ctx.manager.query(`SELECT count(*)::int AS n FROM group_members m WHERE ${where}`, [...params]);
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM group_members m WHERE ${where}`, [...params]);
     if (options.afterEmployeeId) {
       params.push(options.afterEmployeeId);
       where += ` AND m.employee_id > $${params.length}::uuid`;
     }
     params.push(options.first + 1);
-    const rows: Promise<{ employee_id: string }[]> = ctx.manager.query(
+    const rows = sql.rows<{ employee_id: string }>(
+      ctx,
       `SELECT m.employee_id FROM group_members m WHERE ${where} ORDER BY m.employee_id LIMIT $${params.length}`,
       params,
     );
@@ -187,10 +188,7 @@ export const groupService = {
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Group[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    const rows: Record<string, unknown>[] = await ctx.manager.query('SELECT * FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [
-      ctx.tenantId,
-      valid,
-    ]);
+    const rows = await sql.rows(ctx, 'SELECT * FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [ctx.tenantId, valid]);
     return rows.map((raw) => mapRow(ctx.manager, Group, raw));
   },
 
@@ -199,7 +197,8 @@ export const groupService = {
     const ids = [...new Set(employeeIds.filter(isUuid).map((id) => id.toLowerCase()))];
     const byEmployee = new Map<string, GroupRef[]>();
     if (ids.length === 0) return byEmployee;
-    const rows: { employee_id: string; id: string; display_name: string }[] = await ctx.manager.query(
+    const rows = await sql.rows<{ employee_id: string; id: string; display_name: string }>(
+      ctx,
       `SELECT m.employee_id, g.id, g.display_name::text AS display_name
          FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
         WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[])
@@ -229,10 +228,11 @@ export const groupService = {
       issues.throwIfAny();
       let raw: Record<string, unknown>[];
       try {
-        raw = await tx.manager.query(
-          'INSERT INTO groups (tenant_id, display_name, external_id) VALUES ($1, $2, $3) RETURNING *',
-          [tx.tenantId, displayName, externalId ?? null],
-        );
+        raw = await sql.returning(tx, 'INSERT INTO groups (tenant_id, display_name, external_id) VALUES ($1, $2, $3) RETURNING *', [
+          tx.tenantId,
+          displayName,
+          externalId ?? null,
+        ]);
       } catch (error) {
         if (isUniqueViolation(error)) throw displayNameTaken(displayName!);
         throw error;
@@ -277,14 +277,13 @@ export const groupService = {
 
       let raw: Record<string, unknown>[];
       try {
-        raw = rowsOf(
-          await tx.manager.query(
-            `UPDATE groups SET display_name = COALESCE($3, display_name),
-                    external_id = CASE WHEN $4 THEN $5 ELSE external_id END,
-                    version = version + 1, updated_at = now()
-              WHERE tenant_id = $1 AND id = $2 RETURNING *`,
-            [tx.tenantId, current.id, set.displayName ?? null, 'externalId' in set, set.externalId ?? null],
-          ),
+        raw = await sql.returning(
+          tx,
+          `UPDATE groups SET display_name = COALESCE($3, display_name),
+                  external_id = CASE WHEN $4 THEN $5 ELSE external_id END,
+                  version = version + 1, updated_at = now()
+            WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+          [tx.tenantId, current.id, set.displayName ?? null, 'externalId' in set, set.externalId ?? null],
         );
       } catch (error) {
         if (isUniqueViolation(error)) throw displayNameTaken(set.displayName ?? current.displayName);
@@ -308,12 +307,13 @@ export const groupService = {
   async remove(ctx: RequestContext, id: string, options: GroupWriteOptions = {}): Promise<void> {
     await inTransaction(ctx, async (tx) => {
       const current = await lockGroup(tx, id, options.expectedVersion);
-      const [{ n }]: { n: number }[] = await tx.manager.query(
+      const [{ n }] = await sql.rows<{ n: number }>(
+        tx,
         `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING 1)
          SELECT count(*)::int AS n FROM removed`,
         [tx.tenantId, current.id],
       );
-      await tx.manager.query('DELETE FROM groups WHERE tenant_id = $1 AND id = $2', [tx.tenantId, current.id]);
+      await sql.affected(tx, 'DELETE FROM groups WHERE tenant_id = $1 AND id = $2', [tx.tenantId, current.id]);
       await auditService.record(tx, {
         action: 'group.deleted',
         targetType: 'group',
@@ -334,43 +334,32 @@ export const groupService = {
   async removeEmployeeFromAll(ctx: RequestContext, employeeId: string): Promise<void> {
     await inTransaction(ctx, async (tx) => {
       // The caller holds the employee's row lock; the groups come second, in id order, as on every path.
-      await tx.manager.query(
+      await sql.rows(
+        tx,
         `SELECT g.id FROM groups g
           WHERE g.tenant_id = $1 AND g.id IN (SELECT group_id FROM group_members WHERE tenant_id = $1 AND employee_id = $2)
           ORDER BY g.id FOR UPDATE`,
         [tx.tenantId, employeeId],
       );
-      const groups = rowsOf<{ id: string }>(
-        await tx.manager.query(
-          `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2 RETURNING group_id)
-           UPDATE groups g SET version = version + 1, updated_at = now()
-             FROM removed r WHERE g.tenant_id = $1 AND g.id = r.group_id RETURNING g.id`,
-          [tx.tenantId, employeeId],
-        ),
+      const groups = await sql.returning<{ id: string }>(
+        tx,
+        `WITH removed AS (DELETE FROM group_members WHERE tenant_id = $1 AND employee_id = $2 RETURNING group_id)
+         UPDATE groups g SET version = version + 1, updated_at = now()
+           FROM removed r WHERE g.tenant_id = $1 AND g.id = r.group_id RETURNING g.id`,
+        [tx.tenantId, employeeId],
       );
       for (const group of groups) await recordMembership(tx, group.id, [], [employeeId]);
     });
   },
 };
 
-/** TypeORM answers UPDATE and DELETE with `[rows, rowCount]` and every other statement with the rows. */
-function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
-
 async function lockGroup(ctx: RequestContext, id: string, expectedVersion: number | undefined): Promise<Group> {
   const notFound = () => new DomainError(ErrorCode.NOT_FOUND, `No group with id "${id}" exists in this tenant.`, 'id');
   if (!isUuid(id)) throw notFound();
   // The row lock serialises changes of one group: concurrent membership PATCHes never lose each other's members.
-  const rows: Record<string, unknown>[] = await ctx.manager.query(
-    'SELECT * FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
-    [ctx.tenantId, id],
-  );
-  if (!rows[0]) throw notFound();
-  const group = mapRow(ctx.manager, Group, rows[0]);
+  const row = await sql.one(ctx, 'SELECT * FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [ctx.tenantId, id]);
+  if (!row) throw notFound();
+  const group = mapRow(ctx.manager, Group, row);
   checkVersion('group', expectedVersion, group.version);
   return group;
 }
@@ -424,7 +413,8 @@ async function checkMembers(ctx: RequestContext, ids: readonly string[], issues:
   const wellFormed = ids.filter(isUuid);
   const found = new Set<string>();
   if (wellFormed.length > 0) {
-    const rows: { id: string; alive: boolean }[] = await ctx.manager.query(
+    const rows = await sql.rows<{ id: string; alive: boolean }>(
+      ctx,
       'SELECT id, deleted_at IS NULL AS alive FROM employees WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR SHARE',
       [ctx.tenantId, wellFormed],
     );
@@ -480,7 +470,8 @@ function foldMemberOperations(operations: readonly MemberOperation[]): MemberDel
 /** Inserts the memberships not there yet; returns the employee ids actually added. */
 async function insertMembers(ctx: RequestContext, groupId: string, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows: { employee_id: string }[] = await ctx.manager.query(
+  const rows = await sql.returning<{ employee_id: string }>(
+    ctx,
     `INSERT INTO group_members (tenant_id, group_id, employee_id)
      SELECT $1, $2, unnest($3::uuid[])
      ON CONFLICT DO NOTHING RETURNING employee_id`,
@@ -493,11 +484,10 @@ async function insertMembers(ctx: RequestContext, groupId: string, ids: readonly
 async function removeMembers(ctx: RequestContext, groupId: string, ids: readonly string[]): Promise<string[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  const rows = rowsOf<{ employee_id: string }>(
-    await ctx.manager.query(
-      'DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND employee_id = ANY($3::uuid[]) RETURNING employee_id',
-      [ctx.tenantId, groupId, valid],
-    ),
+  const rows = await sql.returning<{ employee_id: string }>(
+    ctx,
+    'DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND employee_id = ANY($3::uuid[]) RETURNING employee_id',
+    [ctx.tenantId, groupId, valid],
   );
   return rows.map((r) => r.employee_id);
 }
@@ -508,12 +498,11 @@ async function removeMembers(ctx: RequestContext, groupId: string, ids: readonly
  * statistics could become a nested loop of 50,000 x 50,000).
  */
 async function removeMembersExcept(ctx: RequestContext, groupId: string, keep: readonly string[]): Promise<string[]> {
-  const rows = rowsOf<{ employee_id: string }>(
-    await ctx.manager.query(
-      `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND NOT (employee_id = ANY($3::uuid[]))
-        RETURNING employee_id`,
-      [ctx.tenantId, groupId, keep],
-    ),
+  const rows = await sql.returning<{ employee_id: string }>(
+    ctx,
+    `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND NOT (employee_id = ANY($3::uuid[]))
+      RETURNING employee_id`,
+    [ctx.tenantId, groupId, keep],
   );
   return rows.map((r) => r.employee_id);
 }
@@ -530,7 +519,8 @@ async function recordMembership(ctx: RequestContext, groupId: string, added: str
 
 /** The members of each group, ordered by employee id, in one statement. */
 async function membersOf(ctx: RequestContext, groupIds: readonly string[]): Promise<Map<string, GroupMemberRef[]>> {
-  const rows: { group_id: string; id: string; display: string }[] = await ctx.manager.query(
+  const rows = await sql.rows<{ group_id: string; id: string; display: string }>(
+    ctx,
     `SELECT m.group_id, e.id, ${MEMBER_DISPLAY} AS display
        FROM group_members m
        JOIN employees e ON e.tenant_id = m.tenant_id AND e.id = m.employee_id

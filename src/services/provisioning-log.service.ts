@@ -5,6 +5,7 @@ import { ProvisioningOutcome, ProvisioningWarning } from '../entities/provisioni
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { asDatabaseUnavailable } from './errors';
+import * as sql from './sql';
 import { isUuid } from './validation';
 
 export interface ProvisioningRecord {
@@ -148,10 +149,13 @@ export class ProvisioningLogWriter {
       const base = n * COLUMNS;
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
     });
-    await this.dataSource.query(
+    // Unnamed: the text has one shape per batch size (up to MAX_BATCH), which would use up the prepared names.
+    await sql.affected(
+      { manager: this.dataSource.manager },
       `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
          user_name, ignored_attributes, warnings, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
       params,
+      { prepare: false },
     );
   }
 }
@@ -181,10 +185,10 @@ export const provisioningLogService = {
 
   /** Deletes entries older than each tenant's retention; returns how many. */
   async purgeExpired(manager: EntityManager): Promise<number> {
-    const result: [unknown[], number] = await manager.query(
+    return sql.affected(
+      { manager },
       `DELETE FROM provisioning_events p USING tenants t
         WHERE p.tenant_id = t.id AND p.occurred_at < now() - make_interval(days => t.provisioning_log_retention_days)`,
     );
-    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   },
 };

@@ -1,21 +1,37 @@
-import { escapeLiteral, type Pool, type QueryResultRow } from 'pg';
+import { escapeLiteral, type Pool, type QueryResult, type QueryResultRow } from 'pg';
+import type { QueryResult as TypeOrmResult } from 'typeorm';
 import { RequestContext } from './context';
 
 /**
- * Hot read and single-statement write paths run through here, as named prepared statements: PostgreSQL then parses
- * and plans each of them once per connection instead of on every request, which measured roughly twice the
- * throughput for the employee lookups (docs/benchmarks.md). Outside a transaction they go straight to the `pg` pool;
- * inside one, to the transaction's own connection (parsing and planning had been 40 % of PostgreSQL's time for a
- * GraphQL updateEmployee).
+ * The one door through which services run SQL (an ESLint rule refuses `.query(` elsewhere in src/): `rows`, `one`,
+ * `returning` and `affected` below. Every statement gets the same treatment, and the answer the same shape whatever
+ * the statement and the database.
+ *
+ * Statements run as named prepared statements: PostgreSQL then parses and plans each of them once per connection
+ * instead of on every request, which measured roughly twice the throughput for the employee lookups
+ * (docs/benchmarks.md). Outside a transaction they go straight to the `pg` pool; inside one, to the transaction's own
+ * connection (parsing and planning had been 40 % of PostgreSQL's time for a GraphQL updateEmployee).
  *
  * Connections plan prepared statements once (src/db/data-source.ts#genericPlans). A statement marked `planEachTime` is
  * sent with its values written into the text as literals instead, so that it is planned with them every time.
  *
  * Only the first MAX_PREPARED distinct statement texts get a name, so that generated SQL (SCIM filters of every
- * shape) cannot grow the prepared-statement cache of the database connections without bound.
+ * shape) cannot grow the prepared-statement cache of the database connections without bound. The cap was 64 while
+ * only the hot employee statements came here; with the groups (about 20 fixed texts), the catalog (about 40: one per
+ * table, sort key and direction) and the employee statements shaped by what a GraphQL query selects or an update
+ * sets, a run of the SCIM, GraphQL and CLI tests used about 120 fixed texts (and about 70 filter shapes). 64 would
+ * have gone to whatever ran first after a start, leaving later hot statements unnamed; 256 names them all with
+ * room for an IdP's filter shapes. PostgreSQL keeps each name's parse tree and generic plan in every connection that
+ * ran it.
  */
-const MAX_PREPARED = 64;
+const MAX_PREPARED = 256;
 const names = new Map<string, string>();
+
+/**
+ * Where a statement runs: a request context, or `{ manager }` for the few callers that run before a tenant is known
+ * (token authentication, the CLI, start-up bootstrap, the provisioning-log writer and purge, the readiness probe).
+ */
+export type SqlContext = Pick<RequestContext, 'manager'>;
 
 export interface QueryOptions {
   /**
@@ -23,14 +39,51 @@ export interface QueryOptions {
    * search, where a generic plan would scan the whole table.
    */
   planEachTime?: boolean;
+  /**
+   * false: run unnamed (still with bind parameters), for a text that comes in many shapes, such as a multi-row
+   * INSERT with one shape per batch size, which would otherwise use up the names.
+   */
+  prepare?: boolean;
 }
 
-export async function query<T extends QueryResultRow = Record<string, unknown>>(
-  ctx: RequestContext,
+/** All the rows a statement gives. */
+export async function rows<T extends QueryResultRow = Record<string, unknown>>(
+  ctx: SqlContext,
   sql: string,
-  params: unknown[],
+  params: readonly unknown[] = [],
   options: QueryOptions = {},
 ): Promise<T[]> {
+  return (await run<T>(ctx, sql, params, options)).rows;
+}
+
+/** The first row a statement gives, or undefined when it gives none. */
+export async function one<T extends QueryResultRow = Record<string, unknown>>(
+  ctx: SqlContext,
+  sql: string,
+  params: readonly unknown[] = [],
+  options: QueryOptions = {},
+): Promise<T | undefined> {
+  return (await run<T>(ctx, sql, params, options)).rows[0];
+}
+
+/**
+ * The rows an INSERT, UPDATE or DELETE ... RETURNING gives back. The same as `rows` (`run` gives every statement's
+ * rows in one shape), named apart so that a write reads as one where it is called.
+ */
+export const returning: typeof rows = rows;
+
+/** How many rows a write without RETURNING changed (e.g. the provisioning-log purge). */
+export async function affected(ctx: SqlContext, sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<number> {
+  return (await run(ctx, sql, params, options)).rowCount;
+}
+
+async function run<T extends QueryResultRow>(
+  ctx: SqlContext,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+): Promise<{ rows: T[]; rowCount: number }> {
+  const values = params as unknown[];
   // The embedded database serves every socket connection from one PGlite session, where a name prepared through an
   // earlier connection would clash: it runs unnamed statements, planned with their values (its session keeps
   // PostgreSQL's default plan choice).
@@ -38,26 +91,49 @@ export async function query<T extends QueryResultRow = Record<string, unknown>>(
   const runner = ctx.manager.queryRunner;
   const inTransaction = runner !== undefined && !runner.isReleased;
   if (!prepare) {
-    if (inTransaction) return ctx.manager.query(sql, params) as Promise<T[]>;
+    if (inTransaction) return viaTypeOrm(ctx, sql, values);
     // pglite-socket drops the connection after a statement fails outside a transaction (e.g. a unique violation),
     // which would fail the next request too: on the embedded database these statements run in one.
-    return ctx.manager.transaction((manager) => manager.query(sql, params)) as Promise<T[]>;
+    return ctx.manager.transaction((manager) => viaTypeOrm({ manager }, sql, values));
   }
   // The transaction's connection (TypeORM's PostgresQueryRunner holds it once connected), or the pool.
   const connection: Pick<Pool, 'query'> | undefined = inTransaction
     ? (runner as unknown as { databaseConnection?: Pick<Pool, 'query'> }).databaseConnection
     : (ctx.manager.connection.driver as unknown as { master: Pool }).master;
-  if (!connection) return ctx.manager.query(sql, params) as Promise<T[]>;
+  if (!connection) return viaTypeOrm(ctx, sql, values);
   // Through the DataSource's logger like every TypeORM query (query logging, and the tests' statement counts).
-  ctx.manager.connection.logger.logQuery(sql, params);
-  if (options.planEachTime) return (await connection.query<T>(withLiterals(sql, params))).rows;
+  ctx.manager.connection.logger.logQuery(sql, values);
+  if (options.planEachTime) return counted(await connection.query<T>(withLiterals(sql, values)));
   let name = names.get(sql);
-  if (name === undefined && names.size < MAX_PREPARED) {
+  if (name === undefined && options.prepare !== false && names.size < MAX_PREPARED) {
     name = `rollcall_${names.size}`;
     names.set(sql, name);
   }
-  const result = await connection.query<T>(name ? { name, text: sql, values: params } : { text: sql, values: params });
-  return result.rows;
+  return counted(await connection.query<T>(name ? { name, text: sql, values } : { text: sql, values }));
+}
+
+/** Through a TypeORM query runner: the transaction's (which connects when it has not yet), else one of its own. */
+async function viaTypeOrm<T>(ctx: SqlContext, sql: string, values: unknown[]): Promise<{ rows: T[]; rowCount: number }> {
+  const current = ctx.manager.queryRunner;
+  const runner = current && !current.isReleased ? current : ctx.manager.connection.createQueryRunner();
+  try {
+    return structured(await runner.query(sql, values, true));
+  } finally {
+    if (runner !== current) await runner.release();
+  }
+}
+
+function counted<T extends QueryResultRow>(result: QueryResult<T>): { rows: T[]; rowCount: number } {
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/**
+ * A TypeORM answer asked for as a structured result: TypeORM's plain answer to an UPDATE or DELETE is
+ * `[rows, affected]` and to every other statement the rows, so callers had to tell the two apart; this is the one
+ * place that reads TypeORM's answer.
+ */
+function structured<T>(result: TypeOrmResult): { rows: T[]; rowCount: number } {
+  return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? 0 };
 }
 
 /**

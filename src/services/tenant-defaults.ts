@@ -49,7 +49,7 @@ export function toDefaults(raw: Record<string, unknown>): TenantDefaults {
 }
 
 export async function loadDefaults(ctx: RequestContext): Promise<TenantDefaults> {
-  const rows = await sql.query(ctx, defaultsSelect('$1', '$2'), [ctx.tenantId, DEFAULT_ROLE_NAME]);
+  const rows = await sql.rows(ctx, defaultsSelect('$1', '$2'), [ctx.tenantId, DEFAULT_ROLE_NAME]);
   if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
   const defaults = toDefaults(rows[0]);
   rememberDefaults(ctx.tenantId, defaults);

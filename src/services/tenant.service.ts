@@ -7,6 +7,7 @@ import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
+import * as sql from './sql';
 import { isPhoneRegion } from './validation';
 import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant-defaults';
 
@@ -206,7 +207,8 @@ export const tenantService = {
    * IdP admin can act on (it reaches them as the SCIM error `detail`).
    */
   async defaultRoleId(ctx: RequestContext): Promise<string> {
-    const rows: { id: string | null; chosen: string | null }[] = await ctx.manager.query(
+    const row = await sql.one<{ id: string | null; chosen: string | null }>(
+      ctx,
       `SELECT r.id, t.default_role_id AS chosen
          FROM tenants t
          LEFT JOIN roles r ON r.tenant_id = t.id
@@ -214,9 +216,8 @@ export const tenantService = {
         WHERE t.id = $1`,
       [ctx.tenantId, DEFAULT_ROLE_NAME],
     );
-    const id = rows[0]?.id;
-    if (id) return id;
-    throw defaultRoleMissing(rows[0]?.chosen ?? null);
+    if (row?.id) return row.id;
+    throw defaultRoleMissing(row?.chosen ?? null);
   },
 };
 

@@ -6,6 +6,7 @@ import { auditService } from './audit.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode } from './errors';
 import { KEYSET_TIME } from './keyset';
+import * as sql from './sql';
 import { isUuid, textProblem } from './validation';
 
 /** Readable start of every generated secret, per scope, so a leaked token is recognisable (and greppable). */
@@ -128,10 +129,9 @@ export const tokenService = {
 
   /** Tenants having a token with this visible prefix or id (the CLI revokes by prefix without naming the tenant). */
   async tenantsOf(manager: EntityManager, ref: string): Promise<string[]> {
-    const rows: { tenant_id: string }[] = await manager.query(
-      'SELECT DISTINCT tenant_id FROM access_tokens WHERE prefix = $1 OR id::text = $1',
-      [ref],
-    );
+    const rows = await sql.rows<{ tenant_id: string }>({ manager }, 'SELECT DISTINCT tenant_id FROM access_tokens WHERE prefix = $1 OR id::text = $1', [
+      ref,
+    ]);
     return rows.map((r) => r.tenant_id);
   },
 
@@ -234,21 +234,17 @@ export const tokenService = {
     const hash = hashToken(secret);
     const cached = authenticated.get(hash);
     if (cached && cached.expires > Date.now()) return cached.token;
-    const rows: { id: string; tenant_id: string; scope: TokenScope; token_hash: string; last_used_at: Date | null; expires_at: Date | null }[] =
-      await manager.query(
-        `SELECT id, tenant_id, scope, token_hash, last_used_at, expires_at FROM access_tokens
-          WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-        [hash],
-      );
-    const row = rows[0];
+    const row = await sql.one<{ id: string; tenant_id: string; scope: TokenScope; token_hash: string; last_used_at: Date | null; expires_at: Date | null }>(
+      { manager },
+      `SELECT id, tenant_id, scope, token_hash, last_used_at, expires_at FROM access_tokens
+        WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [hash],
+    );
     const token = row && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))
       ? { tokenId: row.id, tenantId: row.tenant_id, scope: row.scope }
       : null;
     if (row && token && (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS)) {
-      await manager.query('UPDATE access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [
-        row.tenant_id,
-        row.id,
-      ]);
+      await sql.affected({ manager }, 'UPDATE access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [row.tenant_id, row.id]);
     }
     // Never cache past the token's own expiry.
     const expires = Math.min(Date.now() + (token ? AUTH_CACHE_MS : NEGATIVE_AUTH_CACHE_MS), row?.expires_at?.getTime() ?? Infinity);

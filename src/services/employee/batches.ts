@@ -50,7 +50,7 @@ export interface PendingUpdate {
 export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx, items) => {
   if (items.length === 1) return [await items[0].alone()];
   try {
-    const rows = await sql.query(ctx, batchedUpdateStatement(ctx), [
+    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx), [
       ctx.tenantId,
       JSON.stringify(
         items.map((item, i) => {
@@ -160,7 +160,7 @@ export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; 
   });
   let result: Record<string, unknown>[];
   try {
-    result = await sql.query(ctx, replaceStatement(ctx), [ctx.tenantId, JSON.stringify(rows)]);
+    result = await sql.rows(ctx, replaceStatement(ctx), [ctx.tenantId, JSON.stringify(rows)]);
   } catch (error) {
     logger.debug({ code: (error as { code?: unknown }).code, replaces: items.length }, 'batched replace failed; each takes the general path');
     return items.map(() => null);
@@ -195,7 +195,7 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
   if (items.length === 1) return [await items[0].alone().catch(asError)];
   let rows: Record<string, unknown>[];
   try {
-    rows = await sql.query(ctx, batchedCreateStatement(ctx), [
+    rows = await sql.rows(ctx, batchedCreateStatement(ctx), [
       ctx.tenantId,
       DEFAULT_ROLE_NAME,
       JSON.stringify(

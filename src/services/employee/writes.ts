@@ -28,7 +28,7 @@ const WRITE_READ = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOI
 
 /** Concurrent writes of one tenant read their employees in one statement (see Coalesced). */
 const writeReads = new Coalesced<string, Record<string, unknown>>(async (ctx, ids) => {
-  const rows = await sql.query(ctx, `${WRITE_READ} AND e.id = ANY($3::uuid[])`, [ctx.tenantId, DEFAULT_ROLE_NAME, ids]);
+  const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id = ANY($3::uuid[])`, [ctx.tenantId, DEFAULT_ROLE_NAME, ids]);
   return new Map(rows.map((raw) => [String(raw.id), raw]));
 }, (id) => id.toLowerCase());
 
@@ -64,9 +64,9 @@ async function optimistically(
   // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
   // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
   return listedWriteTransaction(ctx, async (tx) => {
-    const rows: Record<string, unknown>[] = await tx.manager.query(`${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
-    if (!rows[0]) throw notFound();
-    return write(tx, toView(tx, rows[0]), toDefaults(rows[0]));
+    const row = await sql.one(tx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
+    if (!row) throw notFound();
+    return write(tx, toView(tx, row), toDefaults(row));
   });
 }
 
@@ -103,10 +103,10 @@ async function writeWithAudit(
   unchanged?: EmployeeView,
 ): Promise<EmployeeView | null> {
   if (unchanged) {
-    const rows = await sql.query(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT * FROM w`, params);
+    const rows = await sql.rows(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT * FROM w`, params);
     return rows[0] ? { employee: mapRow(ctx.manager, Employee, rows[0]), names: unchanged.names, groups: unchanged.groups } : null;
   }
-  const rows = await sql.query(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`, params);
+  const rows = await sql.rows(ctx, `WITH w AS (${write}), audit AS (${audit}) SELECT e.*, ${VIEW_COLUMNS} FROM w AS e ${VIEW_JOINS}`, params);
   return rows[0] ? toView(ctx, rows[0]) : null;
 }
 
@@ -185,7 +185,7 @@ async function insertEmployee(
     try {
       // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
       // violation here and a UNIQUENESS error (SCIM 409), never a 500.
-      const rows = await sql.query(ctx, statement, params);
+      const rows = await sql.rows(ctx, statement, params);
       if (!rows[0]) throw new DomainError(ErrorCode.NOT_FOUND, 'The tenant no longer exists.');
       if (rows[0].id === null) throw new StaleDefaults(toDefaults(rows[0]));
       return toView(ctx, rows[0]);
@@ -233,7 +233,7 @@ async function updateEmployee(
   let currentView = locked;
   let defaults = defaultsRead;
   if (!currentView || !defaults) {
-    const rows = await sql.query(ctx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
+    const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
     if (!rows[0]) throw notFound();
     currentView = toView(ctx, rows[0]);
     defaults = toDefaults(rows[0]);
@@ -386,22 +386,21 @@ export const employeeWrites = {
     return listedWriteTransaction(ctx, async (tx) => {
       const notFound = () => employeeNotFound(id);
       if (!isUuid(id)) throw notFound();
-      const rows: Record<string, unknown>[] = await tx.manager.query(
-        `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
-        [tx.tenantId, id],
-      );
-      if (!rows[0]) throw notFound();
-      const current = mapRow(tx.manager, Employee, rows[0]);
+      const row = await sql.one(tx, `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, [
+        tx.tenantId,
+        id,
+      ]);
+      if (!row) throw notFound();
+      const current = mapRow(tx.manager, Employee, row);
       checkVersion('employee', options.expectedVersion, current.version);
-      const updated: Record<string, unknown>[] = await tx.manager.query(
+      const [updated] = await sql.returning(
+        tx,
         `UPDATE employees SET deleted_at = now(), status = 'INACTIVE',
                 deactivated_at = COALESCE(deactivated_at, now()), version = version + 1, updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING *`,
         [tx.tenantId, id],
       );
-      // TypeORM answers an UPDATE ... RETURNING as [rows, affected].
-      const returned = (Array.isArray(updated[0]) ? updated[0] : updated) as Record<string, unknown>[];
-      const employee = mapRow(tx.manager, Employee, returned[0]);
+      const employee = mapRow(tx.manager, Employee, updated);
       counts.invalidate(tx.tenantId);
       // Deleted employees are members of nothing.
       await groupService.removeEmployeeFromAll(tx, id);
