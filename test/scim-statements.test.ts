@@ -316,9 +316,10 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
           }),
         ),
       );
-      // Names of two kinds, then the ids of two kinds, then one INSERT for the seven with a team, where one by one it
-      // was 40. The eighth has no team id to check, so it is ready a statement earlier and inserts on its own.
-      expect(h.statements.count - before).toBe(6);
+      // Names of two kinds, then the ids of two kinds, then the INSERT, where one by one it was 40. The eighth has no
+      // team id to check: when the two id reads answer in different turns it is ready first and inserts on its own.
+      expect(h.statements.count - before).toBeGreaterThanOrEqual(5);
+      expect(h.statements.count - before).toBeLessThanOrEqual(6);
       // An unknown team never refuses the person: it is skipped with a warning (issue 15).
       const skipped = results[7];
       expect(skipped.status).toBe('fulfilled');
