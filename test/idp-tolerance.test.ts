@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+import { IdpFixture, idpFixtures } from './support/idp-fixtures';
 
 /**
  * Real Okta and Entra traffic provisions people without a red flag: an optional value that cannot be used is skipped
@@ -76,57 +75,61 @@ async function employee(t: TestTenant, uuid: string) {
 
 const globalIdOf = (uuid: string) => Buffer.from(`Employee:${uuid}`).toString('base64');
 
-interface Fixture {
-  file: string;
-  description: string;
-  request: { method: string; path: string; body: unknown };
-  expect: { status: number; stored: Record<string, unknown>; scim?: Record<string, unknown>; role: string; warnings: string[] };
-}
-
-function fixtures(idp: string): Fixture[] {
-  const dir = path.join(__dirname, 'fixtures', 'idp', idp);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => ({ file, ...JSON.parse(readFileSync(path.join(dir, file), 'utf8')) }));
-}
-
 function read(object: any, dotted: string): unknown {
   return dotted.split('.').reduce((value, key) => value?.[key], object);
 }
 
+function expectAnswer(body: unknown, wanted: { scim?: Record<string, unknown>; absent?: string[] }): void {
+  for (const [attribute, value] of Object.entries(wanted.scim ?? {})) expect({ [attribute]: read(body, attribute) }).toEqual({ [attribute]: value });
+  for (const attribute of wanted.absent ?? []) expect({ [attribute]: read(body, attribute) }).toEqual({ [attribute]: undefined });
+}
+
+/** Each IdP's requests in the order it sends them, as test/fixtures/idp holds them (see test/support/idp-fixtures.ts). */
 describe.each(['okta', 'entra'])('replayed %s traffic (test/fixtures/idp)', (idp) => {
   let t: TestTenant;
-  let id = '';
+  /** What the placeholders stand for: `id`, `user1`, `user2`, ..., `groupId`. */
+  const ids: Record<string, string> = {};
+  let users = 0;
   beforeAll(async () => {
     t = await tolerantTenant(`replay-${idp}`);
   });
 
-  test.each(fixtures(idp).map((f) => [f.file, f] as const))('%s', async (_file, fixture) => {
+  test.each(idpFixtures(idp).map((f) => [f.file, f] as const))('%s', async (_file, sent) => {
+    const fixture: IdpFixture = JSON.parse(JSON.stringify(sent).replace(/\{(id|groupId|user\d+)\}/g, (text, name: string) => ids[name] ?? text));
+    const { request, expect: wanted } = fixture;
     const before = (await events(t)).totalCount;
-    const body = JSON.parse(JSON.stringify(fixture.request.body).replaceAll('{id}', id));
-    const result = await h.scim(fixture.request.method, fixture.request.path.replace('{id}', id), t.tokens.scim, body);
-    expect({ status: result.status, detail: result.body?.detail }).toEqual({ status: fixture.expect.status, detail: undefined });
-    if (fixture.request.method === 'POST') id = result.body.id;
+    const query = Object.entries(request.query ?? {}).map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');
+    const result = await h.scim(request.method, query ? `${request.path}?${query}` : request.path, t.tokens.scim, request.body, request.headers);
+    expect({ status: result.status, detail: result.body?.detail }).toEqual({ status: wanted.status, detail: undefined });
+    if (request.method === 'POST' && request.path === '/Users') ids.id = ids[`user${++users}`] = result.body.id;
+    if (request.method === 'POST' && request.path === '/Groups') ids.groupId = result.body.id;
 
     // What is stored, read straight from the database.
-    expect(await h.employeeRow(t.tenant.id, id)).toMatchObject(fixture.expect.stored);
-    for (const [attribute, value] of Object.entries(fixture.expect.scim ?? {})) expect(read(result.body, attribute)).toEqual(value);
-    expect(result.body[EXT].primaryRole).toBe(fixture.expect.role);
-    if ('mobileNumber' in fixture.expect.stored && fixture.expect.stored.mobileNumber !== null) {
+    if (wanted.stored) expect(await h.employeeRow(t.tenant.id, ids.id)).toMatchObject(wanted.stored);
+    expectAnswer(result.body, wanted);
+    if (wanted.role !== undefined) expect(result.body[EXT].primaryRole).toBe(wanted.role);
+    if (wanted.stored && 'mobileNumber' in wanted.stored && wanted.stored.mobileNumber !== null) {
       const mobile = result.body.phoneNumbers.find((p: { type: string }) => p.type === 'mobile');
-      expect(mobile.value).toBe(fixture.expect.stored.mobileNumber);
+      expect(mobile.value).toBe(wanted.stored.mobileNumber);
     }
 
     // Every skipped value is in the provisioning log, with the value as sent and a reason.
-    const log = await events(t);
-    expect(log.totalCount).toBe(before + 1);
-    const event = log.nodes[0];
-    expect(event.outcome).toBe(fixture.expect.warnings.length > 0 ? 'WARNING' : 'SUCCESS');
-    expect(event.warnings.map((w: { attribute: string }) => w.attribute).sort()).toEqual([...fixture.expect.warnings].sort());
-    for (const warning of event.warnings) {
-      expect(warning.value).not.toBe('');
-      expect(warning.reason.length).toBeGreaterThan(20);
+    if (wanted.warnings) {
+      const log = await events(t);
+      expect(log.totalCount).toBe(before + 1);
+      const event = log.nodes[0];
+      expect(event.outcome).toBe(wanted.warnings.length > 0 ? 'WARNING' : 'SUCCESS');
+      expect(event.warnings.map((w: { attribute: string }) => w.attribute).sort()).toEqual([...wanted.warnings].sort());
+      for (const warning of event.warnings) {
+        expect(warning.value).not.toBe('');
+        expect(warning.reason.length).toBeGreaterThan(20);
+      }
+    }
+
+    if (wanted.read) {
+      const after = await h.scim('GET', wanted.read.path, t.tokens.scim, undefined, request.headers);
+      expect(after.status).toBe(wanted.read.status ?? 200);
+      expectAnswer(after.body, wanted.read);
     }
   });
 });

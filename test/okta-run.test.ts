@@ -1,4 +1,5 @@
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+import { idpRequestBody } from './support/idp-fixtures';
 
 /**
  * An Okta-shaped provisioning run of 1,000 people: for each, the userName lookup, the create, the read, a profile
@@ -30,16 +31,10 @@ async function person(i: number, unexpected: string[]): Promise<void> {
   expect('get', read.status, 200);
   const put = await h.scim('PUT', `/Users/${id}`, t.tokens.scim, { ...read.body, name: { givenName: 'Updated', familyName: `Person ${i}` } });
   expect('put', put.status, 200);
-  const deactivate = await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-    Operations: [{ op: 'replace', value: { active: false } }],
-  });
+  const deactivate = await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, idpRequestBody('okta', '08-patch-deactivate'));
   expect('deactivate', deactivate.status, 200);
   if (deactivate.body?.active !== false) unexpected.push(`${userName} still active after deactivation`);
-  const reactivate = await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-    Operations: [{ op: 'replace', value: { active: true } }],
-  });
+  const reactivate = await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, idpRequestBody('okta', '09-patch-reactivate'));
   expect('reactivate', reactivate.status, 200);
   if (reactivate.body?.id !== id || reactivate.body?.name?.familyName !== `Person ${i}`) {
     unexpected.push(`${userName} changed identity or attributes on reactivation`);

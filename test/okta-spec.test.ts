@@ -1,4 +1,5 @@
 import { Harness, TestTenant } from './support/harness';
+import { idpRequestBody } from './support/idp-fixtures';
 
 /**
  * Okta's published SCIM 2.0 SPEC test, replayed step by step with the requests and headers Okta sends
@@ -12,6 +13,9 @@ const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const randomUser = `okta.spec.${Date.now()}@atko.example`;
 const state: { id?: string } = {};
+/** Okta's create body (test/fixtures/idp/okta/05-create-user.json) for the random user. */
+const OKTA_CREATE = idpRequestBody('okta', '05-create-user');
+const createRandomUser = { ...OKTA_CREATE, userName: randomUser, emails: [{ ...OKTA_CREATE.emails[0], value: randomUser }] };
 
 function okta(method: string, path: string, body?: unknown, token = t.tokens.scim) {
   return h.request(method, `/scim/v2${path}`, {
@@ -81,18 +85,7 @@ describe("Okta SCIM 2.0 SPEC test", () => {
   });
 
   test('6. Create Okta user with realistic values', async () => {
-    const result = await okta('POST', '/Users', {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      userName: randomUser,
-      name: { givenName: 'Spec', familyName: 'Tester' },
-      emails: [{ primary: true, value: randomUser, type: 'work' }],
-      displayName: 'Spec Tester',
-      locale: 'en-US',
-      externalId: '00u1dhhb1fkIGP7RL1d8',
-      groups: [],
-      password: '1mz050nq',
-      active: true,
-    });
+    const result = await okta('POST', '/Users', createRandomUser);
     expect(result.status).toBe(201);
     expect(result.body.userName).toBe(randomUser);
     expect(result.body.active).toBe(true);
@@ -110,13 +103,7 @@ describe("Okta SCIM 2.0 SPEC test", () => {
   });
 
   test('8. Expect failure when recreating user with same values', async () => {
-    const result = await okta('POST', '/Users', {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      userName: randomUser,
-      name: { givenName: 'Spec', familyName: 'Tester' },
-      emails: [{ primary: true, value: randomUser, type: 'work' }],
-      active: true,
-    });
+    const result = await okta('POST', '/Users', createRandomUser);
     expect(result.status).toBe(409);
     expect(result.body.schemas).toEqual([ERROR_SCHEMA]);
     expect(result.body.status).toBe('409');
@@ -130,10 +117,7 @@ describe("Okta SCIM 2.0 SPEC test", () => {
   });
 
   test('10. Deactivate the user (PATCH active=false)', async () => {
-    const result = await okta('PATCH', `/Users/${state.id}`, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-      Operations: [{ op: 'replace', value: { active: false } }],
-    });
+    const result = await okta('PATCH', `/Users/${state.id}`, idpRequestBody('okta', '08-patch-deactivate'));
     expect(result.status).toBe(200);
     expect(result.body.active).toBe(false);
     expect((await okta('GET', `/Users/${state.id}`)).body.active).toBe(false);

@@ -276,6 +276,14 @@ describe('paging parameters and projections', () => {
     expect(walked).toEqual(one.body.Resources.map((u: { id: string }) => u.id));
   });
 
+  test('sortBy naming a member of Object.prototype is 400 invalidValue like any unknown attribute', async () => {
+    for (const sortBy of ['constructor', 'toString', '__proto__']) {
+      expect({ sortBy, ...(await list(`sortBy=${sortBy}`)).body }).toMatchObject({ sortBy, status: '400', scimType: 'invalidValue' });
+      const groups = await h.scim('GET', `/Groups?sortBy=${sortBy}`, t.tokens.scim);
+      expect({ sortBy, ...groups.body }).toMatchObject({ sortBy, status: '400', scimType: 'invalidValue' });
+    }
+  });
+
   test('attributes and excludedAttributes', async () => {
     const only = await list(`${filter('userName eq "user03@list.test"')}&attributes=userName,name.givenName`);
     expect(only.body.Resources[0]).toEqual({

@@ -8,6 +8,7 @@ import {
   applyPatch,
   parsePatchRequest,
 } from '../src/scim/patch';
+import { idpRequestBody } from './support/idp-fixtures';
 
 /** The SCIM PATCH engine on its own: every PATCH shape Okta and Entra send (docs: shared/reference/idp-clients.md). */
 
@@ -135,9 +136,9 @@ describe('parsePatchRequest', () => {
 
 describe('Okta', () => {
   test('deactivate and reactivate: pathless replace {"active": false|true}', () => {
-    const off = patchUser([{ op: 'replace', value: { active: false } }]);
+    const off = patchUser(idpRequestBody('okta', '08-patch-deactivate').Operations);
     expect(off.active).toBe(false);
-    expect(patchUser([{ op: 'replace', value: { active: true } }], off).active).toBe(true);
+    expect(patchUser(idpRequestBody('okta', '09-patch-reactivate').Operations, off).active).toBe(true);
   });
 
   test('profile update by pathless replace: complex values merge, arrays replace', () => {

@@ -1,4 +1,5 @@
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+import { idpRequestBody } from './support/idp-fixtures';
 
 /** SCIM PATCH and DELETE as Okta and Entra send them, the provisioning log, and HTTP-level refusals. */
 let h: Harness;
@@ -31,7 +32,7 @@ describe('PATCH /Users/{id}', () => {
   test('Okta unassign and reassign: pathless replace of active; same id, same attributes', async () => {
     const id = await create('okta-deactivate@example.com');
     const before = await h.employeeRow(t.tenant.id, id);
-    const off = await patch(id, [{ op: 'replace', value: { active: false } }]);
+    const off = await patch(id, idpRequestBody('okta', '08-patch-deactivate').Operations);
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ id, active: false, userName: 'okta-deactivate@example.com' });
     const row = await h.employeeRow(t.tenant.id, id);
@@ -39,18 +40,14 @@ describe('PATCH /Users/{id}', () => {
     expect(row?.deactivatedAt).toBeInstanceOf(Date);
     expect((await h.scim('GET', `/Users/${id}`, t.tokens.scim)).body.active).toBe(false);
 
-    const on = await patch(id, [{ op: 'replace', value: { active: true } }]);
+    const on = await patch(id, idpRequestBody('okta', '09-patch-reactivate').Operations);
     expect(on.body).toMatchObject({ id, active: true });
     expect(await h.employeeRow(t.tenant.id, id)).toMatchObject({ status: 'ACTIVE', deactivatedAt: null });
   });
 
   test('Entra: capitalised ops, string booleans, filtered email path created when absent', async () => {
     const id = await create('entra@example.com', { emails: [] });
-    const result = await patch(id, [
-      { op: 'Replace', path: 'active', value: 'False' },
-      { op: 'Add', path: 'emails[type eq "work"].value', value: 'entra.work@example.com' },
-      { op: 'Replace', path: 'name.familyName', value: 'Contoso' },
-    ]);
+    const result = await patch(id, idpRequestBody('entra', '06-patch-capitalised-ops').Operations);
     expect(result.status).toBe(200);
     expect(await h.employeeRow(t.tenant.id, id)).toMatchObject({
       status: 'INACTIVE',
@@ -61,17 +58,7 @@ describe('PATCH /Users/{id}', () => {
 
   test('Entra with aadOptscim062020: one pathless replace with dotted and URN-qualified keys', async () => {
     const id = await create('entra-flag@example.com');
-    const result = await patch(id, [
-      {
-        op: 'replace',
-        value: {
-          'name.givenName': 'Flag',
-          'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': '701984',
-          'name.formatted': 'Flag Tester',
-          active: false,
-        },
-      },
-    ]);
+    const result = await patch(id, idpRequestBody('entra', '07-patch-pathless-dotted-keys').Operations);
     expect(result.status).toBe(200);
     expect(await h.employeeRow(t.tenant.id, id)).toMatchObject({ firstName: 'Flag', status: 'INACTIVE' });
   });

@@ -1,5 +1,6 @@
 import type { AuthRefusal } from '../http/auth';
 import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, assertUnreachable } from '../services/errors';
+import { USER_ATTRIBUTE_OF_FIELD } from './schema-definitions';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -42,39 +43,20 @@ export function scimErrorBody(status: number, detail: string, scimType?: ScimTyp
 
 /**
  * Domain field names (and the IdP view's attribute names) as the SCIM attribute an IdP admin maps, so `detail` and
- * the provisioning log's warnings speak their language.
+ * the provisioning log's warnings speak their language. Read from the attribute registry (schema-definitions.ts).
  */
-const SCIM_ATTRIBUTE: Record<string, string> = {
-  username: 'userName',
-  firstName: 'name.givenName',
-  lastName: 'name.familyName',
-  middleName: 'name.middleName',
-  email: 'emails',
-  displayName: 'displayName',
-  mobileNumber: 'phoneNumbers[type eq "mobile"].value',
-  formattedName: 'name.formatted',
-  timeZone: 'timezone',
-  type: 'userType',
-  status: 'active',
-  primaryRoleId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:primaryRole',
-  teamId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team',
-  loginAuthenticatorId: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:loginAuthenticator',
-  employeeTemplate: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:employeeTemplate',
-  primaryRole: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:primaryRole',
-  team: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:team',
-  loginAuthenticator: 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User:loginAuthenticator',
-};
+const SCIM_ATTRIBUTE: ReadonlyMap<string, string> = new Map(Object.entries(USER_ATTRIBUTE_OF_FIELD));
 
 /** The SCIM path of a domain field or IdP attribute (the name itself when it has no other). */
 export function scimAttribute(field: string): string {
-  return SCIM_ATTRIBUTE[field] ?? field;
+  return SCIM_ATTRIBUTE.get(field) ?? field;
 }
 
 /** The one mapping of domain error codes to SCIM statuses and scimTypes. */
 export function fromDomainError(error: DomainError): ScimError {
   const detail = error.issues
     .map((issue) => {
-      const attribute = issue.field ? SCIM_ATTRIBUTE[issue.field] : undefined;
+      const attribute = issue.field ? SCIM_ATTRIBUTE.get(issue.field) : undefined;
       return attribute ? `${attribute}: ${issue.message}` : issue.message;
     })
     .join(' ');

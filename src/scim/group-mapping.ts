@@ -3,7 +3,8 @@ import { ScimError } from './errors';
 import { CORE_GROUP_SCHEMA_URN } from './schema-definitions';
 import { etag } from './user-mapping';
 
-export const GROUP_SCHEMA = CORE_GROUP_SCHEMA_URN;
+/** The URN under the name test/scim-groups.test.ts imports; Rollcall's modules import schema-definitions.ts. */
+export { CORE_GROUP_SCHEMA_URN as GROUP_SCHEMA } from './schema-definitions';
 
 export interface ScimGroupMember {
   value: string;
@@ -24,7 +25,7 @@ export interface ScimGroup {
 export function toScimGroup(view: GroupView, baseUrl: string): ScimGroup {
   const { group } = view;
   return {
-    schemas: [GROUP_SCHEMA],
+    schemas: [CORE_GROUP_SCHEMA_URN],
     id: group.id,
     ...(group.externalId !== null ? { externalId: group.externalId } : {}),
     displayName: group.displayName,

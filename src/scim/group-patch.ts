@@ -1,7 +1,8 @@
 import { GroupChanges, MemberOperation } from '../services/group.service';
 import { ScimError } from './errors';
 import { FilterNode, parsePatchPath } from './filter';
-import { GROUP_SCHEMA, isObject, memberIdsOf } from './group-mapping';
+import { isObject, memberIdsOf } from './group-mapping';
+import { CORE_GROUP_SCHEMA_URN as GROUP_SCHEMA } from './schema-definitions';
 import { PatchOperation } from './patch';
 
 /**

@@ -1,14 +1,15 @@
-import { QueryOp } from '../services/employee-query';
 import { GroupQuery, GroupQueryField, GroupSortField, groupFieldType } from '../services/group-query';
+import { QueryOp } from '../services/query-compiler';
 import { ScimError } from './errors';
 import { AttrPath, CompareOp, CompareValue, FilterNode } from './filter';
-import { GROUP_SCHEMA } from './group-mapping';
+import { CORE_GROUP_SCHEMA_URN as GROUP_SCHEMA, GROUP_ATTRIBUTE_BINDINGS, GroupAttributeBinding } from './schema-definitions';
 
 /**
  * Translates a parsed SCIM filter over Groups into the domain's group query: `displayName`, `externalId`, `id`,
  * `meta.created`, `meta.lastModified`, and membership as `members[value eq "<user id>"]`,
  * `members[type eq "User"].value eq "<id>"`, `members.value eq "<id>"` or `members pr`. Attribute names are matched
- * case-insensitively, with or without the Group schema URN.
+ * case-insensitively, with or without the Group schema URN. What each attribute but `members` compares comes from the
+ * attribute registry (GROUP_ATTRIBUTE_BINDINGS in schema-definitions.ts).
  */
 
 type Target =
@@ -18,8 +19,15 @@ type Target =
   | { kind: 'memberType' }
   | { kind: 'constant'; value: string };
 
-const SINGLE: Record<string, GroupQueryField> = { id: 'id', displayname: 'displayName', externalid: 'externalId' };
-const META: Record<string, GroupQueryField> = { created: 'createdAt', lastmodified: 'updatedAt' };
+const BINDINGS = Object.entries(GROUP_ATTRIBUTE_BINDINGS) as [string, GroupAttributeBinding][];
+/** The filterable attributes but `members`, by their lower-case path (`displayname`, `meta.created`). */
+const TARGETS = new Map<string, Target>(
+  BINDINGS.flatMap(([path, b]): [string, Target][] => {
+    if (b.query) return [[path.toLowerCase(), { kind: 'field', field: b.query }]];
+    return b.constant !== undefined ? [[path.toLowerCase(), { kind: 'constant', value: b.constant }]] : [];
+  }),
+);
+const FILTERABLE = BINDINGS.filter(([, b]) => b.query).map(([path]) => path);
 
 function pathText(path: AttrPath): string {
   return `${path.schema ? `${path.schema}:` : ''}${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''}`;
@@ -28,8 +36,8 @@ function pathText(path: AttrPath): string {
 function unknown(path: AttrPath): ScimError {
   return new ScimError(
     400,
-    `Unknown or unfilterable attribute "${pathText(path)}" in the filter; groups filter on displayName, externalId, id, ` +
-      'meta.created, meta.lastModified and members by value or type (members[type eq "User"].value eq "<user id>").',
+    `Unknown or unfilterable attribute "${pathText(path)}" in the filter; groups filter on ${FILTERABLE.join(', ')} ` +
+      'and members by value or type (members[type eq "User"].value eq "<user id>").',
     'invalidFilter',
   );
 }
@@ -40,13 +48,9 @@ function resolve(path: AttrPath): Target {
   const sub = path.subAttribute?.toLowerCase();
   if (attribute === 'members' && (sub === undefined || sub === 'value')) return { kind: 'members' };
   if (attribute === 'members' && sub === 'type') return { kind: 'memberType' };
-  if (attribute === 'meta' && sub !== undefined) {
-    if (Object.hasOwn(META, sub)) return { kind: 'field', field: META[sub] };
-    if (sub === 'resourcetype') return { kind: 'constant', value: 'Group' };
-    throw unknown(path);
-  }
-  if (sub === undefined && Object.hasOwn(SINGLE, attribute)) return { kind: 'field', field: SINGLE[attribute] };
-  throw unknown(path);
+  const target = TARGETS.get(sub === undefined ? attribute : `${attribute}.${sub}`);
+  if (!target) throw unknown(path);
+  return target;
 }
 
 function checkValue(field: GroupQueryField, op: CompareOp, value: CompareValue, path: AttrPath): void {
@@ -128,20 +132,17 @@ export function groupFilterToQuery(filter: FilterNode): GroupQuery {
   return translate(filter, false);
 }
 
+const SORT_FIELDS = new Map(BINDINGS.flatMap(([path, b]) => (b.sort ? [[path.toLowerCase(), b.sort] as const] : [])));
+const SORTABLE = BINDINGS.filter(([, b]) => b.sort).map(([path]) => path);
+
 /** `sortBy` (RFC 7644 §3.4.2.3) to a group sort field; unknown attributes are `invalidValue`. */
 export function groupSortField(sortBy: string): GroupSortField {
   const trimmed = sortBy.trim();
   const key = (trimmed.toLowerCase().startsWith(`${GROUP_SCHEMA.toLowerCase()}:`) ? trimmed.slice(GROUP_SCHEMA.length + 1) : trimmed).toLowerCase();
-  const fields: [string, GroupSortField][] = [
-    ['displayname', 'displayName'],
-    ['id', 'id'],
-    ['externalid', 'externalId'],
-    ['meta.created', 'createdAt'],
-    ['meta.lastmodified', 'updatedAt'],
-  ];
-  const field = fields.find(([name]) => name === key)?.[1];
+  const field = SORT_FIELDS.get(key);
   if (!field) {
-    throw new ScimError(400, `Cannot sort groups by "${sortBy}": use displayName, id, externalId, meta.created or meta.lastModified.`, 'invalidValue');
+    const names = `${SORTABLE.slice(0, -1).join(', ')} or ${SORTABLE[SORTABLE.length - 1]}`;
+    throw new ScimError(400, `Cannot sort groups by "${sortBy}": use ${names}.`, 'invalidValue');
   }
   return field;
 }

@@ -4,11 +4,12 @@ import { groupService } from '../services/group.service';
 import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS } from './discovery';
 import { ScimError } from './errors';
 import { parseFilter } from './filter';
-import { GROUP_SCHEMA, fromScimGroup, toScimGroup } from './group-mapping';
+import { fromScimGroup, toScimGroup } from './group-mapping';
 import { echoesOwnId, toGroupChanges } from './group-patch';
 import { groupFilterToQuery, groupSortField } from './group-query';
 import { parsePatchRequest } from './patch';
 import { applyProjection, parseProjection, requests } from './projection';
+import { CORE_GROUP_SCHEMA_URN } from './schema-definitions';
 import { Handler, ScimResponse, context, ifMatchVersion, listParameters, send, sendEmpty } from './request';
 import { etag } from './user-mapping';
 
@@ -31,7 +32,7 @@ export function registerGroupRoutes(router: Router.Router, options: { baseUrl: s
     const ctx = context(req);
     const query = req.query;
     const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
-    const projection = parseProjection(query, GROUP_SCHEMA);
+    const projection = parseProjection(query, CORE_GROUP_SCHEMA_URN);
     const { views, totalResults } = await groupService.list(ctx, {
       query: filter !== undefined ? groupFilterToQuery(parseFilter(filter)) : undefined,
       sortBy: sortBy !== undefined ? groupSortField(sortBy) : undefined,
@@ -53,7 +54,7 @@ export function registerGroupRoutes(router: Router.Router, options: { baseUrl: s
   const getGroup: Handler = async (req, res) => {
     const ctx = context(req);
     const id = String(req.params.id);
-    const projection = parseProjection(req.query, GROUP_SCHEMA);
+    const projection = parseProjection(req.query, CORE_GROUP_SCHEMA_URN);
     const view = await groupService.get(ctx, id, { members: requests(projection, 'members') });
     if (!view) throw new ScimError(404, `No group with id "${id}" exists.`);
     res.setHeader('ETag', etag(view.group));

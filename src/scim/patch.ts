@@ -1,5 +1,11 @@
 import { ScimError, ScimType } from './errors';
 import { FilterNode, PatchPath, matches, parsePatchPath } from './filter';
+import {
+  CORE_GROUP_SCHEMA_URN,
+  ENTERPRISE_USER_EXTENSION_URN,
+  SchemaDefinition,
+  USER_SCHEMAS,
+} from './schema-definitions';
 
 /**
  * The SCIM PATCH engine (RFC 7644 §3.5.2): applies `add` / `replace` / `remove` operations to a SCIM resource
@@ -44,27 +50,40 @@ export interface PatchSchema {
   coreSchema: string;
 }
 
-const USER_CORE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP_CORE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ROLLCALL_USER_EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
-const ENTERPRISE_USER_EXTENSION = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/**
+ * RFC 7643 §4.1.2 multi-valued User attributes Rollcall does not keep, listed so that `remove addresses` yields []
+ * rather than null.
+ */
+const UNKEPT_MULTI_VALUED = ['addresses', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates'];
 
-export const USER_PATCH_SCHEMA: PatchSchema = {
-  readOnly: ['id', 'meta', 'groups'],
-  // emails, phoneNumbers and groups are what Rollcall maps; the rest are RFC 7643 core User multi-valued attributes,
-  // listed so that `remove addresses` yields [] rather than null.
-  multiValued: ['emails', 'phonenumbers', 'groups', 'addresses', 'ims', 'photos', 'entitlements', 'roles', 'x509certificates'],
-  booleans: ['active'],
-  extensions: [ROLLCALL_USER_EXTENSION, ENTERPRISE_USER_EXTENSION],
-  coreSchema: USER_CORE_SCHEMA,
-};
+/** The engine's view of a resource type, read from its schemas in the attribute registry (schema-definitions.ts). */
+function patchSchemaOf(schemas: readonly SchemaDefinition[], acceptedExtensions: string[], unkeptMultiValued: string[]): PatchSchema {
+  const [core, ...extensions] = schemas;
+  const attributes = schemas.flatMap((schema) =>
+    schema.attributes.map((attribute) => ({ name: schema === core ? attribute.name : `${schema.id}:${attribute.name}`, attribute })),
+  );
+  return {
+    readOnly: attributes.flatMap(({ name, attribute }) =>
+      attribute.mutability === 'readOnly'
+        ? [name]
+        : (attribute.subAttributes ?? []).filter((sub) => sub.mutability === 'readOnly').map((sub) => `${name}.${sub.name}`),
+    ),
+    multiValued: [...attributes.filter(({ attribute }) => attribute.multiValued).map(({ name }) => name), ...unkeptMultiValued],
+    // Top-level only: sub-attribute booleans (emails.primary) are read leniently by the mapping (fromScimUser).
+    booleans: attributes.filter(({ attribute }) => attribute.type === 'boolean' && !attribute.multiValued).map(({ name }) => name),
+    extensions: [...extensions.map((schema) => schema.id), ...acceptedExtensions],
+    coreSchema: core.id,
+  };
+}
+
+export const USER_PATCH_SCHEMA: PatchSchema = patchSchemaOf(USER_SCHEMAS, [ENTERPRISE_USER_EXTENSION_URN], UNKEPT_MULTI_VALUED);
 
 export const GROUP_PATCH_SCHEMA: PatchSchema = {
   readOnly: ['id', 'meta'],
   multiValued: ['members'],
   booleans: [],
   extensions: [],
-  coreSchema: GROUP_CORE_SCHEMA,
+  coreSchema: CORE_GROUP_SCHEMA_URN,
 };
 
 // ---------------------------------------------------------------------------------------------------------------

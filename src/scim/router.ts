@@ -15,7 +15,8 @@ import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
 import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
 import { applyProjection, parseProjection } from './projection';
 import { listParameters, Handler, SCIM_CONTENT_TYPE, ScimRequest, ScimResponse, context, ifMatchVersion, parseQuery, scimJson, send, sendEmpty } from './request';
-import { USER_SCHEMA, etag, fromScimUser, toScimUser } from './user-mapping';
+import { CORE_USER_SCHEMA_URN } from './schema-definitions';
+import { etag, fromScimUser, toScimUser } from './user-mapping';
 import { userFilterToQuery, userSortField } from './user-query';
 
 export { SCIM_CONTENT_TYPE };
@@ -86,7 +87,7 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
   const getUser: Handler = async (req, res) => {
     const ctx = context(req);
     const id = String(req.params.id);
-    const projection = parseProjection(req.query, USER_SCHEMA);
+    const projection = parseProjection(req.query, CORE_USER_SCHEMA_URN);
     const view = await employeeService.getView(ctx, id);
     if (!view) throw new ScimError(404, `No user with id "${id}" exists.`);
     res.setHeader('ETag', etag(view.employee));
@@ -97,7 +98,7 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
     const ctx = context(req);
     const query = req.query;
     const { filter, startIndex, count, sortBy, descending } = listParameters(query, SCIM_MAX_RESULTS);
-    const projection = parseProjection(query, USER_SCHEMA);
+    const projection = parseProjection(query, CORE_USER_SCHEMA_URN);
     const { views, totalResults } = await employeeService.list(ctx, {
       query: filter !== undefined ? userFilterToQuery(parseFilter(filter)) : undefined,
       sortBy: sortBy !== undefined ? userSortField(sortBy) : undefined,

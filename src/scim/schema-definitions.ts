@@ -1,16 +1,26 @@
+import type { EmployeeQueryField, EmployeeSortField } from '../services/employee-query';
+import type { GroupQueryField, GroupSortField } from '../services/group-query';
+import type { EmployeeField } from '../services/ownership';
+
 /**
- * The SCIM schemas Rollcall implements (RFC 7643 §2.2, §7): the core User schema, limited to the attributes Rollcall
- * keeps, the Rollcall extension, and the core Group schema. /Schemas serves these definitions as they are, and other modules
- * (PATCH paths, filters, `attributes`/`excludedAttributes`) resolve attribute paths against them with
- * `findUserAttribute`.
+ * The SCIM attribute registry: the only description of the User and Group attributes Rollcall implements (RFC 7643
+ * §2.2, §7), and of what Rollcall does with each. It holds the schema URNs, the definitions /Schemas serves as they
+ * are (the core User schema limited to the attributes Rollcall keeps, the Rollcall extension, the core Group schema),
+ * and the bindings of those attributes to employee and group fields. The PATCH schema (patch.ts), the filter and sort
+ * tables (user-query.ts, group-query.ts) and the attribute names of errors and provisioning warnings (errors.ts) are
+ * derived from it.
  *
- * This module imports nothing, so any SCIM module can import it without creating an import cycle. The URNs below
- * must equal the ones in user-mapping.ts (test/scim-discovery.test.ts checks that they do).
+ * Only types are imported, so any SCIM module can import it without creating an import cycle.
  */
 
 export const CORE_USER_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 /** Rollcall's own extension (a fixed interface: Okta and Entra attribute mappings name it). */
 export const ROLLCALL_USER_EXTENSION_URN = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+/**
+ * RFC 7643 §4.3. Not served, since Rollcall keeps none of its attributes, but accepted in PATCH paths: IdPs put
+ * custom attributes there, and a change to them must be ignored rather than refused.
+ */
+export const ENTERPRISE_USER_EXTENSION_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const CORE_GROUP_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
@@ -266,7 +276,7 @@ export function findUserSchema(urn: string): SchemaDefinition | undefined {
   return USER_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
 }
 
-/** An attribute path resolved against the User schemas. */
+/** An attribute path resolved against the User or the Group schemas. */
 export interface ResolvedAttribute {
   /** URN of the schema that defines the attribute. */
   readonly schema: string;
@@ -296,11 +306,22 @@ export interface ResolvedAttribute {
  * `__proto__` or `constructor` simply do not resolve.
  */
 export function findUserAttribute(path: string): ResolvedAttribute | undefined {
+  return findAttribute(USER_SCHEMAS, path);
+}
+
+/** The same as findUserAttribute, against the Group schema. */
+export function findGroupAttribute(path: string): ResolvedAttribute | undefined {
+  return findAttribute([CORE_GROUP_SCHEMA], path);
+}
+
+/** `schemas[0]` is the core schema, whose attributes may go unqualified; the others are its extensions. */
+function findAttribute(schemas: readonly SchemaDefinition[], path: string): ResolvedAttribute | undefined {
+  const core = schemas[0];
   const trimmed = path.trim();
-  let schema: SchemaDefinition = CORE_USER_SCHEMA;
+  let schema: SchemaDefinition = core;
   let rest = trimmed;
   const lower = trimmed.toLowerCase();
-  const qualifier = USER_SCHEMAS.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
+  const qualifier = schemas.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
   if (qualifier) {
     schema = qualifier;
     rest = trimmed.slice(qualifier.id.length + 1);
@@ -324,7 +345,7 @@ export function findUserAttribute(path: string): ResolvedAttribute | undefined {
   const local = parent ? `${parent.name}.${attribute.name}` : attribute.name;
   return {
     schema: schema.id,
-    path: schema === CORE_USER_SCHEMA ? local : `${schema.id}:${local}`,
+    path: schema === core ? local : `${schema.id}:${local}`,
     attribute,
     ...(parent ? { parent } : {}),
     readOnly: attribute.mutability === 'readOnly' || parent?.mutability === 'readOnly',
@@ -373,4 +394,108 @@ function filterEnd(path: string, open: number): number {
     else if (c === ']') return i;
   }
   return -1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bindings: what Rollcall does with each attribute it keeps
+
+/**
+ * A User attribute's binding to the employee. Attributes without one are returned or refused by their definition
+ * alone (`groups`, read-only, is filled from the memberships).
+ */
+export interface UserAttributeBinding {
+  /**
+   * The employee fields, and IdP-view names (src/services/employee.service.ts `IdpEmployee`), written through this
+   * attribute: DomainError issues and provisioning warnings that name them are reported under this attribute.
+   */
+  readonly fields?: readonly string[];
+  /** How an IdP admin's attribute mapping spells the attribute, when it is not the path itself. */
+  readonly mappedAs?: string;
+  /** The employee query field a filter on this attribute compares. */
+  readonly query?: EmployeeQueryField;
+  /** The value every employee has (emails.type is always "work"): a filter compares it without reading a row. */
+  readonly constant?: string | boolean;
+  /** The sort key `sortBy` selects. */
+  readonly sort?: EmployeeSortField;
+}
+
+const ROLLCALL = ROLLCALL_USER_EXTENSION_URN;
+
+/**
+ * Each User attribute Rollcall binds, by the path findUserAttribute spells (extension attributes qualified with
+ * their URN), in schema order.
+ */
+export const USER_ATTRIBUTE_BINDINGS = {
+  id: { query: 'id', sort: 'id' },
+  externalId: { query: 'externalId', sort: 'externalId' },
+  userName: { fields: ['username'], query: 'username', sort: 'username' },
+  'name.givenName': { fields: ['firstName'], query: 'firstName', sort: 'firstName' },
+  'name.familyName': { fields: ['lastName'], query: 'lastName', sort: 'lastName' },
+  'name.middleName': { fields: ['middleName'], query: 'middleName' },
+  'name.formatted': { fields: ['formattedName'], query: 'fullName' },
+  displayName: { fields: ['displayName'], query: 'displayName', sort: 'displayName' },
+  // Rollcall keeps one email, so the attribute itself names it (and sorts by it, as emails.value does).
+  emails: { fields: ['email'], sort: 'email' },
+  'emails.value': { query: 'email', sort: 'email' },
+  'emails.type': { constant: 'work' },
+  'emails.primary': { constant: true },
+  'phoneNumbers.value': { fields: ['mobileNumber'], mappedAs: 'phoneNumbers[type eq "mobile"].value', query: 'mobileNumber' },
+  'phoneNumbers.type': { constant: 'mobile' },
+  timezone: { fields: ['timeZone'], query: 'timeZone' },
+  userType: { fields: ['type'], query: 'type' },
+  active: { fields: ['status'], query: 'status' },
+  'meta.resourceType': { constant: 'User' },
+  'meta.created': { query: 'createdAt', sort: 'createdAt' },
+  'meta.lastModified': { query: 'updatedAt', sort: 'updatedAt' },
+  [`${ROLLCALL}:primaryRole`]: { fields: ['primaryRoleId', 'primaryRole'], query: 'primaryRole' },
+  [`${ROLLCALL}:team`]: { fields: ['teamId', 'team'], query: 'team' },
+  [`${ROLLCALL}:loginAuthenticator`]: { fields: ['loginAuthenticatorId', 'loginAuthenticator'], query: 'loginAuthenticator' },
+  [`${ROLLCALL}:employeeTemplate`]: { fields: ['employeeTemplate'] },
+} as const satisfies Record<string, UserAttributeBinding>;
+
+type UserBindings = typeof USER_ATTRIBUTE_BINDINGS;
+type BoundField = {
+  [P in keyof UserBindings]: UserBindings[P] extends { fields: readonly (infer F extends string)[] } ? F : never;
+}[keyof UserBindings];
+
+function attributesOfFields(): Record<BoundField, string> {
+  const paths = new Map<string, string>();
+  for (const [path, binding] of Object.entries(USER_ATTRIBUTE_BINDINGS) as [string, UserAttributeBinding][]) {
+    for (const field of binding.fields ?? []) paths.set(field, binding.mappedAs ?? path);
+  }
+  return Object.fromEntries(paths) as Record<BoundField, string>;
+}
+
+/**
+ * The SCIM attribute of each employee field and IdP-view name, as an IdP admin maps it. `satisfies
+ * Record<EmployeeField, ...>`: a field added to EMPLOYEE_FIELDS (src/services/ownership.ts) that no User attribute
+ * writes is a compile error here.
+ */
+export const USER_ATTRIBUTE_OF_FIELD = attributesOfFields() satisfies Record<EmployeeField, string>;
+
+/** A Group attribute's binding to the group. `members` is bound by group-query.ts and group-patch.ts themselves. */
+export interface GroupAttributeBinding {
+  readonly query?: GroupQueryField;
+  readonly constant?: string;
+  readonly sort?: GroupSortField;
+}
+
+/** Each Group attribute Rollcall binds, by the path findGroupAttribute spells, in schema order. */
+export const GROUP_ATTRIBUTE_BINDINGS = {
+  id: { query: 'id', sort: 'id' },
+  externalId: { query: 'externalId', sort: 'externalId' },
+  displayName: { query: 'displayName', sort: 'displayName' },
+  'meta.resourceType': { constant: 'Group' },
+  'meta.created': { query: 'createdAt', sort: 'createdAt' },
+  'meta.lastModified': { query: 'updatedAt', sort: 'updatedAt' },
+} as const satisfies Record<string, GroupAttributeBinding>;
+
+// A binding must name an attribute of its schema, spelled as the schema spells it; checked once, when loaded.
+for (const [paths, find] of [
+  [Object.keys(USER_ATTRIBUTE_BINDINGS), findUserAttribute],
+  [Object.keys(GROUP_ATTRIBUTE_BINDINGS), findGroupAttribute],
+] as const) {
+  for (const path of paths) {
+    if (find(path)?.path !== path) throw new Error(`schema-definitions.ts: the binding "${path}" names no attribute of its schema`);
+  }
 }

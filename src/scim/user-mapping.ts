@@ -2,11 +2,10 @@ import { Employee } from '../entities';
 import { EmployeeReferenceNames, IdpEmployee } from '../services/employee.service';
 import { GroupRef } from '../services/group.service';
 import { ScimError } from './errors';
+import { CORE_USER_SCHEMA_URN, ROLLCALL_USER_EXTENSION_URN } from './schema-definitions';
 
-export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-/** Rollcall's own extension (a fixed interface: Okta and Entra attribute mappings name it). */
-export const ROLLCALL_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+/** The URNs under the names test/scim-discovery.test.ts imports; Rollcall's modules import schema-definitions.ts. */
+export { CORE_USER_SCHEMA_URN as USER_SCHEMA, ROLLCALL_USER_EXTENSION_URN as ROLLCALL_USER_SCHEMA } from './schema-definitions';
 
 export interface ScimUser {
   schemas: string[];
@@ -22,7 +21,7 @@ export interface ScimUser {
   active: boolean;
   /** Read-only: membership changes through /Groups. Omitted when the user is in no group. */
   groups?: { value: string; display: string; $ref: string }[];
-  [ROLLCALL_USER_SCHEMA]: { primaryRole?: string; team?: string; loginAuthenticator?: string };
+  [ROLLCALL_USER_EXTENSION_URN]: { primaryRole?: string; team?: string; loginAuthenticator?: string };
   meta: { resourceType: 'User'; created: string; lastModified: string; location: string; version: string };
 }
 
@@ -37,12 +36,12 @@ export function toScimUser(
   baseUrl: string,
   groups: readonly GroupRef[] = [],
 ): ScimUser {
-  const extension: ScimUser[typeof ROLLCALL_USER_SCHEMA] = {};
+  const extension: ScimUser[typeof ROLLCALL_USER_EXTENSION_URN] = {};
   if (names.primaryRole !== null) extension.primaryRole = names.primaryRole;
   if (names.team !== null) extension.team = names.team;
   if (names.loginAuthenticator !== null) extension.loginAuthenticator = names.loginAuthenticator;
   const user: ScimUser = {
-    schemas: [USER_SCHEMA, ROLLCALL_USER_SCHEMA],
+    schemas: [CORE_USER_SCHEMA_URN, ROLLCALL_USER_EXTENSION_URN],
     id: employee.id,
     ...(employee.externalId !== null ? { externalId: employee.externalId } : {}),
     userName: employee.username,
@@ -62,7 +61,7 @@ export function toScimUser(
     ...(groups.length > 0
       ? { groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}` })) }
       : {}),
-    [ROLLCALL_USER_SCHEMA]: extension,
+    [ROLLCALL_USER_EXTENSION_URN]: extension,
     meta: {
       resourceType: 'User',
       created: employee.createdAt.toISOString(),
@@ -152,9 +151,9 @@ export function fromScimUser(body: unknown): IdpEmployee {
   if (missing.length > 0) {
     throw new ScimError(400, `Required attribute${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}.`, 'invalidValue');
   }
-  const extensionValue = attribute(body, ROLLCALL_USER_SCHEMA);
+  const extensionValue = attribute(body, ROLLCALL_USER_EXTENSION_URN);
   const extension = isObject(extensionValue) ? extensionValue : {};
-  const ext = (key: string) => optionalString(attribute(extension, key), `${ROLLCALL_USER_SCHEMA}:${key}`);
+  const ext = (key: string) => optionalString(attribute(extension, key), `${ROLLCALL_USER_EXTENSION_URN}:${key}`);
 
   return {
     username: userName!,

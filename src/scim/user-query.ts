@@ -1,11 +1,19 @@
 import { EmployeeQuery, EmployeeQueryField, EmployeeSortField, QueryOp, fieldType } from '../services/employee-query';
 import { ScimError } from './errors';
 import { AttrPath, CompareOp, CompareValue, FilterNode, matches } from './filter';
-import { ROLLCALL_USER_SCHEMA, USER_SCHEMA } from './user-mapping';
+import {
+  CORE_USER_SCHEMA,
+  CORE_USER_SCHEMA_URN,
+  ROLLCALL_USER_EXTENSION_URN,
+  USER_ATTRIBUTE_BINDINGS,
+  UserAttributeBinding,
+  findUserAttribute,
+} from './schema-definitions';
 
 /**
  * Translates a parsed SCIM filter over Users into the domain's employee query. Attribute names are matched
- * case-insensitively (RFC 7643 §2.1) with or without their schema URN; unknown attributes are `invalidFilter`.
+ * case-insensitively (RFC 7643 §2.1) with or without their schema URN; unknown attributes are `invalidFilter`. What
+ * each attribute compares comes from the attribute registry (USER_ATTRIBUTE_BINDINGS in schema-definitions.ts).
  */
 
 type Target =
@@ -15,60 +23,54 @@ type Target =
   | { kind: 'none' };
 
 /**
- * Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. RFC 7643
- * sub-attributes Rollcall does not keep (`display`, a phone's `primary`) match nobody rather than fail an IdP's
- * request; any other name is refused like an unknown attribute.
+ * RFC 7643 sub-attributes of the multi-valued attributes Rollcall keeps with one element, which Rollcall does not keep:
+ * they match nobody rather than fail an IdP's request.
  */
-const MULTI: Record<string, { field: EmployeeQueryField; sub: Record<string, Target> }> = {
-  emails: {
-    field: 'email',
-    sub: {
-      value: { kind: 'field', field: 'email' },
-      type: { kind: 'constant', value: 'work', presentWhen: 'email' },
-      primary: { kind: 'constant', value: true, presentWhen: 'email' },
-      display: { kind: 'none' },
-    },
-  },
-  phonenumbers: {
-    field: 'mobileNumber',
-    sub: {
-      value: { kind: 'field', field: 'mobileNumber' },
-      type: { kind: 'constant', value: 'mobile', presentWhen: 'mobileNumber' },
-      primary: { kind: 'none' },
-      display: { kind: 'none' },
-    },
-  },
-};
+const UNKEPT_SUB_ATTRIBUTES: Record<string, readonly string[]> = { emails: ['display'], phoneNumbers: ['primary', 'display'] };
 
-const SINGLE: Record<string, EmployeeQueryField> = {
-  id: 'id',
-  externalid: 'externalId',
-  username: 'username',
-  displayname: 'displayName',
-  usertype: 'type',
-  timezone: 'timeZone',
-  active: 'status',
-};
+const BINDINGS = Object.entries(USER_ATTRIBUTE_BINDINGS) as [string, UserAttributeBinding][];
+const bindingOf = (path: string) => BINDINGS.find(([p]) => p === path)?.[1];
 
-const NAME: Record<string, EmployeeQueryField> = {
-  givenname: 'firstName',
-  familyname: 'lastName',
-  middlename: 'middleName',
-  formatted: 'fullName',
-};
+/** The filterable attributes by their lower-case path (`username`, `name.givenname`, `urn:...:user:team`). */
+const TARGETS = new Map<string, Target>();
+/**
+ * Multi-valued attributes Rollcall keeps with one element: its sub-attributes, and which field makes it exist. Any
+ * other sub-attribute name is refused like an unknown attribute.
+ */
+const MULTI = new Map<string, { field: EmployeeQueryField; sub: Map<string, Target> }>();
+/** Multi-valued attributes a filter cannot read (groups: membership is filtered on /Groups): they match nobody. */
+const UNFILTERABLE = new Set<string>();
 
-const META: Record<string, EmployeeQueryField> = { created: 'createdAt', lastmodified: 'updatedAt' };
+for (const [path, binding] of BINDINGS) {
+  const resolved = findUserAttribute(path)!;
+  const presentWhen = resolved.parent?.multiValued ? bindingOf(`${resolved.parent.name}.value`)?.query : undefined;
+  if (binding.query) TARGETS.set(path.toLowerCase(), { kind: 'field', field: binding.query });
+  else if (binding.constant !== undefined) {
+    TARGETS.set(path.toLowerCase(), { kind: 'constant', value: binding.constant, ...(presentWhen ? { presentWhen } : {}) });
+  }
+}
+for (const attribute of CORE_USER_SCHEMA.attributes.filter((a) => a.multiValued)) {
+  const field = bindingOf(`${attribute.name}.value`)?.query;
+  if (!field) {
+    UNFILTERABLE.add(attribute.name.toLowerCase());
+    continue;
+  }
+  const sub = new Map<string, Target>();
+  for (const { name } of attribute.subAttributes ?? []) {
+    const target = TARGETS.get(`${attribute.name}.${name}`.toLowerCase());
+    if (target) sub.set(name.toLowerCase(), target);
+  }
+  for (const name of UNKEPT_SUB_ATTRIBUTES[attribute.name] ?? []) sub.set(name.toLowerCase(), { kind: 'none' });
+  MULTI.set(attribute.name.toLowerCase(), { field, sub });
+}
 
-const EXTENSION: Record<string, EmployeeQueryField> = {
-  primaryrole: 'primaryRole',
-  team: 'team',
-  loginauthenticator: 'loginAuthenticator',
-};
+const CORE = CORE_USER_SCHEMA_URN.toLowerCase();
+const EXTENSION = ROLLCALL_USER_EXTENSION_URN.toLowerCase();
 
 function unknown(path: AttrPath): ScimError {
   const text = `${path.schema ? `${path.schema}:` : ''}${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''}`;
-  const multi = path.subAttribute && Object.hasOwn(MULTI, path.attribute.toLowerCase()) ? MULTI[path.attribute.toLowerCase()] : undefined;
-  const hint = multi ? `; ${path.attribute} can be filtered on ${Object.keys(multi.sub).join(', ')}` : '';
+  const multi = path.subAttribute ? MULTI.get(path.attribute.toLowerCase()) : undefined;
+  const hint = multi ? `; ${path.attribute} can be filtered on ${[...multi.sub.keys()].join(', ')}` : '';
   return new ScimError(400, `Unknown or unfilterable attribute "${text}" in the filter${hint}.`, 'invalidFilter');
 }
 
@@ -76,26 +78,23 @@ function resolve(path: AttrPath): Target {
   const schema = path.schema?.toLowerCase();
   const attribute = path.attribute.toLowerCase();
   const sub = path.subAttribute?.toLowerCase();
-  if (schema === ROLLCALL_USER_SCHEMA.toLowerCase()) {
-    const field = EXTENSION[attribute];
-    if (!field || sub) throw unknown(path);
-    return { kind: 'field', field };
+  if (schema === EXTENSION) {
+    const target = sub ? undefined : TARGETS.get(`${EXTENSION}:${attribute}`);
+    if (target?.kind !== 'field') throw unknown(path);
+    return target;
   }
-  if (schema !== undefined && schema !== USER_SCHEMA.toLowerCase()) throw unknown(path);
-  if (attribute === 'name' && sub && NAME[sub]) return { kind: 'field', field: NAME[sub] };
-  if (attribute === 'meta' && sub) {
-    if (META[sub]) return { kind: 'field', field: META[sub] };
-    if (sub === 'resourcetype') return { kind: 'constant', value: 'User' };
-    throw unknown(path);
+  if (schema !== undefined && schema !== CORE) throw unknown(path);
+  const multi = MULTI.get(attribute);
+  if (multi) {
+    const target = multi.sub.get(sub ?? 'value');
+    if (!target) throw unknown(path);
+    return target;
   }
-  if (Object.hasOwn(MULTI, attribute)) {
-    const key = sub ?? 'value';
-    if (!Object.hasOwn(MULTI[attribute].sub, key)) throw unknown(path);
-    return MULTI[attribute].sub[key];
-  }
-  if (attribute === 'groups') return { kind: 'none' };
-  if (!sub && SINGLE[attribute]) return { kind: 'field', field: SINGLE[attribute] };
-  throw unknown(path);
+  if (UNFILTERABLE.has(attribute)) return { kind: 'none' };
+  // name.givenName, meta.created, ...; or a single-valued attribute.
+  const target = TARGETS.get(sub ? `${attribute}.${sub}` : attribute);
+  if (!target) throw unknown(path);
+  return target;
 }
 
 function constantCompare(constant: CompareValue, op: CompareOp, value: CompareValue): boolean {
@@ -139,12 +138,13 @@ function translate(node: FilterNode, scope?: { attribute: string }): EmployeeQue
       if (scope) throw new ScimError(400, 'Value filters cannot be nested.', 'invalidFilter');
       const attribute = node.path.attribute.toLowerCase();
       const schema = node.path.schema?.toLowerCase();
-      if ((schema && schema !== USER_SCHEMA.toLowerCase()) || (!Object.hasOwn(MULTI, attribute) && attribute !== 'groups')) {
+      const multi = MULTI.get(attribute);
+      if ((schema && schema !== CORE) || (!multi && !UNFILTERABLE.has(attribute))) {
         throw new ScimError(400, `"${node.path.attribute}[...]": value filters apply to multi-valued attributes.`, 'invalidFilter');
       }
-      if (attribute === 'groups') return { kind: 'const', value: false };
+      if (!multi) return { kind: 'const', value: false };
       // One element exists when its field is set; the inner filter speaks of that element's sub-attributes.
-      return and({ kind: 'present', field: MULTI[attribute].field }, translate(node.filter, { attribute: node.path.attribute }));
+      return and({ kind: 'present', field: multi.field }, translate(node.filter, { attribute: node.path.attribute }));
     }
     case 'present':
     case 'compare': {
@@ -172,22 +172,17 @@ export function userFilterToQuery(filter: FilterNode): EmployeeQuery {
   return translate(filter);
 }
 
+const SORT_FIELDS = new Map(BINDINGS.flatMap(([path, b]) => (b.sort ? [[path.toLowerCase(), b.sort] as const] : [])));
+/** The sortable attributes an error names: a multi-valued attribute itself only stands for its value. */
+const SORTABLE = BINDINGS.filter(([path, b]) => b.sort && !findUserAttribute(path)!.attribute.multiValued).map(([path]) => path);
+
 /** `sortBy` (RFC 7644 §3.4.2.3) to a sort field; unknown attributes are `invalidValue`. */
 export function userSortField(sortBy: string): EmployeeSortField {
-  const key = sortBy.replace(new RegExp(`^${USER_SCHEMA.replace(/[.]/g, '\\.')}:`, 'i'), '').toLowerCase();
-  const map: Record<string, EmployeeSortField> = {
-    id: 'id',
-    username: 'username',
-    'emails': 'email',
-    'emails.value': 'email',
-    'name.givenname': 'firstName',
-    'name.familyname': 'lastName',
-    displayname: 'displayName',
-    externalid: 'externalId',
-    'meta.created': 'createdAt',
-    'meta.lastmodified': 'updatedAt',
-  };
-  const field = map[key];
-  if (!field) throw new ScimError(400, `Cannot sort by "${sortBy}": use userName, name.familyName, name.givenName, displayName, emails.value, externalId, meta.created or meta.lastModified.`, 'invalidValue');
+  const key = (sortBy.toLowerCase().startsWith(`${CORE}:`) ? sortBy.slice(CORE.length + 1) : sortBy).toLowerCase();
+  const field = SORT_FIELDS.get(key);
+  if (!field) {
+    const names = `${SORTABLE.slice(0, -1).join(', ')} or ${SORTABLE[SORTABLE.length - 1]}`;
+    throw new ScimError(400, `Cannot sort by "${sortBy}": use ${names}.`, 'invalidValue');
+  }
   return field;
 }

@@ -10,6 +10,7 @@ import { TokenScope } from '../../src/entities/enums';
 import { RequestContext } from '../../src/services/context';
 import { tenantService } from '../../src/services/tenant.service';
 import { tokenService } from '../../src/services/token.service';
+import { idpRequestBody } from './idp-fixtures';
 import { TestDatabase, createTestDatabase } from './test-databases';
 
 export interface TestTenant {
@@ -136,20 +137,22 @@ export class StatementCounter implements Logger {
   log(): void {}
 }
 
-/** The body Okta sends when an admin assigns a person to the app (Okta developer docs, SCIM 2.0 reference). */
+let oktaCreate: Record<string, any> | undefined;
+
+/**
+ * The body Okta sends when an admin assigns a person to the app (test/fixtures/idp/okta/05-create-user.json), for
+ * `userName`: the given name and displayName are made from its local part.
+ */
 export function oktaCreateUser(userName: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  oktaCreate ??= idpRequestBody<Record<string, any>>('okta', '05-create-user');
   const [local] = userName.split('@');
+  const familyName: string = oktaCreate.name.familyName;
   return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    ...oktaCreate,
     userName,
-    name: { givenName: local.charAt(0).toUpperCase() + local.slice(1), familyName: 'Tester' },
-    emails: [{ primary: true, value: userName, type: 'work' }],
-    displayName: `${local} Tester`,
-    locale: 'en-US',
-    externalId: '00ujl29u0le5T6Aj10h7',
-    groups: [],
-    password: '1mz050nq',
-    active: true,
+    name: { givenName: local.charAt(0).toUpperCase() + local.slice(1), familyName },
+    emails: [{ ...oktaCreate.emails[0], value: userName }],
+    displayName: `${local} ${familyName}`,
     ...overrides,
   };
 }
