@@ -1,7 +1,7 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { AuditEvent } from '../entities';
 import { AuditChanges } from '../entities/audit-event.entity';
-import type { CatalogKind } from './catalog.service';
+import { EMPLOYEE_REFERENCE_LIST, ReferenceKind } from './references';
 import { RequestContext } from './context';
 import { KEYSET_TIME } from './keyset';
 import { isUuid } from './validation';
@@ -18,17 +18,15 @@ export interface AuditRecord {
  * fields, template presets and the tenant's default role. Clients are shown the names, since an id means nothing
  * to an admin; a field not listed here is never resolved to a name.
  */
-export const AUDIT_REFERENCES = {
-  primaryRoleId: 'role',
-  teamId: 'team',
-  loginAuthenticatorId: 'loginAuthenticator',
+export const AUDIT_REFERENCES: Readonly<Record<string, ReferenceKind>> = {
+  ...Object.fromEntries(EMPLOYEE_REFERENCE_LIST.map(({ field, kind }) => [field, kind])),
   defaultRoleId: 'role',
-} as const satisfies Record<string, CatalogKind>;
-export type AuditReferenceKind = (typeof AUDIT_REFERENCES)[keyof typeof AUDIT_REFERENCES];
+};
+export type AuditReferenceKind = ReferenceKind;
 
 /** The kind of thing an audited field's value names, or null for a field holding a plain value. */
 export function auditReferenceKind(field: string): AuditReferenceKind | null {
-  return Object.hasOwn(AUDIT_REFERENCES, field) ? AUDIT_REFERENCES[field as keyof typeof AUDIT_REFERENCES] : null;
+  return Object.hasOwn(AUDIT_REFERENCES, field) ? AUDIT_REFERENCES[field] : null;
 }
 
 /** Where a log row sits in a time-ordered list: its timestamp at full precision, then its id. */

@@ -17,6 +17,8 @@ export const EMPLOYEE_REFERENCES = {
 
 export type EmployeeReference = keyof typeof EMPLOYEE_REFERENCES;
 export type EmployeeReferenceField = (typeof EMPLOYEE_REFERENCES)[EmployeeReference]['field'];
+/** The catalog kinds an employee can point at (every kind but templates). */
+export type ReferenceKind = (typeof EMPLOYEE_REFERENCES)[EmployeeReference]['kind'];
 
 /** The references as a list, in the table's order. */
 export const EMPLOYEE_REFERENCE_LIST = (Object.keys(EMPLOYEE_REFERENCES) as EmployeeReference[]).map((name) => ({

@@ -29,12 +29,22 @@ export interface TenantDefaults {
  * role's name). Read on its own, joined to the employee read of a SCIM PUT or PATCH, and re-checked by every INSERT.
  */
 export function defaultsSelect(tenant: string, roleName: string): string {
+  const isDefault = isDefaultRole({ tenants: 't', roleId: 'r.id', roleName: 'r.name', defaultName: roleName });
   return `SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format,
     t.default_phone_region::text AS _phone_region, t.default_role_id AS _chosen_default_role,
     (SELECT r.id FROM roles r WHERE r.tenant_id = t.id
-        AND (CASE WHEN t.default_role_id IS NULL THEN r.name = ${roleName}::citext ELSE r.id = t.default_role_id END)) AS _default_role,
+        AND ${isDefault}) AS _default_role,
     (SELECT a.id FROM login_authenticators a WHERE a.tenant_id = t.id AND a.is_default LIMIT 1) AS _default_authenticator
   FROM tenants t WHERE t.id = ${tenant}`;
+}
+
+/**
+ * SQL that is true when a role is the tenant's default role: the chosen one, else the one named DEFAULT_ROLE_NAME
+ * (`defaultName`, a parameter). `tenants` is the alias of the tenant's row; the other arguments are SQL expressions.
+ */
+export function isDefaultRole(sqlOf: { tenants: string; roleId: string; roleName: string; defaultName: string }): string {
+  const { tenants, roleId, roleName, defaultName } = sqlOf;
+  return `(CASE WHEN ${tenants}.default_role_id IS NULL THEN ${roleName} = ${defaultName}::citext ELSE ${roleId} = ${tenants}.default_role_id END)`;
 }
 
 export function toDefaults(raw: Record<string, unknown>): TenantDefaults {

@@ -7,9 +7,8 @@ import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
-import * as sql from './sql';
 import { isPhoneRegion } from './validation';
-import { DEFAULT_ROLE_NAME, defaultRoleMissing } from './tenant-defaults';
+import { DEFAULT_ROLE_NAME, defaultRoleMissing, loadDefaults } from './tenant-defaults';
 
 export { DEFAULT_ROLE_NAME, defaultRoleMissing };
 
@@ -207,17 +206,9 @@ export const tenantService = {
    * IdP admin can act on (it reaches them as the SCIM error `detail`).
    */
   async defaultRoleId(ctx: RequestContext): Promise<string> {
-    const row = await sql.one<{ id: string | null; chosen: string | null }>(
-      ctx,
-      `SELECT r.id, t.default_role_id AS chosen
-         FROM tenants t
-         LEFT JOIN roles r ON r.tenant_id = t.id
-              AND (CASE WHEN t.default_role_id IS NULL THEN r.name = $2::citext ELSE r.id = t.default_role_id END)
-        WHERE t.id = $1`,
-      [ctx.tenantId, DEFAULT_ROLE_NAME],
-    );
-    if (row?.id) return row.id;
-    throw defaultRoleMissing(row?.chosen ?? null);
+    const defaults = await loadDefaults(ctx);
+    if (defaults.defaultRoleId) return defaults.defaultRoleId;
+    throw defaultRoleMissing(defaults.chosenDefaultRoleId);
   },
 };
 

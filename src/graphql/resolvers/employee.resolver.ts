@@ -21,6 +21,7 @@ import { EmployeeStatus, ManagedBy } from '../../entities/enums';
 import { EmployeeSortField } from '../../services/employee-query';
 import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
+import { EMPLOYEE_REFERENCES } from '../../services/references';
 import { hasControlCharacters } from '../../services/validation';
 import { GraphQLContext } from '../context';
 import { badUserInput } from '../errors';
@@ -314,7 +315,7 @@ function ids(globalIds: string[] | null | undefined, type: string, argument: str
 }
 
 /** Employee fields whose values `employees` can read with the page (EmployeeReferences). */
-const REFERENCE_FIELDS = ['primaryRole', 'team', 'loginAuthenticator'] as const satisfies readonly EmployeeReference[];
+const REFERENCE_FIELDS = Object.keys(EMPLOYEE_REFERENCES) as EmployeeReference[];
 
 /**
  * The Employee properties each GraphQL field of an employee needs. `employees` reads only those of the fields its
