@@ -9,7 +9,7 @@ import { PatchOperation } from './patch';
  * Turns the operations of a Group PATCH (already validated by `parsePatchRequest`) into domain changes. Member
  * operations are interpreted here rather than applied to a rendered member array (as src/scim/patch.ts does for
  * users), so a change to a group of 50,000 members never reads or rebuilds the 50,000: the service applies them
- * set-based. The shapes accepted are what the IdPs send (../shared/reference/idp-clients.md):
+ * set-based. The shapes accepted are what the IdPs send (docs/okta.md, docs/entra.md):
  *
  *   Okta   {"op":"replace","value":{"id":"<group id>","displayName":"..."}}        rename, echoing the id
  *          {"op":"remove","path":"members[value eq \"<id>\"]"} + {"op":"add","path":"members","value":[{"value":"<id>"}]}
