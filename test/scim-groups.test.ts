@@ -284,6 +284,30 @@ describe('membership rules', () => {
     expect(await auditActions(id)).toHaveLength(audits);
   });
 
+  test('a single member object (not a list) is one member; ids compare ignoring case; id and meta paths are read-only', async () => {
+    const id = await createGroup('Single', [u[0]]);
+    expect((await patch(id, [{ op: 'add', path: 'members', value: { value: u[1] } }])).status).toBe(204);
+    expect(await members(id)).toEqual(sorted([u[0], u[1]]));
+
+    const version = (await groupRow(id))!.version;
+    expect((await patch(id, [{ op: 'add', path: 'members', value: [{ value: u[0].toUpperCase() }] }])).status).toBe(204);
+    expect((await groupRow(id))!.version).toBe(version);
+    expect((await patch(id, [{ op: 'remove', path: 'members', value: [{ value: u[1].toUpperCase() }] }])).status).toBe(204);
+    expect(await members(id)).toEqual([u[0]]);
+
+    for (const operation of [
+      { op: 'replace', path: 'id', value: u[1] },
+      { op: 'remove', path: 'id' },
+      { op: 'remove', path: 'meta' },
+      { op: 'replace', path: 'meta.lastModified', value: '2030-01-01T00:00:00Z' },
+    ]) {
+      const refused = await patch(id, [operation]);
+      expect(refused.status).toBe(400);
+      expect(refused.body.scimType).toBe('mutability');
+    }
+    expect(await groupRow(id)).toMatchObject({ display_name: 'Single' });
+  });
+
   test('a PATCH naming one foreign member applies nothing and names the id', async () => {
     const id = await createGroup('Foreign', [u[0]]);
     const result = await patch(id, [

@@ -1,21 +1,18 @@
 import { ScimError, ScimType } from './errors';
 import { FilterNode, PatchPath, matches, parsePatchPath } from './filter';
-import {
-  CORE_GROUP_SCHEMA_URN,
-  ENTERPRISE_USER_EXTENSION_URN,
-  SchemaDefinition,
-  USER_SCHEMAS,
-} from './schema-definitions';
+import { ENTERPRISE_USER_EXTENSION_URN, SchemaDefinition, USER_SCHEMAS } from './schema-definitions';
 
 /**
- * The SCIM PATCH engine (RFC 7644 §3.5.2): applies `add` / `replace` / `remove` operations to a SCIM resource
- * document in memory. Pure and transport-free: the router renders the current resource, applies the operations here
- * and maps the resulting document back to the domain (for Users: toScimUser -> applyPatch -> fromScimUser). A
- * singular attribute that is removed becomes `null` (the mapping layer reads null as "clear", absent as "unchanged").
+ * The SCIM PATCH request parser and the User PATCH engine (RFC 7644 §3.5.2). `parsePatchRequest` validates a body for
+ * both resource types. `applyPatch` applies its `add` / `replace` / `remove` operations to a User document in memory,
+ * pure and transport-free: the router renders the current user, applies the operations here and maps the result
+ * back to the domain (toScimUser -> applyPatch -> fromScimUser). A singular attribute that is removed becomes `null`
+ * (the mapping layer reads null as "clear", absent as "unchanged"). Groups do not come here: group-patch.ts turns
+ * their operations into set-based member changes, so a large group is never rendered to be patched.
  *
- * Accepts what Okta and Microsoft Entra ID actually send (docs/shared idp-clients.md): capitalised `op`s, booleans as
- * "True"/"False", filtered `add`/`replace` paths that create the missing element, pathless `replace` values with
- * dotted and URN-qualified keys, echoed read-only `id`s and member removal by a `value` list.
+ * Accepts what Okta and Microsoft Entra ID actually send (docs/okta.md, docs/entra.md): capitalised `op`s, booleans
+ * as "True"/"False", filtered `add`/`replace` paths that create the missing element, pathless `replace` values with
+ * dotted and URN-qualified keys, echoed read-only attributes and removal of multi-valued elements by a `value` list.
  *
  * Every object this module builds gets its keys as own data properties (never through `obj[key] = ...`), and path
  * segments or value keys named `__proto__`, `constructor` or `prototype` are refused, so no request can reach an
@@ -30,20 +27,24 @@ const MAX_VALUE_DEPTH = 32;
 
 export type PatchOpName = 'add' | 'replace' | 'remove';
 
-export interface PatchOperation {
-  op: PatchOpName;
-  path?: string;
-  value?: unknown;
-}
+/**
+ * An operation as `parsePatchRequest` validated it. The union says what it checked, so the engine need not check
+ * again: a pathless operation is an `add` or `replace` of an object of attributes, and only `remove` may go without
+ * a value.
+ */
+export type PatchOperation =
+  | { op: 'add' | 'replace'; path?: undefined; value: Record<string, unknown> }
+  | { op: 'add' | 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string; value?: unknown };
 
-/** What the engine needs to know about a resource type's attributes. Names compare case-insensitively. */
-export interface PatchSchema {
-  /** Attribute paths no operation may change, e.g. 'id', 'meta', 'groups', 'name.formatted'. */
-  readOnly: string[];
-  /** Multi-valued attributes, e.g. 'emails', 'phoneNumbers', 'groups', 'members'. */
-  multiValued: string[];
+/** What the engine needs to know about the User attributes. Names are lower-cased: they compare ignoring case. */
+interface PatchSchema {
+  /** Attribute paths no operation may change: 'id', 'meta', 'groups', and 'attr.sub' for a read-only sub-attribute. */
+  readOnly: Set<string>;
+  /** Multi-valued attributes, e.g. 'emails', 'phonenumbers', 'groups'. */
+  multiValued: Set<string>;
   /** Boolean attributes; Entra sends them as the strings "True"/"False". */
-  booleans: string[];
+  booleans: Set<string>;
   /** Extension schema URNs whose attributes live in a nested object keyed by the URN. */
   extensions: string[];
   /** The core schema URN: a path qualified with it names a core attribute. */
@@ -63,28 +64,27 @@ function patchSchemaOf(schemas: readonly SchemaDefinition[], acceptedExtensions:
     schema.attributes.map((attribute) => ({ name: schema === core ? attribute.name : `${schema.id}:${attribute.name}`, attribute })),
   );
   return {
-    readOnly: attributes.flatMap(({ name, attribute }) =>
-      attribute.mutability === 'readOnly'
-        ? [name]
-        : (attribute.subAttributes ?? []).filter((sub) => sub.mutability === 'readOnly').map((sub) => `${name}.${sub.name}`),
+    readOnly: lower(
+      attributes.flatMap(({ name, attribute }) =>
+        attribute.mutability === 'readOnly'
+          ? [name]
+          : (attribute.subAttributes ?? []).filter((sub) => sub.mutability === 'readOnly').map((sub) => `${name}.${sub.name}`),
+      ),
     ),
-    multiValued: [...attributes.filter(({ attribute }) => attribute.multiValued).map(({ name }) => name), ...unkeptMultiValued],
+    multiValued: lower([
+      ...attributes.filter(({ attribute }) => attribute.multiValued).map(({ name }) => name),
+      ...unkeptMultiValued,
+    ]),
     // Top-level only: sub-attribute booleans (emails.primary) are read leniently by the mapping (fromScimUser).
-    booleans: attributes.filter(({ attribute }) => attribute.type === 'boolean' && !attribute.multiValued).map(({ name }) => name),
+    booleans: lower(
+      attributes.filter(({ attribute }) => attribute.type === 'boolean' && !attribute.multiValued).map(({ name }) => name),
+    ),
     extensions: [...extensions.map((schema) => schema.id), ...acceptedExtensions],
     coreSchema: core.id,
   };
 }
 
-export const USER_PATCH_SCHEMA: PatchSchema = patchSchemaOf(USER_SCHEMAS, [ENTERPRISE_USER_EXTENSION_URN], UNKEPT_MULTI_VALUED);
-
-export const GROUP_PATCH_SCHEMA: PatchSchema = {
-  readOnly: ['id', 'meta'],
-  multiValued: ['members'],
-  booleans: [],
-  extensions: [],
-  coreSchema: CORE_GROUP_SCHEMA_URN,
-};
+const USER_PATCH_SCHEMA: PatchSchema = patchSchemaOf(USER_SCHEMAS, [ENTERPRISE_USER_EXTENSION_URN], UNKEPT_MULTI_VALUED);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Safe object primitives
@@ -203,34 +203,27 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   }
   const hasValue = keyOf(raw, 'value') !== undefined;
   const value = getAttr(raw, 'value');
-  checkOperation(where, op, path, hasValue, value);
-  return { op, ...(path !== undefined ? { path } : {}), ...(hasValue ? { value } : {}) };
-}
-
-function checkOperation(where: string, op: PatchOpName, path: string | undefined, hasValue: boolean, value: unknown): void {
-  if (op === 'remove' && path === undefined) {
-    throw error('noTarget', `${where}: "remove" needs a "path" naming the attribute to remove.`);
+  if (op === 'remove') {
+    if (path === undefined) throw error('noTarget', `${where}: "remove" needs a "path" naming the attribute to remove.`);
+    return hasValue ? { op, path, value } : { op, path };
   }
-  if (op !== 'remove' && path === undefined && !isObj(value)) {
-    throw error(
-      'invalidValue',
-      `${where}: "${op}" without a "path" needs a "value" object of the attributes to set, e.g. {"active": false}.`,
-    );
+  if (path === undefined) {
+    if (!isObj(value)) {
+      throw error(
+        'invalidValue',
+        `${where}: "${op}" without a "path" needs a "value" object of the attributes to set, e.g. {"active": false}.`,
+      );
+    }
+    return { op, value };
   }
-  if (op !== 'remove' && path !== undefined && !hasValue) {
-    throw error('invalidValue', `${where}: "${op}" at "${path}" needs a "value".`);
-  }
+  if (!hasValue) throw error('invalidValue', `${where}: "${op}" at "${path}" needs a "value".`);
+  return { op, path, value };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Applying operations
 
-interface Context {
-  readOnly: Set<string>;
-  multiValued: Set<string>;
-  booleans: Set<string>;
-  extensions: string[];
-  coreSchema: string;
+interface Context extends PatchSchema {
   /** "Operation 2 (replace "emails[type eq "work"].value")", the prefix of every error detail. */
   where: string;
 }
@@ -256,35 +249,21 @@ type Target =
 type AttributeTarget = Extract<Target, { kind: 'attribute' }>;
 
 /**
- * Applies `operations` in order to a copy of `resource` and returns the copy; the input is never modified. Throws a
- * 400 ScimError on the first operation that cannot apply, so either all operations take effect or none does.
+ * Applies `operations`, as `parsePatchRequest` returned them, in order to a copy of the User document `resource`
+ * and returns the copy; the input is never modified. Throws a 400 ScimError on the first operation that cannot
+ * apply, so either all operations take effect or none does.
  */
-export function applyPatch(
-  resource: Record<string, unknown>,
-  operations: PatchOperation[],
-  schema: PatchSchema,
-): Record<string, unknown> {
-  const base = {
-    readOnly: lower(schema.readOnly),
-    multiValued: lower(schema.multiValued),
-    booleans: lower(schema.booleans),
-    extensions: schema.extensions,
-    coreSchema: schema.coreSchema,
-  };
+export function applyPatch(resource: Record<string, unknown>, operations: readonly PatchOperation[]): Record<string, unknown> {
   const document = cloneResource(resource) as Obj;
   operations.forEach((operation, index) => {
-    const op = String(operation.op).toLowerCase() as PatchOpName;
-    const path = typeof operation.path === 'string' && operation.path.trim() !== '' ? operation.path.trim() : undefined;
     const where = `Operation ${index + 1}`;
-    if (!OPS.includes(op)) {
-      throw error('invalidSyntax', `${where}: op "${String(operation.op)}" is not supported; use "add", "replace" or "remove".`);
+    if (operation.path === undefined) {
+      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op})` };
+      applyValueMap(ctx, document, operation.op, cloneValue(ctx, operation.value, true, 0) as Obj, undefined);
+    } else {
+      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op} "${operation.path}")` };
+      applyPath(ctx, document, operation.op, operation.path, cloneValue(ctx, operation.value, false, 0), false);
     }
-    const ctx: Context = { ...base, where: path === undefined ? `${where} (${op})` : `${where} (${op} "${path}")` };
-    const hasValue = Object.prototype.hasOwnProperty.call(operation, 'value') && operation.value !== undefined;
-    checkOperation(where, op, path, hasValue, operation.value);
-    const value = cloneValue(ctx, operation.value, path === undefined, 0);
-    if (path === undefined) applyValueMap(ctx, document, op, value as Obj, undefined);
-    else applyPath(ctx, document, op, path, value, false);
   });
   return document;
 }
@@ -386,7 +365,8 @@ function mutability(ctx: Context, attribute: string): ScimError {
 
 /**
  * Applies `op` at `path`. `fromValueMap` is true for the keys of a pathless value: a read-only attribute there is
- * ignored when its value equals the current one (Okta echoes the group `id`), instead of refused.
+ * ignored when its value equals the current one (a client that sends back the user it read echoes `id` and `meta`),
+ * instead of refused.
  */
 function applyPath(ctx: Context, document: Obj, op: PatchOpName, path: string, value: unknown, fromValueMap: boolean): void {
   const target = resolve(ctx, path);
@@ -579,7 +559,8 @@ function applyMultiValued(ctx: Context, container: Obj, op: PatchOpName, target:
       putAttr(container, target.attribute, []);
       return;
     }
-    // Entra removes members as {"op":"Remove","path":"members","value":[{"value":"<id>"}]}: only those go.
+    // RFC 7644 gives "remove" no value. With one, only the listed elements go rather than all of them: what Entra
+    // means by that shape, which it sends for group members (read in group-patch.ts).
     const items = asList(value);
     putAttr(
       container,

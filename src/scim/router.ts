@@ -12,7 +12,7 @@ import { LIST_RESPONSE_SCHEMA, SCIM_MAX_RESULTS, discoveryRouter } from './disco
 import { ScimError, fromAuthRefusal, fromDomainError, scimAttribute, scimErrorBody } from './errors';
 import { parseFilter } from './filter';
 import { GROUP_BODY_LIMIT, registerGroupRoutes } from './groups';
-import { USER_PATCH_SCHEMA, applyPatch, parsePatchRequest } from './patch';
+import { applyPatch, parsePatchRequest } from './patch';
 import { applyProjection, parseProjection } from './projection';
 import { listParameters, Handler, SCIM_CONTENT_TYPE, ScimRequest, ScimResponse, context, ifMatchVersion, parseQuery, scimJson, send, sendEmpty } from './request';
 import { CORE_USER_SCHEMA_URN } from './schema-definitions';
@@ -144,7 +144,7 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
       (current) => {
         // groups are read-only but part of the document, so an echo of them is recognised as unchanged.
         const before = toScimUser(current.employee, current.names, baseUrl, current.groups);
-        const after = applyPatch(before as unknown as Record<string, unknown>, operations, USER_PATCH_SCHEMA);
+        const after = applyPatch(before as unknown as Record<string, unknown>, operations);
         // Hand over only what the operations changed, so untouched attributes are neither rewritten nor reported
         // as ignored.
         return changedAttributes(fromScimUser(before), fromScimUser(after));
