@@ -82,6 +82,23 @@ function complex(
 
 const READ_ONLY = { mutability: 'readOnly' } as const;
 
+/** RFC 7643 §3.1 `meta`, as both resources serve it (`lastModified` says what counts as a change). */
+function metaAttribute(resourceType: 'User' | 'Group', lastModified: string): AttributeDefinition {
+  const noun = resourceType.toLowerCase();
+  return complex(
+    'meta',
+    'Resource metadata, maintained by Rollcall.',
+    [
+      attr('resourceType', 'string', `The resource type: ${resourceType}.`, { caseExact: true, mutability: 'readOnly' }),
+      attr('created', 'dateTime', `When the ${noun} was created in Rollcall.`, READ_ONLY),
+      attr('lastModified', 'dateTime', lastModified, READ_ONLY),
+      attr('location', 'reference', `The URI of the ${noun}.`, { caseExact: true, mutability: 'readOnly', referenceTypes: ['uri'] }),
+      attr('version', 'string', 'The entity tag of the current version (use it in If-Match).', { caseExact: true, mutability: 'readOnly' }),
+    ],
+    READ_ONLY,
+  );
+}
+
 export const CORE_USER_SCHEMA: SchemaDefinition = {
   id: CORE_USER_SCHEMA_URN,
   name: 'User',
@@ -156,25 +173,7 @@ export const CORE_USER_SCHEMA: SchemaDefinition = {
       ],
       { multiValued: true, mutability: 'readOnly' },
     ),
-    complex(
-      'meta',
-      'Resource metadata, maintained by Rollcall.',
-      [
-        attr('resourceType', 'string', 'The resource type: User.', { caseExact: true, mutability: 'readOnly' }),
-        attr('created', 'dateTime', 'When the user was created in Rollcall.', READ_ONLY),
-        attr('lastModified', 'dateTime', 'When the user was last changed.', READ_ONLY),
-        attr('location', 'reference', 'The URI of the user.', {
-          caseExact: true,
-          mutability: 'readOnly',
-          referenceTypes: ['uri'],
-        }),
-        attr('version', 'string', 'The entity tag of the current version (use it in If-Match).', {
-          caseExact: true,
-          mutability: 'readOnly',
-        }),
-      ],
-      READ_ONLY,
-    ),
+    metaAttribute('User', 'When the user was last changed.'),
   ],
 };
 
@@ -239,25 +238,7 @@ export const CORE_GROUP_SCHEMA: SchemaDefinition = {
       ],
       { multiValued: true },
     ),
-    complex(
-      'meta',
-      'Resource metadata, maintained by Rollcall.',
-      [
-        attr('resourceType', 'string', 'The resource type: Group.', { caseExact: true, mutability: 'readOnly' }),
-        attr('created', 'dateTime', 'When the group was created in Rollcall.', READ_ONLY),
-        attr('lastModified', 'dateTime', 'When the group or its membership last changed.', READ_ONLY),
-        attr('location', 'reference', 'The URI of the group.', {
-          caseExact: true,
-          mutability: 'readOnly',
-          referenceTypes: ['uri'],
-        }),
-        attr('version', 'string', 'The entity tag of the current version (use it in If-Match).', {
-          caseExact: true,
-          mutability: 'readOnly',
-        }),
-      ],
-      READ_ONLY,
-    ),
+    metaAttribute('Group', 'When the group or its membership last changed.'),
   ],
 };
 
