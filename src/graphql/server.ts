@@ -16,7 +16,7 @@ import { GraphQLContext } from './context';
 import { GraphQLHttpRequest, apolloHandler } from './http-handler';
 import { SERVICE_UNAVAILABLE_HTTP, fromAuthRefusal, serviceUnavailable } from './errors';
 import { createLoaders } from './loaders';
-import { checkCost, depthLimit } from './limits';
+import { checkCost, depthLimit, introspectionLimit } from './limits';
 import { createSchema } from './schema';
 
 /** Codes that are safe to show as they are; anything else is masked outside development. */
@@ -77,7 +77,7 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
     // would re-raise the signal and kill the process mid-shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    validationRules: [depthLimit],
+    validationRules: [depthLimit, introspectionLimit],
     plugins: [
       config.graphqlSandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
