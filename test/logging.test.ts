@@ -158,6 +158,31 @@ test('JSON lines after the banner, one access-log line per request under the id 
   await gql('graphql basic', basic('admin', invalidAdmin), '{ employees { totalCount } }', 401);
   await gql('graphql scim token', `Bearer ${scimToken}`, '{ employees { totalCount } }', 403);
   await gql('graphql invalid field', `Bearer ${adminToken}`, '{ employees { nope } }', 400);
+  // Client mistakes, not faults: none is logged at error level, and the attacker's text is nowhere in the logs.
+  const attackerText = `attacker-${randomBytes(6).toString('hex')}`;
+  const forged = Buffer.from(JSON.stringify([attackerText, attackerText])).toString('base64url');
+  for (const connection of ['employees', 'groups']) {
+    const forgedAnswer = await gql(`graphql forged ${connection} cursor`, `Bearer ${readToken}`, `{ ${connection}(after: "${forged}") { totalCount } }`, 200);
+    expect(forgedAnswer.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  }
+  const apq = await run(
+    call('graphql apq mismatch', 'POST', '/graphql', { ...GQL_JSON, Authorization: `Bearer ${readToken}` }, {
+      query: '{ employees { totalCount } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    }),
+    400,
+  );
+  expect(apq.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+  const subscription = await gql('graphql subscription', `Bearer ${readToken}`, 'subscription { employees { totalCount } }', 400);
+  expect(subscription.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+  const surrogate = await run(
+    call('graphql lone surrogate', 'POST', '/graphql', { ...GQL_JSON, Authorization: `Bearer ${adminToken}` }, {
+      query: 'mutation($input: CreateRoleInput!) { createRole(input: $input) { userErrors { code } } }',
+      variables: { input: { name: `${attackerText}\ud800` } },
+    }),
+    200,
+  );
+  expect(surrogate.body.data.createRole.userErrors.length).toBe(1);
 
   let internal: Exchange[] = [];
   if (databaseUrl) {
@@ -250,5 +275,11 @@ test('JSON lines after the banner, one access-log line per request under the id 
   // Refusals are not errors of the server: nothing at error level apart from the provoked faults.
   const internalIds = new Set(internal.map((e) => e.requestId));
   expect(records.filter((r) => r.level === 'error' && !internalIds.has(r.requestId))).toEqual([]);
+  expect(logText).not.toContain(attackerText);
+  const mistakes = new Set(exchanges.filter((e) => /forged|apq|subscription|surrogate/.test(e.name)).map((e) => e.requestId));
+  for (const record of records.filter((r) => mistakes.has(r.requestId))) {
+    expect(['debug', 'info', 'warn']).toContain(record.level);
+    expect(JSON.stringify(record)).not.toMatch(/\\n\s+at /);
+  }
   expect(records.some((r) => r.signal === 'SIGTERM')).toBe(true);
 });

@@ -16,7 +16,7 @@ import { GraphQLContext } from './context';
 import { GraphQLHttpRequest, apolloHandler } from './http-handler';
 import { SERVICE_UNAVAILABLE_HTTP, fromAuthRefusal, serviceUnavailable } from './errors';
 import { createLoaders } from './loaders';
-import { checkCost, depthLimit } from './limits';
+import { checkCost, depthLimit, introspectionLimit } from './limits';
 import { createSchema } from './schema';
 
 /** Codes that are safe to show as they are; anything else is masked outside development. */
@@ -55,10 +55,43 @@ function withRequestId(context: (req: GraphQLHttpRequest) => Promise<GraphQLCont
 
 const GRAPHQL_ACCESS: Access = { surface: 'graphql', scopes: ['admin', 'read'] };
 
+/**
+ * Apollo refuses some requests with a GraphQLError that has an HTTP status but no code (an APQ hash that does not
+ * match its query): a client's mistake, answered BAD_REQUEST with a clear message rather than masked as internal.
+ */
+function uncodedRequestError(error: unknown): GraphQLError | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions?.code !== undefined || error.path) return undefined;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return error;
+}
+
+const APQ_MISMATCH = 'provided sha does not match query';
+
 function isClientError(error: GraphQLError): boolean {
   const original = unwrapResolverError(error);
   const code = error.extensions?.code ?? (original instanceof GraphQLError ? original.extensions?.code : undefined);
-  return typeof code === 'string' && CLIENT_CODES.has(code);
+  return (typeof code === 'string' && CLIENT_CODES.has(code)) || uncodedRequestError(original) !== undefined;
+}
+
+/** graphql-js's "Did you mean …?" ends a message; without introspection it would tell the schema's names. */
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(/ ?Did you mean [\s\S]*$/, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
+}
+
+/** The error as the client may see it, when it is the client's mistake (else undefined: internal or unavailable). */
+function clientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | undefined {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError && original.extensions?.code && CLIENT_CODES.has(String(original.extensions.code))) return formatted;
+  const request = uncodedRequestError(original);
+  if (request) {
+    const message = request.message === APQ_MISMATCH ? 'The persisted query\'s sha256Hash does not match the query.' : request.message;
+    return { ...formatted, message, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+  }
+  return undefined;
 }
 
 export async function graphqlRouter(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
@@ -77,7 +110,7 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
     // would re-raise the signal and kill the process mid-shutdown.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    validationRules: [depthLimit],
+    validationRules: [depthLimit, introspectionLimit],
     plugins: [
       config.graphqlSandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
@@ -103,7 +136,14 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
         // Cost depends on variables (`first`), so it is checked once the operation is resolved, before execution.
         async requestDidStart() {
           return {
-            async didResolveOperation({ request, document }) {
+            async didResolveOperation({ request, document, operation }) {
+              // graphql-js 16 validates a subscription against a schema without a Subscription type; execution would
+              // then fail as an internal error.
+              if (operation?.operation === 'subscription') {
+                throw new GraphQLError('Subscriptions are not supported: the schema has no subscription type.', {
+                  extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+                });
+              }
               const error = checkCost(schema, document, request.operationName ?? undefined, request.variables);
               if (error) throw error;
             },
@@ -129,16 +169,13 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
       },
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-      const code = formatted.extensions?.code;
-      if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
+      const shown = clientError(formatted, error);
+      if (shown) return config.graphqlIntrospection ? shown : withoutSuggestions(shown);
       const original = unwrapResolverError(error);
       const unavailable = asDatabaseUnavailable(original);
       if (unavailable) {
         const { message, extensions } = serviceUnavailable(unavailable.message);
         return { message, extensions: { code: extensions.code, retryAfterSeconds: extensions.retryAfterSeconds }, path: formatted.path };
-      }
-      if (original instanceof GraphQLError && original.extensions?.code && CLIENT_CODES.has(String(original.extensions.code))) {
-        return formatted;
       }
       // Logged with its request id by the plugin above (or the context function); the client gets only the id.
       const requestId = formatted.extensions?.requestId;
