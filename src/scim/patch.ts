@@ -24,6 +24,15 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const MAX_PATCH_OPERATIONS = 1000;
 /** Values nested deeper than this are refused (SCIM resources are two levels deep; this only stops abuse). */
 const MAX_VALUE_DEPTH = 32;
+/**
+ * A multi-valued attribute (`emails`, `phoneNumbers`, `addresses`, `entitlements`, ...) may hold at most this many
+ * elements after an operation, and an operation's value may list at most this many; more is refused with 400
+ * `invalidValue` naming the attribute. Rollcall keeps one email and one mobile number and ignores the other
+ * multi-valued attributes, and Okta and Entra send one to a few elements per attribute, so no identity provider comes
+ * near 100. The limit bounds the work per operation (every step below is linear in it), so the 1,000 operations of
+ * the largest PATCH stay a bounded amount of CPU work for the event loop that every tenant shares.
+ */
+export const MAX_MULTI_VALUED_ELEMENTS = 100;
 
 export type PatchOpName = 'add' | 'replace' | 'remove';
 
@@ -101,10 +110,30 @@ function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Per object, its own keys by lower-cased name (the first key in order wins, as a search of `Object.keys` would find).
+ * Built on the first lookup and kept current by `putAttr`, the only writer of the objects this module handles, so a
+ * lookup costs the same however many attributes an object has: searching the keys each time made a value with many
+ * keys quadratic.
+ */
+const keyIndexes = new WeakMap<Obj, Map<string, string>>();
+
+function keyIndex(object: Obj): Map<string, string> {
+  let index = keyIndexes.get(object);
+  if (!index) {
+    index = new Map();
+    for (const key of Object.keys(object)) {
+      const lowered = key.toLowerCase();
+      if (!index.has(lowered)) index.set(lowered, key);
+    }
+    keyIndexes.set(object, index);
+  }
+  return index;
+}
+
 /** The own key of `object` that equals `name` ignoring case. */
 function keyOf(object: Obj, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  return Object.keys(object).find((key) => key.toLowerCase() === wanted);
+  return keyIndex(object).get(name.toLowerCase());
 }
 
 function getAttr(object: Obj, name: string): unknown {
@@ -114,7 +143,10 @@ function getAttr(object: Obj, name: string): unknown {
 
 /** Sets an own data property, reusing the existing key when the attribute is present under another case. */
 function putAttr(object: Obj, name: string, value: unknown): void {
-  const key = keyOf(object, name) ?? name;
+  const index = keyIndex(object);
+  const lowered = name.toLowerCase();
+  const key = index.get(lowered) ?? name;
+  index.set(lowered, key);
   Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
@@ -133,6 +165,25 @@ function deepEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * A text that is the same for two values exactly when `deepEqual` says they are equal: object keys lower-cased and
+ * sorted (the first key of a name, as `getAttr` reads it), null and absent members left out, primitives as JSON. It
+ * lets a Map find equal elements in one pass where comparing each with all others was quadratic.
+ */
+function canonical(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObj(value)) {
+    const entries: string[] = [];
+    for (const [lowered, key] of keyIndex(value)) {
+      const member = value[key];
+      if (member !== null && member !== undefined) entries.push(`${JSON.stringify(lowered)}:${canonical(member)}`);
+    }
+    return `{${entries.sort().join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function isEmpty(value: unknown): boolean {
@@ -226,6 +277,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
 interface Context extends PatchSchema {
   /** "Operation 2 (replace "emails[type eq "work"].value")", the prefix of every error detail. */
   where: string;
+  /** Shared by the operations of one request: how many `remove` items without a `value` they listed so far. */
+  removals: { byFields: number };
 }
 
 /** What a path names. */
@@ -255,13 +308,14 @@ type AttributeTarget = Extract<Target, { kind: 'attribute' }>;
  */
 export function applyPatch(resource: Record<string, unknown>, operations: readonly PatchOperation[]): Record<string, unknown> {
   const document = cloneResource(resource) as Obj;
+  const removals = { byFields: 0 };
   operations.forEach((operation, index) => {
     const where = `Operation ${index + 1}`;
     if (operation.path === undefined) {
-      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op})` };
+      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op})`, removals };
       applyValueMap(ctx, document, operation.op, cloneValue(ctx, operation.value, true, 0) as Obj, undefined);
     } else {
-      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op} "${operation.path}")` };
+      const ctx: Context = { ...USER_PATCH_SCHEMA, where: `${where} (${operation.op} "${operation.path}")`, removals };
       applyPath(ctx, document, operation.op, operation.path, cloneValue(ctx, operation.value, false, 0), false);
     }
   });
@@ -512,30 +566,69 @@ function applySubAttribute(ctx: Context, container: Obj, op: PatchOpName, target
   putAttr(current, sub, op === 'remove' ? null : coerce(ctx, `${target.name}.${sub.toLowerCase()}`, target.text, value));
 }
 
-function sameElement(a: unknown, b: unknown): boolean {
-  const va = isObj(a) ? getAttr(a, 'value') : a;
-  const vb = isObj(b) ? getAttr(b, 'value') : b;
-  if (va !== undefined && va !== null && vb !== undefined && vb !== null) {
-    if (typeof va === 'string' && typeof vb === 'string') return va.toLowerCase() === vb.toLowerCase();
-    return deepEqual(va, vb);
-  }
-  return deepEqual(a, b);
+/**
+ * Two elements are the same element when their `value`s are equal (strings ignoring case), or, when either has no
+ * `value`, when they are deepEqual. `elementKey(a) === elementKey(b)` exactly when they are the same element, so a
+ * Set of keys finds duplicates in one pass.
+ */
+function elementKey(element: unknown): string {
+  const value = isObj(element) ? getAttr(element, 'value') : element;
+  if (value === undefined || value === null) return `e${canonical(element)}`;
+  return typeof value === 'string' ? `s${value.toLowerCase()}` : `v${canonical(value)}`;
 }
 
-/** Whether `element` is one of the `items` to remove: by `value` when the item has one, else by its listed fields. */
-function selectedForRemoval(element: unknown, items: unknown[]): boolean {
-  return items.some((item) => {
-    if (!isObj(item)) return sameElement(element, item);
-    const value = getAttr(item, 'value');
-    if (value !== undefined && value !== null) return sameElement(element, item);
-    const keys = Object.keys(item);
-    if (keys.length === 0 || !isObj(element)) return false;
-    return keys.every((key) => {
-      const a = getAttr(element, key);
-      const b = item[key];
-      return typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : deepEqual(a, b);
-    });
+/**
+ * The elements not selected by the `items` to remove: an item selects by `value` when it has one (as elementKey
+ * compares), else by its listed fields (strings ignoring case). The work is linear in the elements times the
+ * field-only items, so a request may list at most MAX_MULTI_VALUED_ELEMENTS of those in all its operations.
+ */
+function withoutRemoved(ctx: Context, target: AttributeTarget, elements: unknown[], items: unknown[]): unknown[] {
+  const byValue = new Set<string>();
+  /** Each field-only item as its fields: the lower-cased name and the value, strings lower-cased. */
+  const byFields: [string, unknown][][] = [];
+  for (const item of items) {
+    const value = isObj(item) ? getAttr(item, 'value') : undefined;
+    if (isObj(item) && (value === undefined || value === null)) {
+      const fields = Object.keys(item).map((key): [string, unknown] => [key.toLowerCase(), lowerString(item[key])]);
+      if (fields.length > 0) byFields.push(fields);
+    } else byValue.add(elementKey(item));
+  }
+  ctx.removals.byFields += byFields.length;
+  if (ctx.removals.byFields > MAX_MULTI_VALUED_ELEMENTS) {
+    throw error(
+      'invalidValue',
+      `${ctx.where}: the request lists ${ctx.removals.byFields} "${target.attribute}" elements to remove without a "value"; Rollcall accepts at most ${MAX_MULTI_VALUED_ELEMENTS} such elements per request (elements with a "value" are not limited this way).`,
+    );
+  }
+  if (byValue.size === 0 && byFields.length === 0) return elements;
+  return elements.filter((element) => {
+    if (byValue.has(elementKey(element))) return false;
+    if (byFields.length === 0 || !isObj(element)) return true;
+    const index = keyIndex(element);
+    const fieldOf = (key: string) => {
+      const name = index.get(key);
+      return lowerString(name === undefined ? undefined : element[name]);
+    };
+    return !byFields.some((fields) =>
+      fields.every(([key, b]) => {
+        const a = fieldOf(key);
+        return typeof a === 'string' && typeof b === 'string' ? a === b : deepEqual(a, b);
+      }),
+    );
   });
+}
+
+function lowerString(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
+}
+
+/** Refuses a multi-valued attribute with more than MAX_MULTI_VALUED_ELEMENTS elements. */
+function assertElementCount(ctx: Context, target: AttributeTarget, count: number, what: string): void {
+  if (count <= MAX_MULTI_VALUED_ELEMENTS) return;
+  throw error(
+    'invalidValue',
+    `${ctx.where}: ${what} "${target.attribute}" holds ${count} elements; Rollcall accepts at most ${MAX_MULTI_VALUED_ELEMENTS} elements in a multi-valued attribute.`,
+  );
 }
 
 /** RFC 7643 §2.4: once an element is made primary, no other element stays primary. */
@@ -562,25 +655,28 @@ function applyMultiValued(ctx: Context, container: Obj, op: PatchOpName, target:
     // RFC 7644 gives "remove" no value. With one, only the listed elements go rather than all of them: what Entra
     // means by that shape, which it sends for group members (read in group-patch.ts).
     const items = asList(value);
-    putAttr(
-      container,
-      target.attribute,
-      elements.filter((element) => !selectedForRemoval(element, items)),
-    );
+    assertElementCount(ctx, target, items.length, 'the value for');
+    putAttr(container, target.attribute, withoutRemoved(ctx, target, elements, items));
     return;
   }
-  const items = asList(value).map((item) => coerceElement(ctx, target, item));
+  const listed = asList(value);
+  assertElementCount(ctx, target, listed.length, 'the value for');
+  const items = listed.map((item) => coerceElement(ctx, target, item));
   if (op === 'replace') {
     putAttr(container, target.attribute, items);
     return;
   }
   const next = [...elements];
+  const present = new Set(elements.map(elementKey));
   const added = new Set<unknown>();
   for (const item of items) {
-    if (next.some((element) => sameElement(element, item))) continue; // already there: adding it again is a no-op
+    const key = elementKey(item);
+    if (present.has(key)) continue; // already there: adding it again is a no-op
+    present.add(key);
     next.push(item);
     added.add(item);
   }
+  assertElementCount(ctx, target, next.length, 'after it,');
   keepOnePrimary(next, added);
   putAttr(container, target.attribute, next);
 }
@@ -612,7 +708,8 @@ function applyToElements(ctx: Context, container: Obj, op: PatchOpName, target: 
   if (op === 'remove') {
     if (hits.length === 0) return; // nothing matches: removing it is a no-op
     if (!sub) {
-      putAttr(container, target.attribute, elements.filter((element) => !hits.includes(element)));
+      const removed = new Set(hits);
+      putAttr(container, target.attribute, elements.filter((element) => !removed.has(element)));
       return;
     }
     for (const element of hits) if (isObj(element)) putAttr(element, sub, null);
@@ -645,6 +742,7 @@ function applyToElements(ctx: Context, container: Obj, op: PatchOpName, target: 
     apply(created);
     elements.push(created);
     touched.add(created);
+    assertElementCount(ctx, target, elements.length, 'after it,');
   }
   keepOnePrimary(elements, touched);
   putAttr(container, target.attribute, elements);
