@@ -74,7 +74,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
 
     // Listen before building the app so that PORT=0 yields the real port for URLs the app prints and returns.
     let handler: http.RequestListener = (_req, res) => {
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', 'X-Content-Type-Options': 'nosniff' });
       res.end(JSON.stringify({ status: 'starting' }));
     };
     server = http.createServer((req, res) => handler(req, res));
