@@ -10,6 +10,7 @@ import { adminConsole } from './http/admin-console';
 import { Metrics } from './http/metrics';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
+import { baseSecurityHeaders, noFramingHeaders } from './http/security-headers';
 import type { HttpRequest } from './http/types';
 import { logger, setLogLevel } from './logging';
 import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
@@ -97,8 +98,11 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const handler = (incoming: IncomingMessage, res: ServerResponse): void => {
     const req = incoming as HttpRequest;
     requestId(req, res);
+    baseSecurityHeaders(res);
     logAccess(req, res);
     if (isUnder(req.url, '/graphql')) {
+      // GET /graphql from a browser is the Sandbox page (when enabled): never framed by another site.
+      noFramingHeaders(res);
       // The router answers its errors itself (graphqlBodyErrors): it calls back for a path it did not match, or with
       // the error of a failing error handler.
       graphql.router(req, res, (error?: unknown) => (error ? graphqlInternalError(error, req, res) : app(req, res)));

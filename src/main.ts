@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { answerClientErrors } from './http/client-errors';
+import { gracefulShutdown } from './http/shutdown';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
 import { EmbeddedMaintenance } from './db/embedded-maintenance';
 import { logger, setLogLevel } from './logging';
@@ -17,7 +18,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** How long SIGTERM waits for in-flight requests before closing anyway. */
+/** How long SIGTERM waits for in-flight requests before answering them 503 and closing. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function describeDatabase(config: Config): string {
@@ -74,10 +75,14 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
 
     // Listen before building the app so that PORT=0 yields the real port for URLs the app prints and returns.
     let handler: http.RequestListener = (_req, res) => {
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', 'X-Content-Type-Options': 'nosniff' });
       res.end(JSON.stringify({ status: 'starting' }));
     };
-    server = http.createServer((req, res) => handler(req, res));
+    server = http.createServer((req, res) => {
+      shutdown.track(req, res);
+      handler(req, res);
+    });
+    const shutdown = gracefulShutdown(server);
     answerClientErrors(server);
     // Okta's socket timeout is 60 s; keep idle keep-alive sockets a little longer than typical load balancers.
     server.keepAliveTimeout = 65_000;
@@ -102,28 +107,12 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
     }
 
     let stopping: Promise<void> | undefined;
-    const httpServer = server;
     return {
       config: effective,
       url: effective.publicUrl,
       stop() {
         stopping ??= (async () => {
-          await new Promise<void>((resolve) => {
-            // A keep-alive connection (a load balancer's) whose last request finishes after close() would otherwise
-            // stay open until its client gives up on it; close connections as soon as they have nothing in flight.
-            const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
-            const timer = setTimeout(() => {
-              clearInterval(sweep);
-              httpServer.closeAllConnections();
-              resolve();
-            }, SHUTDOWN_GRACE_MS);
-            httpServer.close(() => {
-              clearTimeout(timer);
-              clearInterval(sweep);
-              resolve();
-            });
-            httpServer.closeIdleConnections();
-          });
+          await shutdown.drain(SHUTDOWN_GRACE_MS);
           await maintenance?.stop();
           await app.stop();
           await db.close();

@@ -1,10 +1,16 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
- * The zero-configuration database: PGlite (PostgreSQL compiled to WASM) inside this process, served on a loopback
- * port by pglite-socket so the ordinary `pg` driver and TypeORM's postgres dialect talk to it exactly as to a real
- * server. PGlite is single-session: the socket server takes one connection, and the app's pool is sized to one.
+ * The zero-configuration database: PGlite (PostgreSQL compiled to WASM) inside this process, served by pglite-socket
+ * so the ordinary `pg` driver and TypeORM's postgres dialect talk to it exactly as to a real server. PGlite is
+ * single-session: the socket server takes one connection, and the app's pool is sized to one.
+ *
+ * pglite-socket asks for no password (it accepts any user), so the database is served on a Unix socket that only this
+ * process's user can reach: `.s.PGSQL.5432` (mode 0600) in `DATA_DIR/socket` (mode 0700), never on a TCP port that
+ * every local process could connect to. The in-memory databases of the test suite (no data directory) stay on a
+ * loopback port: they hold only test data and are served to the test files by a factory over HTTP anyway.
  */
 export interface EmbeddedDatabase {
   url: string;
@@ -13,6 +19,37 @@ export interface EmbeddedDatabase {
 }
 
 const LOCK_FILE = 'rollcall.lock';
+/** The directory of the socket, inside DATA_DIR. */
+const SOCKET_DIR = 'socket';
+/** The port in the socket's name: `pg` connects to `<host>/.s.PGSQL.<port>` when the host is a directory. */
+const SOCKET_PORT = 5432;
+/**
+ * The longest Unix socket path: sun_path holds 108 bytes with the terminating NUL on Linux, 104 on macOS. A DATA_DIR
+ * too deep for it gets its socket in a private directory under the system's temporary directory instead.
+ */
+const MAX_SOCKET_PATH_BYTES = 103;
+
+/**
+ * A directory only this user can enter, for the socket: `preferred` when the socket path fits in it, else a new one
+ * under os.tmpdir() (removed on stop). A stale socket of a killed process (we hold the lock) is removed.
+ */
+function socketDirectory(preferred: string): { dir: string; remove: () => void } {
+  const fits = (dir: string) => Buffer.byteLength(path.join(dir, `.s.PGSQL.${SOCKET_PORT}`)) <= MAX_SOCKET_PATH_BYTES;
+  if (fits(preferred)) {
+    fs.mkdirSync(preferred, { mode: 0o700, recursive: true });
+    const stat = fs.lstatSync(preferred);
+    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
+      throw new Error(`${preferred} must be a directory owned by the user running Rollcall (it holds the embedded database's socket)`);
+    }
+    fs.chmodSync(preferred, 0o700);
+    fs.rmSync(path.join(preferred, `.s.PGSQL.${SOCKET_PORT}`), { force: true });
+    return { dir: preferred, remove: () => undefined };
+  }
+  // mkdtemp creates the directory with mode 0700.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-'));
+  if (!fits(dir)) throw new Error(`No directory for the embedded database's socket: ${dir} is too long (TMPDIR)`);
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 export class EmbeddedDatabaseBusyError extends Error {
   constructor(
@@ -108,12 +145,28 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
       loadDataDir: options.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
-    await server.start();
-    const port = (server as unknown as { port: number }).port;
+    let url: string;
+    let server: InstanceType<typeof PGLiteSocketServer>;
+    if (options.dataDir !== undefined) {
+      const socket = socketDirectory(path.join(options.dataDir, SOCKET_DIR));
+      const previous = release;
+      release = () => {
+        socket.remove();
+        previous();
+      };
+      const socketPath = path.join(socket.dir, `.s.PGSQL.${SOCKET_PORT}`);
+      server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+      await server.start();
+      fs.chmodSync(socketPath, 0o600);
+      url = `postgres://postgres@${encodeURIComponent(socket.dir)}:${SOCKET_PORT}/postgres`;
+    } else {
+      server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+      await server.start();
+      url = `postgres://postgres@127.0.0.1:${(server as unknown as { port: number }).port}/postgres`;
+    }
     let stopped = false;
     return {
-      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      url,
       dataDir: options.dataDir,
       dump: () => db.dumpDataDir('none'),
       async stop() {

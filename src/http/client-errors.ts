@@ -25,7 +25,7 @@ export function answerClientErrors(server: http.Server): void {
     const body = JSON.stringify({ ...scimErrorBody(status, detail, tooLarge ? 'tooMany' : 'invalidSyntax'), requestId });
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+        `X-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
     );
     logger.info({ requestId, status, route: 'unparsed', code: error.code }, 'request');
   });
