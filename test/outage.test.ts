@@ -18,6 +18,8 @@ jest.setTimeout(120_000);
 /** Longest any request may take to be answered, outage or not (the pool gives up connecting after 5 s). */
 const ANSWER_BOUND_MS = 10_000;
 const WORKERS = 4;
+/** The authentication cache's lifetime (AUTH_CACHE_MS in src/services/token.service.ts). */
+const AUTH_CACHE_MS = 10_000;
 
 const reason = !process.env.DATABASE_URL
   ? 'DATABASE_URL is unset (runs in the PostgreSQL pass of CI)'
@@ -102,7 +104,9 @@ interface Answer extends HttpResult {
     ];
     expect(uncached.map((a) => a.status)).toEqual([503, 503]);
     answers.push(...uncached);
-    await sleep(1_000);
+    // The outage outlasts the authentication cache, so the traffic's own token must be looked up again: its later
+    // 503s can only be attributed to its tenant by what the process remembers of it (issue 17, point 6).
+    await sleep(Math.max(1_000, stopped + AUTH_CACHE_MS + 2_000 - Date.now()));
     const restarting = Date.now();
     await pg.start();
 
@@ -159,16 +163,40 @@ interface Answer extends HttpResult {
 
       // Nor any provisioning-log entry: the entries of requests answered while PostgreSQL was down (their 503s, which
       // is what an IdP admin looks for) are kept and written once it is back, as are those of every acknowledged create.
-      const refused = answers.filter((a) => a.kind === 'scim-create' && a.status === 503).map((a) => a.userName!);
+      // That includes the 503s of requests whose token was no longer in the authentication cache: they are recorded
+      // in the tenant the token last authenticated as (without a userName: the body is not read before
+      // authentication), so the refusals are matched by request id.
+      const refused = answers.filter((a) => a.kind === 'scim-create' && a.status === 503).map((a) => a.body.requestId as string);
       expect(refused.length).toBeGreaterThan(0);
+      const uncachedRefusals = answers.filter((a) => a.kind === 'scim-create' && a.status === 503 && a.startedAt > stopped + AUTH_CACHE_MS);
+      expect(uncachedRefusals.length).toBeGreaterThan(0);
+      const tenantId = (await client.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'outage'`)).rows[0].id;
       const missing = async () => {
-        const logged = (await client.query<{ user_name: string; status: number }>(`SELECT user_name, status FROM provisioning_events WHERE method = 'POST'`)).rows;
-        const has = (userName: string, status: number) => logged.some((r) => r.user_name === userName && r.status === status);
-        return [...acknowledged.filter((u) => !has(u, 201)).map((u) => `201 ${u}`), ...refused.filter((u) => !has(u, 503)).map((u) => `503 ${u}`)];
+        const logged = (
+          await client.query<{ user_name: string | null; request_id: string; status: number; outcome: string; tenant_id: string }>(
+            `SELECT user_name, request_id, status, outcome, tenant_id FROM provisioning_events WHERE method = 'POST'`,
+          )
+        ).rows.filter((r) => r.tenant_id === tenantId);
+        const created = (userName: string) => logged.some((r) => r.user_name === userName && r.status === 201 && r.outcome === 'SUCCESS');
+        const failed = (requestId: string) => logged.some((r) => r.request_id === requestId && r.status === 503 && r.outcome === 'FAILURE');
+        return [...acknowledged.filter((u) => !created(u)).map((u) => `201 ${u}`), ...refused.filter((id) => !failed(id)).map((id) => `503 ${id}`)];
       };
       const logDeadline = Date.now() + 20_000;
       while ((await missing()).length > 0 && Date.now() < logDeadline) await sleep(250);
       expect(await missing()).toEqual([]);
+
+      // A token this process never saw authenticate cannot be attributed: its 503 is in no tenant's provisioning log,
+      // and its access-log line carries no tenant.
+      const unknownRequestId = uncached[0].body.requestId as string;
+      expect(unknownRequestId).toEqual(expect.any(String));
+      expect((await client.query('SELECT 1 FROM provisioning_events WHERE request_id = $1', [unknownRequestId])).rowCount).toBe(0);
+      const accessLine = server.stdout
+        .split('\n')
+        .filter((line) => line.includes(unknownRequestId))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((entry) => entry.msg === 'request');
+      expect(accessLine).toMatchObject({ status: 503, route: '/scim/v2/Users' });
+      expect(accessLine).not.toHaveProperty('tenantId');
     } finally {
       await client.end();
     }

@@ -28,6 +28,16 @@ export function presentedToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * The tenant and token a request's secret last authenticated as in this process (tokenService.lastKnown), for
+ * attributing the provisioning-log entry of a request refused because the database is unavailable. Never an
+ * authorisation. Undefined for a request without a token or with one this process has not seen succeed.
+ */
+export function lastKnownAttribution(req: IncomingMessage): { tenantId: string; tokenId: string } | undefined {
+  const secret = presentedToken(req);
+  return (secret && tokenService.lastKnown(secret)) || undefined;
+}
+
 /** What a surface accepts: its name in the audit log, and the token scopes that may use it. */
 export interface Access {
   surface: 'scim' | 'graphql';

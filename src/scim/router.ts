@@ -1,7 +1,7 @@
 import Router from 'router';
 import { DataSource } from 'typeorm';
 import { routeTemplate } from '../http/access-log';
-import { Access, authenticator } from '../http/auth';
+import { Access, authenticator, lastKnownAttribution } from '../http/auth';
 import { RateLimiter } from '../http/rate-limit';
 import { IdpEmployee, IdpWarning, employeeService } from '../services/employee.service';
 import type { ProvisioningWarning } from '../entities/provisioning-event.entity';
@@ -43,10 +43,24 @@ export function scimRouter(options: ScimRouterOptions): Router.Router {
   // Authentication first, so that every route (known or not) answers 401 to a caller without a valid token.
   router.use(async (req, res, next) => {
     req.query = parseQuery(req.url);
-    const auth = await authenticate(req, SCIM_ACCESS);
+    let auth;
+    try {
+      auth = await authenticate(req, SCIM_ACCESS);
+    } catch (error) {
+      // The database cannot be asked who the token belongs to (an outage, once the token's cache entry expired). The
+      // answer is a 503 either way; its provisioning-log entry goes to the tenant this token last authenticated as in
+      // this process, if any (attribution only: nothing is authorised on that basis). The body is not read before
+      // authentication, so such an entry names no userName.
+      const attributed = asDatabaseUnavailable(error) ? lastKnownAttribution(req) : undefined;
+      if (attributed) {
+        req.tenantId = attributed.tenantId;
+        recordOutcome(req, res, provisioningLog, attributed);
+      }
+      throw error;
+    }
     if (!auth.ok) throw fromAuthRefusal(auth.refusal);
     req.scim = auth.ctx;
-    recordOutcome(req, res, provisioningLog);
+    recordOutcome(req, res, provisioningLog, { tenantId: auth.ctx.tenantId, tokenId: auth.ctx.actor.tokenId });
     next();
   });
 
@@ -229,18 +243,22 @@ function noteOutcome(res: ScimResponse, employeeId: string | null, ignoredAttrib
 
 /**
  * Records the outcome of every SCIM write and every failed SCIM request once the response is sent (successful reads
- * are not recorded). Runs after the answer, so it never delays the IdP.
+ * are not recorded), in the log of `who.tenantId`. Runs after the answer, so it never delays the IdP.
  */
-function recordOutcome(req: ScimRequest, res: ScimResponse, log: ProvisioningLogWriter): void {
+function recordOutcome(
+  req: ScimRequest,
+  res: ScimResponse,
+  log: ProvisioningLogWriter,
+  who: { tenantId: string; tokenId: string | null },
+): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    const ctx = req.scim;
-    if (!ctx || (req.method === 'GET' && res.statusCode < 400)) return;
+    if (req.method === 'GET' && res.statusCode < 400) return;
     const n = notes(res);
     const body = req.body as Record<string, unknown> | undefined;
     const userName = body && typeof body === 'object' && typeof body.userName === 'string' ? body.userName : null;
     log.record({
-      tenantId: ctx.tenantId,
+      tenantId: who.tenantId,
       occurredAt: new Date(),
       outcome: res.statusCode >= 400 ? 'FAILURE' : n.warnings && n.warnings.length > 0 ? 'WARNING' : 'SUCCESS',
       method: req.method,
@@ -254,7 +272,7 @@ function recordOutcome(req: ScimRequest, res: ScimResponse, log: ProvisioningLog
       warnings: res.statusCode >= 400 ? [] : (n.warnings ?? []),
       durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
       requestId: req.requestId,
-      tokenId: ctx.actor.tokenId,
+      tokenId: who.tokenId,
     });
   });
 }

@@ -29,6 +29,27 @@ const NEGATIVE_AUTH_CACHE_MS = 2_000;
 const AUTH_CACHE_ENTRIES = 10_000;
 const authenticated = new Map<string, { token: AuthenticatedToken | null; expires: number }>();
 
+/**
+ * The tenant and token of each token hash's last successful authentication in this process, kept far longer than the
+ * cache above. Used ONLY to attribute a provisioning-log entry when the database cannot be asked (a 503 during an
+ * outage, once the cache entry has expired); never to authorise anything. Keyed by the SHA-256 hash, never the secret;
+ * bounded (oldest use dropped first); forgotten when the token is revoked in this process or found invalid.
+ */
+const LAST_KNOWN_MS = 24 * 60 * 60_000;
+const LAST_KNOWN_ENTRIES = 10_000;
+const lastKnown = new Map<string, { tokenId: string; tenantId: string; seen: number }>();
+
+function rememberLastKnown(hash: string, token: AuthenticatedToken): void {
+  // Re-inserted so that the Map's order is the order of last use, and eviction drops the least recently used.
+  lastKnown.delete(hash);
+  if (lastKnown.size >= LAST_KNOWN_ENTRIES) lastKnown.delete(lastKnown.keys().next().value!);
+  lastKnown.set(hash, { tokenId: token.tokenId, tenantId: token.tenantId, seen: Date.now() });
+}
+
+function forgetLastKnown(tokenId: string): void {
+  for (const [hash, entry] of lastKnown) if (entry.tokenId === tokenId) lastKnown.delete(hash);
+}
+
 export interface AuthenticatedToken {
   tokenId: string;
   tenantId: string;
@@ -193,6 +214,7 @@ export const tokenService = {
       if (token.revokedAt !== null) return token;
       token.revokedAt = new Date();
       authenticated.clear();
+      forgetLastKnown(token.id);
       await tx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
       await auditService.record(tx, {
         action: 'token.revoked',
@@ -219,6 +241,7 @@ export const tokenService = {
     if (token.revokedAt === null) {
       token.revokedAt = new Date();
       authenticated.clear();
+      forgetLastKnown(token.id);
       await ctx.manager.update(AccessToken, { tenantId: token.tenantId, id: token.id }, { revokedAt: token.revokedAt });
       await auditService.record(ctx, { action: 'token.revoked', targetType: 'access_token', targetId: token.id });
     }
@@ -250,7 +273,26 @@ export const tokenService = {
     const expires = Math.min(Date.now() + (token ? AUTH_CACHE_MS : NEGATIVE_AUTH_CACHE_MS), row?.expires_at?.getTime() ?? Infinity);
     if (authenticated.size >= AUTH_CACHE_ENTRIES) authenticated.delete(authenticated.keys().next().value!);
     authenticated.set(hash, { token, expires });
+    if (token) rememberLastKnown(hash, token);
+    else lastKnown.delete(hash);
     return token;
+  },
+
+  /**
+   * Who last authenticated with this secret in this process (within 24 h), for attributing the provisioning-log entry
+   * of a request refused because the database is unavailable. Not an authentication: the token may have been revoked
+   * in another process since. Null for a secret this process has not seen succeed.
+   */
+  lastKnown(secret: string): { tokenId: string; tenantId: string } | null {
+    if (secret.length < 16 || secret.length > 512) return null;
+    const hash = hashToken(secret);
+    const entry = lastKnown.get(hash);
+    if (!entry) return null;
+    if (Date.now() - entry.seen > LAST_KNOWN_MS) {
+      lastKnown.delete(hash);
+      return null;
+    }
+    return { tokenId: entry.tokenId, tenantId: entry.tenantId };
   },
 
   /** Forgets every cached authentication (called when a token is revoked in this process). */
