@@ -225,6 +225,24 @@ describe('optional values never fail a person', () => {
     expect((await events(t, { outcome: 'FAILURE' })).nodes[0]).toMatchObject({ outcome: 'FAILURE', warnings: [] });
   });
 
+  test('an externalId that cannot be stored is skipped on create, PUT and PATCH alike, and the stored one kept', async () => {
+    const bad = 'okta\u0007id';
+    const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('ext@example.com', { externalId: bad }));
+    expect(created.status).toBe(201);
+    expect((await h.employeeRow(t.tenant.id, created.body.id))!.externalId).toBeNull();
+    const id = created.body.id;
+    await h.scim('PUT', `/Users/${id}`, t.tokens.scim, oktaCreateUser('ext@example.com', { externalId: '00uGOOD' }));
+    const put = await h.scim('PUT', `/Users/${id}`, t.tokens.scim, oktaCreateUser('ext@example.com', { externalId: bad, displayName: 'Put' }));
+    const patch = await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'externalId', value: 'x'.repeat(300) }],
+    });
+    expect([put.status, patch.status]).toEqual([200, 200]);
+    expect(await h.employeeRow(t.tenant.id, id)).toMatchObject({ externalId: '00uGOOD', displayName: 'Put' });
+    const warned = (await events(t, { outcome: 'WARNING', employeeId: globalIdOf(id) })).nodes;
+    expect(warned.map((e) => e.warnings.map((w: { attribute: string }) => w.attribute))).toEqual([['externalId'], ['externalId'], ['externalId']]);
+  });
+
   test('an import setting that is off still ignores the attribute without a warning', async () => {
     const plain = await h.tenant('optional-off');
     const result = await h.scim('POST', '/Users', plain.tokens.scim, oktaCreateUser('off@example.com', { timezone: 'PST' }));
@@ -344,6 +362,7 @@ describe('username format', () => {
     const refused = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('emp1', { emails: [{ value: 'emp1@example.com', type: 'work', primary: true }] }));
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringMatching(/^userName: .*valid email address.*usernameFormat|username format/) });
+    expect(await h.dataSource.query('SELECT 1 FROM employees WHERE tenant_id = $1', [t.tenant.id])).toHaveLength(0);
 
     expect(await settings(t, { usernameFormat: 'ANY' })).toMatchObject({ usernameFormat: 'ANY' });
     const names = ['emp1', 'OMalley', 'UserName123', '00u1f96ECLNVOKVMUSEA', '  padded  '];

@@ -102,7 +102,7 @@ export async function replaceWithoutReading(
     const values = normalize(resolved.changes);
     set = {};
     for (const field of EMPLOYEE_FIELDS) if (values[field] !== undefined) set[field] = values[field];
-    if (input.externalId !== undefined) set.externalId = input.externalId;
+    if (resolved.externalId !== undefined) set.externalId = resolved.externalId;
     if (resolved.formattedName !== undefined) set.formattedName = resolved.formattedName;
   } catch (error) {
     // The remembered defaults may be stale (an optional field just enabled): the general path says it with fresh ones.

@@ -28,6 +28,8 @@ export interface ResolvedIdpInput {
   warnings: IdpWarning[];
   /** `name.formatted` to store (undefined: leave it as it is). */
   formattedName?: string | null;
+  /** The IdP's own id to store (undefined: leave it as it is). */
+  externalId?: string | null;
 }
 
 
@@ -80,14 +82,18 @@ export async function resolveIdpInput(
   }
   if (input.active !== undefined && input.active !== null) changes.status = input.active ? 'ACTIVE' : 'INACTIVE';
 
-  let formattedName: string | null | undefined;
-  if (typeof input.formattedName === 'string') {
-    const problem = optionalTextProblem(input.formattedName);
-    if (problem) skip('formattedName', input.formattedName, problem, kept);
-    else formattedName = input.formattedName.trim() === '' ? null : input.formattedName;
-  } else if (input.formattedName === null) {
-    formattedName = null;
-  }
+  // The IdP's metadata about its record (not imported fields): stored whatever the settings, kept as sent, and like
+  // any optional value skipped with a warning when it cannot be stored.
+  const metadata = (attribute: 'formattedName' | 'externalId'): string | null | undefined => {
+    const value = input[attribute];
+    if (typeof value !== 'string') return value === null ? null : undefined;
+    const problem = optionalTextProblem(value);
+    if (problem) skip(attribute, value, problem, kept);
+    else return value.trim() === '' ? null : value;
+    return undefined;
+  };
+  const formattedName = metadata('formattedName');
+  const externalId = metadata('externalId');
 
   const referenceAttributes = new Set<string>(NAMED_REFERENCES.map((r) => r.attribute));
   for (const { attribute, setting } of OPTIONAL_IDP_FIELDS) {
@@ -137,5 +143,11 @@ export async function resolveIdpInput(
       changes[field] = ids[i];
     }
   });
-  return { changes, ignoredAttributes, warnings, ...(formattedName !== undefined ? { formattedName } : {}) };
+  return {
+    changes,
+    ignoredAttributes,
+    warnings,
+    ...(formattedName !== undefined ? { formattedName } : {}),
+    ...(externalId !== undefined ? { externalId } : {}),
+  };
 }

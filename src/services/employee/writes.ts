@@ -11,7 +11,7 @@ import { EMPLOYEE_FIELDS, canWrite } from '../ownership';
 import { mapRow } from '../rows';
 import * as sql from '../sql';
 import { DEFAULT_ROLE_NAME, StaleDefaults, TenantDefaults, defaultRoleMissing, defaultsSelect, loadDefaults, rememberDefaults, toDefaults, withTenantDefaults } from '../tenant-defaults';
-import { isUuid, textProblem } from '../validation';
+import { isUuid } from '../validation';
 import { createBatches, replaceWithoutReading, updateBatches } from './batches';
 import { ResolvedIdpInput, resolveIdpInput } from './idp-input';
 import { counts, listedWriteTransaction } from './list-caches';
@@ -120,9 +120,6 @@ async function insertEmployee(
   const issues = new IssueCollector();
   for (const field of REQUIRED_EMPLOYEE_FIELDS) {
     if (input[field] === undefined || input[field] === null) issues.add(ErrorCode.REQUIRED, `${field} is required.`, field);
-  }
-  if (externalId !== null && textProblem(externalId)) {
-    issues.add(ErrorCode.INVALID_VALUE, 'externalId contains control characters or is too long.', 'externalId');
   }
   await validate(ctx, input, issues, defaults);
   issues.throwIfAny();
@@ -328,8 +325,8 @@ export const employeeWrites = {
    */
   async createFromIdentityProvider(ctx: RequestContext, input: IdpEmployee): Promise<IdpWriteResult> {
     return withTenantDefaults(ctx, async (defaults) => {
-      const { changes, ignoredAttributes, warnings, formattedName } = await resolveIdpInput(ctx, input, true, defaults);
-      const metadata = { externalId: input.externalId ?? null, formattedName: formattedName ?? null };
+      const { changes, ignoredAttributes, warnings, formattedName, externalId } = await resolveIdpInput(ctx, input, true, defaults);
+      const metadata = { externalId: externalId ?? null, formattedName: formattedName ?? null };
       const view = await insertEmployee(ctx, changes as NewEmployee, 'IDENTITY_PROVIDER', metadata, defaults);
       return { employee: view.employee, view, ignoredAttributes, warnings };
     });
@@ -350,8 +347,7 @@ export const employeeWrites = {
     let resolved: ResolvedIdpInput | undefined;
     const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
       resolved = await resolveIdpInput(ctx, input, false, defaults);
-      const { externalId } = input;
-      const { formattedName } = resolved;
+      const { externalId, formattedName } = resolved;
       return updateEmployee(ctx, id, resolved.changes, { externalId, formattedName, ifVersion: current.employee.version }, defaults, current);
     });
     return { employee: view.employee, view, ignoredAttributes: resolved!.ignoredAttributes, warnings: resolved!.warnings };
@@ -371,8 +367,7 @@ export const employeeWrites = {
     const view = await optimistically(ctx, id, options.expectedVersion, async (ctx, current, defaults) => {
       const input = transform(current);
       resolved = await resolveIdpInput(ctx, input, false, defaults);
-      const { externalId } = input;
-      const { formattedName } = resolved;
+      const { externalId, formattedName } = resolved;
       return updateEmployee(ctx, id, resolved.changes, { externalId, formattedName, ifVersion: current.employee.version }, defaults, current);
     });
     return { employee: view.employee, view, ignoredAttributes: resolved!.ignoredAttributes, warnings: resolved!.warnings };
