@@ -49,6 +49,10 @@ export class Harness {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const server = http.createServer();
+    // As src/main.ts sets them. With Node's default of 5 s, a kept-alive socket that fetch reuses just as the server
+    // closes it fails the request ("fetch failed"); CI saw it once in a test that waits several seconds between requests.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     answerClientErrors(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
