@@ -15,7 +15,10 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    // ESM-only dependencies (Node loads them with require(); Jest's module system needs them in CommonJS).
+    '^.+/node_modules/unicode-case-folding/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!unicode-case-folding/)'],
   // The embedded databases live in the global-setup process (PGlite cannot load inside Jest's VM sandbox);
   // on PostgreSQL each test file gets its own database cloned from a migrated template.
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -6,6 +6,7 @@ import { AuditAppendOnly1795735000000 } from './1795735000000-AuditAppendOnly';
 import { SearchIndexPendingList1795736000000 } from './1795736000000-SearchIndexPendingList';
 import { IdpTolerance1795736500000 } from './1795736500000-IdpTolerance';
 import { ListCreationOrder1795737000000 } from './1795737000000-ListCreationOrder';
+import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,5 @@ export const MIGRATIONS: Function[] = [
   SearchIndexPendingList1795736000000,
   IdpTolerance1795736500000,
   ListCreationOrder1795737000000,
+  UsernameKey1795737500000,
 ];

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MAX_MULTI_VALUED_ELEMENTS, MAX_PATCH_OPERATIONS } from '../src/scim/patch';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 import { snapshotTenant } from './support/snapshot';
 
@@ -178,3 +179,136 @@ test('3,000 generated User documents and raw bodies: success or SCIM error; reje
   expect(failures).toEqual([]);
   expect(await auditedRequestIds(rejected)).toEqual([]);
 }, 300_000);
+
+describe('look-alike usernames, lone surrogates and the largest PATCH bodies (issue 17)', () => {
+  const INVISIBLE = ['\u200B', '\u200C', '\u200D', '\u2060', '\u00AD', '\u034F', '\uFE0F', '\uFE00', '\u202E', '\u202D', '\u2066', '\u061C'];
+  const FULLWIDTH = (c: string) => (/[!-~]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c);
+  const ORIGINAL = 'sofia.file@fuzz.example';
+
+  async function employees(): Promise<number> {
+    const [row] = await h.dataSource.query('SELECT count(*)::int AS n FROM employees WHERE tenant_id = $1 AND deleted_at IS NULL', [t.tenant.id]);
+    return row.n;
+  }
+
+  test('200 generated look-alikes of an existing username: never a second person; every lookup finds the original', async () => {
+    const original = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(ORIGINAL));
+    expect(original.status).toBe(201);
+    const before = await employees();
+    // Each character may change case, turn fullwidth, or decompose; "fi" may become the ligature; an invisible or
+    // text-direction character may be slipped in anywhere.
+    const character = (c: string) => fc.constantFrom(c, c.toUpperCase(), FULLWIDTH(c), FULLWIDTH(c.toUpperCase()));
+    const visible = fc
+      .tuple(...[...ORIGINAL].map(character), fc.boolean())
+      .map((parts) => {
+        const ligature = parts.pop() as boolean;
+        const text = (parts as string[]).join('');
+        return ligature ? text.replace(/fi/g, '\uFB01') : text;
+      })
+      // The domain stays ASCII in part of the runs, so that the EMAIL format accepts them and uniqueness is what refuses.
+      .chain((text) => fc.constantFrom(text, text.replace(/@.*$/, '@fuzz.example')));
+    const hidden = fc
+      .tuple(visible, fc.constantFrom(...INVISIBLE), fc.nat())
+      .map(([text, char, at]) => text.slice(0, at % text.length) + char + text.slice(at % text.length));
+    const lookAlikes = fc.sample(fc.oneof(visible, hidden), { numRuns: 200, seed: 17 });
+    const failures: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < lookAlikes.length) {
+          const userName = lookAlikes[next++];
+          const result = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(userName));
+          if (result.status !== 409 && result.status !== 400) failures.push(`${JSON.stringify(userName)} -> ${result.status} ${result.text.slice(0, 160)}`);
+          if (result.status === 400 && INVISIBLE.some((c) => userName.includes(c)) && !/invisible or text-direction/.test(result.body.detail)) {
+            failures.push(`${JSON.stringify(userName)} -> 400 without naming the character: ${result.body.detail}`);
+          }
+          if (!INVISIBLE.some((c) => userName.includes(c)) && result.status === 400 && userName.endsWith('@fuzz.example')) {
+            failures.push(`${JSON.stringify(userName)} -> 400 although it is the same username: ${result.body.detail}`);
+          }
+          if (!INVISIBLE.some((c) => userName.includes(c))) {
+            const found = await h.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, t.tokens.scim);
+            const ids = (found.body.Resources ?? []).map((u: { id: string }) => u.id);
+            if (ids.length !== 1 || ids[0] !== original.body.id) failures.push(`lookup ${JSON.stringify(userName)} -> ${JSON.stringify(ids)}`);
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(await employees()).toBe(before);
+  }, 300_000);
+
+  test('400 generated bodies with a lone surrogate in some string: never a 500, never U+FFFD stored', async () => {
+    const lone = fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF');
+    const broken = fc
+      .tuple(fc.string({ maxLength: 20 }), lone, fc.string({ maxLength: 20 }))
+      .map(([a, s, b]) => a + s + b);
+    const user = fc.oneof(
+      broken.map((v) => oktaCreateUser(`lone${v}@fuzz.example`)),
+      broken.map((v) => oktaCreateUser(`${Math.random().toString(36).slice(2)}@fuzz.example`, { name: { givenName: v, familyName: 'X' } })),
+      broken.map((v) => oktaCreateUser(`${Math.random().toString(36).slice(2)}@fuzz.example`, { displayName: v, externalId: v })),
+      broken.map((v) => oktaCreateUser(`${Math.random().toString(36).slice(2)}@fuzz.example`, { timezone: v, title: v })),
+    );
+    const patch = fc.tuple(fc.constantFrom('displayName', 'name.givenName', 'userName', 'externalId', 'emails', 'timezone'), broken).map(([path, v]) => ({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path, value: path === 'emails' ? [{ value: v, primary: true }] : v }],
+    }));
+    const group = broken.map((v) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: v }));
+    const documents = fc.oneof(
+      user.map((body) => ({ method: 'POST', path: '/Users', body })),
+      user.map((body) => ({ method: 'PUT', path: `/Users/${victimId}`, body: { ...body, userName: 'victim@fuzz.example' } })),
+      patch.map((body) => ({ method: 'PATCH', path: `/Users/${victimId}`, body })),
+      group.map((body) => ({ method: 'POST', path: '/Groups', body })),
+      broken.map((v) => ({ method: 'GET', path: `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(v)}`)}` })),
+    );
+    const { failures } = await run(requests(400, documents as fc.Arbitrary<Request>, 19));
+    expect(failures).toEqual([]);
+    const stored = await h.dataSource.query(
+      `SELECT 'employee' AS kind, id FROM employees e WHERE tenant_id = $1
+          AND position(U&'\\FFFD' IN concat_ws('|', username, first_name, last_name, email, display_name, external_id, time_zone, formatted_name)) > 0
+       UNION ALL SELECT 'group', id FROM groups WHERE tenant_id = $1 AND position(U&'\\FFFD' IN concat_ws('|', display_name, external_id)) > 0`,
+      [t.tenant.id],
+    );
+    expect(stored).toEqual([]);
+  }, 300_000);
+
+  test('40 generated multi-valued PATCH bodies at and around the limits: 200 or a 400 naming the limit, never a stall', async () => {
+    const element = {
+      emails: (i: number) => ({ value: `m${i}@fuzz.example`, type: 'other' }),
+      phoneNumbers: (i: number) => ({ value: `+1555${String(i).padStart(7, '0')}`, type: 'work' }),
+      addresses: (i: number) => ({ streetAddress: `${i} Main St`, locality: 'X', type: 'other' }),
+      entitlements: (i: number) => ({ value: `ent-${i}` }),
+    };
+    const attribute = fc.constantFrom(...(Object.keys(element) as (keyof typeof element)[]));
+    // Elements per operation around the limit, operations up to the 1,000 allowed; values repeat so that duplicates
+    // (which the linear duplicate check folds) are part of the load.
+    const body = fc
+      .tuple(attribute, fc.integer({ min: MAX_MULTI_VALUED_ELEMENTS - 3, max: MAX_MULTI_VALUED_ELEMENTS + 3 }), fc.integer({ min: 1, max: MAX_PATCH_OPERATIONS }), fc.nat(50), fc.constantFrom('add', 'replace'))
+      .map(([path, elements, operations, shift, op]) => {
+        const value = Array.from({ length: elements }, (_, i) => element[path](i + shift));
+        const raw = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: Array.from({ length: operations }, () => ({ op, path, value })) });
+        // Only bodies the 1 MB limit lets through: the multi-valued work is what this measures.
+        return raw.length <= 1_000_000 ? { path, elements, raw } : { path, elements, raw: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op, path, value }] }) };
+      });
+    const failures: string[] = [];
+    let slowest = 0;
+    for (const { path, elements, raw } of fc.sample(body, { numRuns: 40, seed: 23 })) {
+      let done = false;
+      const patching = h
+        .request('PATCH', `/scim/v2/Users/${victimId}`, { token: t.tokens.scim, rawBody: raw, headers: { 'Content-Type': 'application/scim+json' } })
+        .finally(() => (done = true));
+      while (!done) {
+        const started = performance.now();
+        await h.request('GET', '/healthz');
+        slowest = Math.max(slowest, performance.now() - started);
+      }
+      const result = await patching;
+      const limitNamed = result.status === 400 && new RegExp(`"${path}" holds \\d+ elements; Rollcall accepts at most ${MAX_MULTI_VALUED_ELEMENTS}`).test(result.body.detail);
+      const expected = elements <= MAX_MULTI_VALUED_ELEMENTS ? result.status === 200 || limitNamed : limitNamed;
+      if (!expected) failures.push(`${path} x${elements} (${raw.length} bytes) -> ${result.status} ${result.text.slice(0, 200)}`);
+      // Reset so that the next body starts from an empty attribute.
+      await h.scim('PATCH', `/Users/${victimId}`, t.tokens.scim, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path }] });
+    }
+    expect(failures).toEqual([]);
+    // The bound test/scim-patch-limits.test.ts uses (3 s on a noisy 2-core machine; measured well under 1 s).
+    expect(slowest).toBeLessThan(3000);
+  }, 300_000);
+});

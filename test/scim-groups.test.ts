@@ -658,8 +658,8 @@ describe('scale: membership changes are set-based', () => {
 
   beforeAll(async () => {
     const rows: { id: string }[] = await h.dataSource.query(
-      `INSERT INTO employees (tenant_id, username, first_name, last_name, email, managed_by, primary_role_id)
-       SELECT $1, 'bulk' || i || '@seed.test', 'Bulk', i::text, 'bulk' || i || '@seed.test', 'IDENTITY_PROVIDER',
+      `INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by, primary_role_id)
+       SELECT $1, 'bulk' || i || '@seed.test', 'bulk' || i || '@seed.test', 'Bulk', i::text, 'bulk' || i || '@seed.test', 'IDENTITY_PROVIDER',
               (SELECT id FROM roles WHERE tenant_id = $1 AND name = 'Agent')
          FROM generate_series(1, 1000) AS i
        RETURNING id`,

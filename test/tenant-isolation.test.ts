@@ -87,8 +87,8 @@ test('the database itself refuses a cross-tenant reference (composite foreign ke
   const [bRole] = await h.dataSource.query(`SELECT id FROM roles WHERE tenant_id = $1 AND name = 'Agent'`, [b.tenant.id]);
   await expect(
     h.dataSource.query(
-      `INSERT INTO employees (tenant_id, username, first_name, last_name, email, managed_by, primary_role_id)
-       VALUES ($1, 'fk@example.com', 'F', 'K', 'fk@example.com', 'LOCAL', $2)`,
+      `INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by, primary_role_id)
+       VALUES ($1, 'fk@example.com', 'fk@example.com', 'F', 'K', 'fk@example.com', 'LOCAL', $2)`,
       [a.tenant.id, bRole.id],
     ),
   ).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23503' }) });

@@ -21,8 +21,9 @@ import { Team } from './team.entity';
  * itself refuses a role, team or authenticator of another tenant.
  */
 @Entity({ name: 'employees' })
-// Usernames are unique per tenant among employees that are not deleted: a soft-deleted username is free again.
-@Index('uq_employees_tenant_username', ['tenantId', 'username'], { unique: true, where: 'deleted_at IS NULL' })
+// Usernames are unique per tenant, by canonical key, among employees that are not deleted: a soft-deleted username is
+// free again. The same index serves userName lookups and pages ordered by username.
+@Index('uq_employees_tenant_username_key', ['tenantId', 'usernameKey'], { unique: true, where: 'deleted_at IS NULL' })
 @Index('ix_employees_tenant_external_id', ['tenantId', 'externalId'])
 // SCIM lists' default order, creation then id (migration ListCreationOrder).
 @Index('ix_employees_tenant_created', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
@@ -41,9 +42,21 @@ export class Employee {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** An email address; citext so that uniqueness and lookups ignore case (SCIM `userName` has caseExact false). */
+  /**
+   * As sent (trimmed, NFC), for display: an email address unless the tenant's username format is ANY. Never compared
+   * as such (citext would follow the database's locale): see usernameKey.
+   */
   @Column({ type: 'citext' })
   username: string;
+
+  /**
+   * The username's canonical key (src/services/username-key.ts: PRECIS UsernameCaseMapped), computed by Rollcall on
+   * every write: uniqueness, userName lookups and filters, and the username order compare it (SCIM `userName` has
+   * caseExact false). A username that collided with an older one's key when the key was introduced keeps
+   * `<key>` U+0001 `<id>` until it is renamed (migration UsernameKey reports each one).
+   */
+  @Column({ type: 'text' })
+  usernameKey: string;
 
   @Column({ type: 'text' })
   firstName: string;

@@ -1,4 +1,5 @@
 import { KEYSET_TIME } from './keyset';
+import { usernameKey } from './username-key';
 import { Bind, Query, QueryOp, QueryTable, compileWhere, isSubstringOp, likePattern, sqlOperator } from './query-compiler';
 
 export { likePattern } from './query-compiler';
@@ -29,8 +30,9 @@ interface ReferenceSpec {
 /** Every queryable field and the SQL it reads, over alias `e`. */
 export const FIELDS = {
   id: { type: 'uuid', sql: 'e.id' },
+  // Compared by their canonical key (username-key.ts), as uniqueness is: never by the database's locale.
+  username: { type: 'exactText', sql: 'e.username_key', key: usernameKey },
   // Stored in NFC (normalizeUsername).
-  username: { type: 'citext', sql: 'e.username', nfc: true },
   email: { type: 'citext', sql: 'e.email', nfc: true },
   firstName: { type: 'text', sql: 'e.first_name' },
   lastName: { type: 'text', sql: 'e.last_name' },
@@ -75,7 +77,8 @@ export function compileQuery(query: EmployeeQuery, params: unknown[]): string {
 /** Sort keys for lists. Nullable columns sort through COALESCE so keyset comparisons stay total. */
 export const SORT_FIELDS = {
   id: { sql: 'e.id', cast: '::uuid' },
-  username: { sql: 'e.username', cast: '::citext' },
+  // By the key the unique index holds (so pages read off it): case and width do not change a username's place.
+  username: { sql: 'e.username_key', cast: '::text' },
   email: { sql: 'e.email', cast: '::citext' },
   firstName: { sql: 'e.first_name', cast: '::text' },
   lastName: { sql: 'e.last_name', cast: '::text' },

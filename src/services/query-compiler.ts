@@ -17,6 +17,11 @@ export interface ColumnSpec {
   readonly sql: string;
   /** The column is stored in NFC, so a decomposed spelling in a filter must find it. */
   readonly nfc?: boolean;
+  /**
+   * The column holds a canonical key computed in Rollcall (usernames: username-key.ts): a filter's value is keyed the
+   * same way and compared exactly (type exactText), never by the database's locale.
+   */
+  readonly key?: (value: string) => string;
 }
 
 /** A field of a type only one table has (an employee's status, a reference by name). */
@@ -80,7 +85,7 @@ export function compileWhere<F extends string, X extends OtherSpec, N>(
   const column = (spec: ColumnSpec, op: Exclude<QueryOp, 'ne'>, value: string | number | boolean): string => {
     const { type, sql } = spec;
     // Usernames and emails are stored in NFC, so a decomposed spelling must find them.
-    const text = spec.nfc ? String(value).normalize('NFC') : String(value);
+    const text = spec.key ? spec.key(String(value)) : spec.nfc ? String(value).normalize('NFC') : String(value);
     if (isSubstringOp(op)) {
       if (type === 'exactText') return `(${sql} LIKE ${bind(likePattern(text, op))})`;
       const operand = type === 'uuid' || type === 'timestamp' ? `${sql}::text` : sql;

@@ -1,3 +1,4 @@
+import { usernameCharacterProblem } from './username-key';
 import isEmail from 'validator/lib/isEmail';
 import type { UsernameFormat } from '../entities/enums';
 import { CountryCode, PhoneNumber, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
@@ -125,6 +126,8 @@ export function strictPhoneNumberProblem(value: string, region: string | null): 
  */
 export function usernameProblem(value: string, format: UsernameFormat): string | undefined {
   const trimmed = value.trim();
+  const characters = usernameCharacterProblem(trimmed);
+  if (characters) return characters;
   if (format === 'EMAIL') {
     return isValidEmail(trimmed)
       ? undefined

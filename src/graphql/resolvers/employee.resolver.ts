@@ -350,7 +350,8 @@ const FIELD_PROPERTIES: Record<string, readonly (keyof Employee)[]> = {
 /** The properties a page must read for `fields` and its cursors (sorted by `sort`); undefined: every column. */
 function propertiesFor(fields: Set<string> | undefined, sort: EmployeeSortField): (keyof Employee)[] | undefined {
   if (!fields) return undefined;
-  const properties = new Set<keyof Employee>(['id', sort]);
+  // A page by username is ordered, and its cursors keyed, by the username's canonical key.
+  const properties = new Set<keyof Employee>(['id', sort === 'username' ? 'usernameKey' : sort]);
   for (const field of fields) {
     const needed = FIELD_PROPERTIES[field];
     if (!needed) return undefined;

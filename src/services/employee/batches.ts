@@ -14,7 +14,7 @@ import { DEFAULT_ROLE_NAME, TenantDefaults, defaultsSelect, knownDefaults } from
 import { isUuid } from '../validation';
 import { resolveIdpInput, ResolvedIdpInput } from './idp-input';
 import { counts } from './list-caches';
-import { AUDITED_FIELDS, CREATED_FIELDS, normalize, validate } from './rules';
+import { AUDITED_FIELDS, CREATED_FIELDS, WRITTEN_FIELDS, normalize, validate, withKey } from './rules';
 import { EmployeeView, IdpEmployee, IdpWriteResult } from './types';
 import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView, typedColumns } from './view';
 
@@ -55,7 +55,7 @@ export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(asy
       JSON.stringify(
         items.map((item, i) => {
           const row: Record<string, unknown> = { _i: i, _id: item.id, _version: item.version, _deactivation: item.deactivation };
-          for (const field of AUDITED_FIELDS) row[column(ctx, field)] = item.after[field] ?? null;
+          for (const field of WRITTEN_FIELDS) row[column(ctx, field)] = item.after[field] ?? null;
           Object.assign(row, { _action: item.action, _changes: item.changes, _request_id: item.requestId, _token_id: item.actor.tokenId, _surface: item.actor.surface });
           return row;
         }),
@@ -104,6 +104,7 @@ export async function replaceWithoutReading(
     for (const field of EMPLOYEE_FIELDS) if (values[field] !== undefined) set[field] = values[field];
     if (resolved.externalId !== undefined) set.externalId = resolved.externalId;
     if (resolved.formattedName !== undefined) set.formattedName = resolved.formattedName;
+    withKey(set);
   } catch (error) {
     // The remembered defaults may be stale (an optional field just enabled): the general path says it with fresh ones.
     if (error instanceof DomainError) return undefined;
@@ -187,7 +188,7 @@ export interface PendingCreate {
 
 /**
  * Concurrent creates of one tenant (an Okta import, an Entra initial cycle) in one INSERT … SELECT, with their audit
- * rows, in one commit (see updateBatches for why). Rows are matched back by username (unique in the tenant). A create
+ * rows, in one commit (see updateBatches for why). Rows are matched back by username key (unique in the tenant). A create
  * the tenant's defaults no longer fit, and every create of a failing statement (a username taken, in the batch or
  * before it), runs alone, which answers as it would have.
  */
@@ -222,10 +223,10 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
     logger.debug({ code: (error as { code?: unknown }).code, creates: items.length }, 'batched employee create failed; each runs alone');
     return Promise.all(items.map((item) => item.alone().catch(asError)));
   }
-  const byUsername = new Map(rows.map((raw) => [String(raw.username), raw]));
+  const byKey = new Map(rows.map((raw) => [String(raw.username_key), raw]));
   return Promise.all(
     items.map((item) => {
-      const raw = byUsername.get(String(item.row.username));
+      const raw = byKey.get(String(item.row.usernameKey));
       return raw ? toView(ctx, raw) : item.alone().catch(asError);
     }),
   );
@@ -260,7 +261,7 @@ function batchedCreateStatement(ctx: RequestContext): string {
          AND d._default_authenticator IS NOT DISTINCT FROM v._default_authenticator
       RETURNING *),
     audit AS (
-      ${auditRowsSql({ ...BATCH_AUDIT('v'), tenantId: 'w.tenant_id', action: "'employee.created'", targetId: 'w.id' }, 'FROM w JOIN v ON v.username = w.username')})
+      ${auditRowsSql({ ...BATCH_AUDIT('v'), tenantId: 'w.tenant_id', action: "'employee.created'", targetId: 'w.id' }, 'FROM w JOIN v ON v.username_key = w.username_key')})
     SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups FROM w AS e ${VIEW_JOINS}`;
   return batchedCreate;
 }
@@ -270,7 +271,7 @@ let batchedUpdate: string | undefined;
 /** The batched UPDATE (see updateBatches), built once from the entity metadata. */
 function batchedUpdateStatement(ctx: RequestContext): string {
   if (batchedUpdate) return batchedUpdate;
-  const columns = typedColumns(ctx, AUDITED_FIELDS);
+  const columns = typedColumns(ctx, WRITTEN_FIELDS);
   batchedUpdate = `WITH v AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
@@ -297,7 +298,9 @@ let replace: string | undefined;
  */
 function replaceStatement(ctx: RequestContext): string {
   if (replace) return replace;
-  const columns = typedColumns(ctx, AUDITED_FIELDS).map((c, i) => ({ ...c, property: AUDITED_FIELDS[i] }));
+  const columns = typedColumns(ctx, WRITTEN_FIELDS).map((c, i) => ({ ...c, property: WRITTEN_FIELDS[i] }));
+  // The key is derived from the username: a change of it is the username's change, audited as such.
+  const audited = columns.filter((c) => (AUDITED_FIELDS as readonly string[]).includes(c.property));
   const all = ctx.manager.connection.getMetadata(Employee).columns.map((c) => c.databaseName);
   const given = (name: string) => `CASE WHEN '${name}' = ANY(v._set) THEN v.${name} ELSE o.${name} END`;
   const change = (c: { name: string; property: string }) =>
@@ -315,7 +318,7 @@ function replaceStatement(ctx: RequestContext): string {
     c AS (
       SELECT o.id AS _id, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,
         o.status::text AS _old_status, ${columns.map((c) => `${given(c.name)} AS ${c.name}`).join(', ')},
-        ${columns.map(change).join(' || ')} AS _changes
+        ${audited.map(change).join(' || ')} AS _changes
       FROM o JOIN v ON v._id = o.id),
     w AS (
       UPDATE employees e SET ${columns.map((c) => `${c.name} = c.${c.name}`).join(', ')},

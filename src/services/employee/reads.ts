@@ -7,6 +7,7 @@ import { EmployeeSortField, SORT_FIELDS, compileQuery, likePattern } from '../em
 import { CREATION_ORDER } from '../list-order';
 import { mapRow } from '../rows';
 import * as sql from '../sql';
+import { usernameKey } from '../username-key';
 import { isUuid } from '../validation';
 import { EmployeePage, EmployeeView, ListOptions, SEARCH_DOCUMENT, SearchOptions } from './types';
 import { REFERENCE_READS, VIEW_COLUMNS, VIEW_JOINS, VIEW_SELECT, column, sortValueOf, toReferences, toView } from './view';
@@ -22,26 +23,25 @@ const viewsById = new Coalesced<string, EmployeeView>(async (ctx, ids) => {
 }, (id) => id.toLowerCase());
 
 /**
- * Employee views by exact userName (case-insensitive, as the unique index): an IdP's lookup before each create or
- * link. PostgreSQL pairs each requested name with its row, so the match is citext's, never a JavaScript re-spelling.
+ * Employee views by userName: an IdP's lookup before each create or link. Compared by canonical key (username-key.ts),
+ * as the unique index is, with a plain `= ANY` on that index's columns: the plan is the index's even before the
+ * tenant's rows are analyzed (issue 16). Each requested name gets the row of its key.
  */
 const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, usernames) => {
-  const rows = await sql.rows(
-    ctx,
-    `SELECT k.key AS _key, e.* FROM unnest($2::text[]) AS k(key)
-       CROSS JOIN LATERAL (${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.username = k.key::citext) e`,
-    [ctx.tenantId, usernames],
-  );
-  return new Map(rows.map((raw) => [String(raw._key), toView(ctx, raw)]));
-});
+  const keys = [...new Set(usernames.map(usernameKey))];
+  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.username_key = ANY($2::text[]) AND e.deleted_at IS NULL`, [
+    ctx.tenantId,
+    keys,
+  ]);
+  return new Map(rows.map((raw) => [String(raw.username_key), toView(ctx, raw)]));
+}, usernameKey);
 
 /** The userName a list asks for when it is a plain lookup (`userName eq "..."`, first page), else undefined. */
 function usernameLookup(options: ListOptions): string | undefined {
   const q = options.query;
   if (!q || q.kind !== 'compare' || q.field !== 'username' || q.op !== 'eq' || typeof q.value !== 'string') return undefined;
   if (options.startIndex !== 1 || options.count < 1) return undefined;
-  // Stored in NFC (normalizeUsername), so a decomposed spelling must find them (as compileQuery does).
-  return q.value.normalize('NFC');
+  return q.value;
 }
 
 // One write generation for both: every employee write path calls counts.invalidate, and catalog renames move it too.
@@ -165,7 +165,15 @@ export const employeeReads = {
     };
     const conditions = ['e.tenant_id = $1', 'e.deleted_at IS NULL'];
     const term = options.search?.trim();
-    if (term) conditions.push(`${SEARCH_DOCUMENT} ILIKE ${bind(likePattern(term, 'co'))}`);
+    if (term) {
+      // The term as typed finds names and emails; keyed as usernames are (`ＪＯＳＥ`, `Straße`), it finds usernames.
+      const keyed = usernameKey(term);
+      conditions.push(
+        keyed === term.toLowerCase()
+          ? `${SEARCH_DOCUMENT} ILIKE ${bind(likePattern(term, 'co'))}`
+          : `(${SEARCH_DOCUMENT} ILIKE ${bind(likePattern(term, 'co'))} OR ${SEARCH_DOCUMENT} ILIKE ${bind(likePattern(keyed, 'co'))})`,
+      );
+    }
     const filter = options.filter ?? {};
     if (filter.status) conditions.push(`e.status = ${bind(filter.status)}`);
     if (filter.managedBy) conditions.push(`e.managed_by = ${bind(filter.managedBy)}`);
@@ -224,7 +232,7 @@ export const employeeReads = {
     const value = sortValueOf(
       {
         id: employee.id,
-        username: employee.username,
+        username_key: employee.usernameKey,
         email: employee.email,
         first_name: employee.firstName,
         last_name: employee.lastName,

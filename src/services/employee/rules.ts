@@ -18,6 +18,7 @@ import {
   timeZoneProblem,
   usernameProblem,
 } from '../validation';
+import { usernameKey } from '../username-key';
 import { EmployeeChanges } from './types';
 
 
@@ -26,8 +27,19 @@ export const OPTIONAL_TEXT = ['displayName', 'middleName', 'type'] as const;
 
 /** Audited fields: every writable field plus the ones only the system or the IdP's metadata change. */
 export const AUDITED_FIELDS = [...EMPLOYEE_FIELDS, 'externalId', 'formattedName', 'managedBy'] as const;
+/** The columns a write may set: the audited fields and the username's key (derived, so never audited: see withKey). */
+export const WRITTEN_FIELDS = [...AUDITED_FIELDS, 'usernameKey'] as const;
 /** The columns a create writes. */
-export const CREATED_FIELDS = ['tenantId', ...AUDITED_FIELDS] as const;
+export const CREATED_FIELDS = ['tenantId', ...WRITTEN_FIELDS] as const;
+
+/**
+ * Adds the username's canonical key (username-key.ts) to a row or a set of changes that has a username: every write
+ * path calls it, so that the unique index and every lookup compare the key the username has now.
+ */
+export function withKey<T extends { username?: unknown; usernameKey?: unknown }>(values: T): T {
+  if (typeof values.username === 'string') values.usernameKey = usernameKey(values.username);
+  return values;
+}
 
 
 export function normalizeUsername(value: string): string {
@@ -127,7 +139,7 @@ export function normalize(changes: EmployeeChanges): EmployeeChanges {
 export function usernameTaken(username: string): DomainError {
   return new DomainError(
     ErrorCode.UNIQUENESS,
-    `An employee with username "${username}" already exists in this tenant (usernames are compared case-insensitively).`,
+    `An employee with username "${username}" already exists in this tenant (usernames are compared ignoring case and character width: "ＪＯＳＥ@example.com" is "jose@example.com").`,
     'username',
   );
 }

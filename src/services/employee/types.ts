@@ -114,11 +114,12 @@ export interface EmployeeReferences {
 export type EmployeeReference = keyof EmployeeReferences;
 
 /**
- * The text `search` looks in: first and last name side by side (so "Ada Lovelace" matches), username, email, display
- * and middle name. The migration indexes exactly this expression with gin_trgm_ops; keep the two identical.
+ * The text `search` looks in: first and last name side by side (so "Ada Lovelace" matches), the username's canonical
+ * key (so that a username is found as lookups find it, see username-key.ts), email, display and middle name. Migration
+ * UsernameKey indexes exactly this expression with gin_trgm_ops; keep the two identical.
  */
 export const SEARCH_DOCUMENT =
-  "(e.first_name || ' ' || e.last_name || ' ' || e.username::text || ' ' || e.email::text || ' ' || " +
+  "(e.first_name || ' ' || e.last_name || ' ' || e.username_key || ' ' || e.email::text || ' ' || " +
   "coalesce(e.display_name, '') || ' ' || coalesce(e.middle_name, ''))";
 
 export interface EmployeePage {

@@ -50,7 +50,7 @@ export function toReferences(ctx: RequestContext, raw: Record<string, unknown>, 
 export function sortValueOf(raw: Record<string, unknown>, field: EmployeeSortField): unknown {
   const column: Record<EmployeeSortField, string> = {
     id: 'id',
-    username: 'username',
+    username: 'username_key',
     email: 'email',
     firstName: 'first_name',
     lastName: 'last_name',

@@ -11,12 +11,13 @@ import { EMPLOYEE_FIELDS, canWrite } from '../ownership';
 import { mapRow } from '../rows';
 import * as sql from '../sql';
 import { DEFAULT_ROLE_NAME, StaleDefaults, TenantDefaults, defaultRoleMissing, defaultsSelect, loadDefaults, rememberDefaults, toDefaults, withTenantDefaults } from '../tenant-defaults';
+import { usernameKey } from '../username-key';
 import { isUuid } from '../validation';
 import { createBatches, replaceWithoutReading, updateBatches } from './batches';
 import { ResolvedIdpInput, resolveIdpInput } from './idp-input';
 import { counts, listedWriteTransaction } from './list-caches';
 import { employeeReads } from './reads';
-import { AUDITED_FIELDS, StaleVersion, asWriteError, employeeNotFound, normalize, validate } from './rules';
+import { AUDITED_FIELDS, StaleVersion, WRITTEN_FIELDS, asWriteError, employeeNotFound, normalize, validate, withKey } from './rules';
 import { EmployeeChanges, EmployeeView, IdpEmployee, IdpWriteResult, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, UpdateOptions } from './types';
 import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView } from './view';
 
@@ -132,6 +133,7 @@ async function insertEmployee(
   const row: Record<string, unknown> = {
     tenantId: ctx.tenantId,
     username: values.username,
+    usernameKey: usernameKey(values.username),
     firstName: values.firstName,
     lastName: values.lastName,
     email: values.email,
@@ -251,6 +253,7 @@ async function updateEmployee(
   const claim = ctx.actor.surface === 'scim' && current.managedBy === 'LOCAL';
   if (claim) set.managedBy = 'IDENTITY_PROVIDER';
   if (Object.keys(set).length === 0) return currentView;
+  withKey(set);
 
   const params: unknown[] = [ctx.tenantId, id];
   const assignments = Object.entries(set).map(([property, value]) => {
@@ -277,7 +280,7 @@ async function updateEmployee(
     const alone = () => writeWithAudit(ctx, update, audit, params, referencesUnchanged ? currentView : undefined);
     if (options.ifVersion !== undefined && referencesUnchanged) {
       const after: Record<string, unknown> = {};
-      for (const field of AUDITED_FIELDS) after[field] = field in set ? set[field] : current[field];
+      for (const field of WRITTEN_FIELDS) after[field] = field in set ? set[field] : current[field];
       const deactivation = set.status === 'INACTIVE' ? 'set' : set.status === 'ACTIVE' ? 'clear' : 'keep';
       const version = options.ifVersion;
       const { requestId, actor } = ctx;
