@@ -83,6 +83,8 @@ export interface GroupWriteOptions {
 /** Unknown ids listed in an error before "and N more": enough to find them, short enough for a log line. */
 const MAX_IDS_IN_ERROR = 20;
 
+/** Counts are planned with their values: see COUNT_PLAN in src/services/employee/reads.ts. */
+const COUNT_PLAN = { planEachTime: true } as const;
 const MEMBER_DISPLAY = `COALESCE(NULLIF(e.display_name, ''), e.first_name || ' ' || e.last_name)`;
 
 export const groupService = {
@@ -104,7 +106,8 @@ export const groupService = {
   async list(ctx: RequestContext, options: GroupListOptions): Promise<{ views: GroupView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `g.tenant_id = $1${options.query ? ` AND ${compileGroupQuery(options.query, params)}` : ''}`;
-    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, params);
+    // Planned with the tenant's id (COUNT_PLAN): a generic plan counted a new tenant's groups by reading the table.
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], COUNT_PLAN);
     if (options.count <= 0) return { views: [], totalResults: (await counted)[0].n };
     // Without sortBy, creation order (as for users, see CREATION_ORDER): a walk finds groups created meanwhile at
     // its end. The index ix_groups_tenant_created serves it.
@@ -141,7 +144,7 @@ export const groupService = {
       params.push(likePattern(term, 'co'));
       where += ` AND g.display_name ILIKE $${params.length}`;
     }
-    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params]);
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], COUNT_PLAN);
     if (options.after) {
       params.push(options.after.displayName, options.after.id);
       where += ` AND (g.display_name, g.id) > ($${params.length - 1}::citext, $${params.length}::uuid)`;
@@ -188,7 +191,8 @@ export const groupService = {
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Group[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    const rows = await sql.rows(ctx, 'SELECT * FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [ctx.tenantId, valid]);
+    const { list, values } = sql.keyList(valid, 2); // the ids bound one by one: see keyList
+    const rows = await sql.rows(ctx, `SELECT * FROM groups WHERE tenant_id = $1 AND id IN (${list})`, [ctx.tenantId, ...values]);
     return rows.map((raw) => mapRow(ctx.manager, Group, raw));
   },
 
@@ -199,10 +203,13 @@ export const groupService = {
     if (ids.length === 0) return byEmployee;
     const rows = await sql.rows<{ employee_id: string; id: string; display_name: string }>(
       ctx,
-      `SELECT m.employee_id, g.id, g.display_name::text AS display_name
-         FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-        WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[])
-        ORDER BY g.display_name, g.id`,
+      // Each group's name read by its key (joined, PostgreSQL without statistics hashed the tenant's every group).
+      `SELECT mg.employee_id, mg.id, mg.display_name::text AS display_name
+         FROM (SELECT m.employee_id, m.group_id AS id,
+                      (SELECT g.display_name FROM groups g WHERE g.tenant_id = m.tenant_id AND g.id = m.group_id) AS display_name
+                 FROM group_members m WHERE m.tenant_id = $1 AND m.employee_id = ANY($2::uuid[])) mg
+        WHERE mg.display_name IS NOT NULL
+        ORDER BY mg.display_name, mg.id`,
       [ctx.tenantId, ids],
     );
     for (const row of rows) {
@@ -521,10 +528,13 @@ async function recordMembership(ctx: RequestContext, groupId: string, added: str
 async function membersOf(ctx: RequestContext, groupIds: readonly string[]): Promise<Map<string, GroupMemberRef[]>> {
   const rows = await sql.rows<{ group_id: string; id: string; display: string }>(
     ctx,
-    `SELECT m.group_id, e.id, ${MEMBER_DISPLAY} AS display
-       FROM group_members m
-       JOIN employees e ON e.tenant_id = m.tenant_id AND e.id = m.employee_id
-      WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+    // Each member's name read by its key: joined, PostgreSQL planning for a new tenant hashed the tenant's every
+    // employee (test/query-plans.test.ts).
+    `SELECT m.group_id, m.employee_id AS id, m.display
+       FROM (SELECT m.group_id, m.employee_id,
+                    (SELECT ${MEMBER_DISPLAY} FROM employees e WHERE e.tenant_id = m.tenant_id AND e.id = m.employee_id) AS display
+               FROM group_members m WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])) m
+      WHERE m.display IS NOT NULL
       ORDER BY m.group_id, m.employee_id`,
     [ctx.tenantId, groupIds],
   );

@@ -267,7 +267,9 @@ export const tokenService = {
       ? { tokenId: row.id, tenantId: row.tenant_id, scope: row.scope }
       : null;
     if (row && token && (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS)) {
-      await sql.affected({ manager }, 'UPDATE access_tokens SET last_used_at = now() WHERE tenant_id = $1 AND id = $2', [row.tenant_id, row.id]);
+      // By the unique hash, the one index that holds it: by (tenant_id, id), PostgreSQL without statistics took the
+      // (tenant_id, prefix) index and filtered the tenant's tokens (test/query-plans.test.ts).
+      await sql.affected({ manager }, 'UPDATE access_tokens SET last_used_at = now() WHERE token_hash = $1', [hash]);
     }
     // Never cache past the token's own expiry.
     const expires = Math.min(Date.now() + (token ? AUTH_CACHE_MS : NEGATIVE_AUTH_CACHE_MS), row?.expires_at?.getTime() ?? Infinity);

@@ -13,12 +13,15 @@ import { EmployeePage, EmployeeView, ListOptions, SEARCH_DOCUMENT, SearchOptions
 import { REFERENCE_READS, VIEW_COLUMNS, VIEW_JOINS, VIEW_SELECT, column, sortValueOf, toReferences, toView } from './view';
 import { continuations, counts, countsInFlight } from './list-caches';
 
-/** Employee views by id; concurrent GETs of one tenant share a statement (see Coalesced). */
+/**
+ * Employee views by id; concurrent GETs of one tenant share a statement (see Coalesced). The ids are bound one by one
+ * (`e.id IN ($2::uuid, $3::uuid, ...)`, sql.keyList): PostgreSQL knows how many keys
+ * a list holds, where it costs `= ANY($2::uuid[])` as ten index descents and, for a tenant without statistics, chose
+ * to read all the tenant's rows in creation order instead (test/query-plans.test.ts).
+ */
 const viewsById = new Coalesced<string, EmployeeView>(async (ctx, ids) => {
-  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.deleted_at IS NULL`, [
-    ctx.tenantId,
-    ids,
-  ]);
+  const { list, values } = sql.keyList(ids, 2);
+  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id IN (${list}) AND e.deleted_at IS NULL`, [ctx.tenantId, ...values]);
   return new Map(rows.map((raw) => [String(raw.id), toView(ctx, raw)]));
 }, (id) => id.toLowerCase());
 
@@ -35,6 +38,18 @@ const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, username
   ]);
   return new Map(rows.map((raw) => [String(raw.username_key), toView(ctx, raw)]));
 }, usernameKey);
+
+/**
+ * Counts are planned with their values (the tenant's id written in): a count must read the tenant's rows, and only
+ * the statistics of that id tell whether an index or the whole table is the cheaper way. A generic plan divides the
+ * table by the number of tenants the statistics saw, so beside one large analyzed tenant it counted a new tenant of
+ * 200 people by reading all 100,000 rows (test/query-plans.test.ts). Counts are shared in flight and cached per
+ * walk, so planning each one costs little.
+ */
+const COUNT_PLAN = { planEachTime: true } as const;
+
+/** Page sizes whose statement text is prepared (another count runs unnamed: its LIMIT is written in). */
+const COMMON_COUNTS = new Set([1, 2, 10, 20, 25, 50, 100, 200, 500, 1000]);
 
 /** The userName a list asks for when it is a plain lookup (`userName eq "..."`, first page), else undefined. */
 function usernameLookup(options: ListOptions): string | undefined {
@@ -86,7 +101,7 @@ export const employeeReads = {
       return pending;
     };
     const countNow = async (generation: number): Promise<number> => {
-      const rows = await sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params);
+      const rows = await sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params, COUNT_PLAN);
       counts.set(ctx.tenantId, countKey, rows[0].n, generation);
       return rows[0].n;
     };
@@ -105,19 +120,22 @@ export const employeeReads = {
       const n = pageParams.length;
       keyset = ` AND (${sort.sql}, e.id) ${options.descending ? '<' : '>'} ($${n - 1}${sort.cast}, $${n}::uuid)`;
     } else if (options.startIndex > 1) {
-      pageParams.push(options.startIndex - 1);
-      offset = ` OFFSET $${pageParams.length}`;
+      offset = ` OFFSET ${Math.trunc(options.startIndex - 1)}`;
     }
-    pageParams.push(options.count);
+    // LIMIT and OFFSET written in (integers, validated by the surfaces): a generic plan takes `LIMIT $n` for a tenth of
+    // the rows, and beside a large analyzed tenant it sorted a new tenant's rows after reading the whole table
+    // instead of walking the creation-order index for 100 (test/query-plans.test.ts). A few texts: the counts IdPs use.
+    const limit = Math.trunc(options.count);
     // The page is chosen first and only its rows get names and groups: in one flat SELECT, PostgreSQL would compute
     // the groups of every row an OFFSET skips (40 ms instead of 9 for a page at offset 5,000).
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
     const rows = await sql.rows(
       ctx,
       `SELECT e.*, ${VIEW_COLUMNS}${options.sortBy ? '' : `, ${CREATION_ORDER.key} AS _sort_key`}
-         FROM (SELECT * FROM employees e WHERE ${where}${keyset} ${order} LIMIT $${pageParams.length}${offset}) e ${VIEW_JOINS}
+         FROM (SELECT * FROM employees e WHERE ${where}${keyset} ${order} LIMIT ${limit}${offset}) e ${VIEW_JOINS}
         ${order}`,
       pageParams,
+      { prepare: offset === '' && COMMON_COUNTS.has(limit) },
     );
     // A short page by offset (or the first page) ends the result: its position is the total, no count needed.
     const totalResults = rows.length < options.count && !continuation && (rows.length > 0 || options.startIndex === 1)
@@ -190,7 +208,7 @@ export const employeeReads = {
     const totalCount =
       !wantTotal || countInPage
         ? -1
-        : Number((await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, planned))[0].n);
+        : Number((await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, COUNT_PLAN))[0].n);
 
     const sort = SORT_FIELDS[options.orderBy?.field ?? 'username'];
     const direction = options.orderBy?.descending ? 'DESC' : 'ASC';
@@ -205,13 +223,12 @@ export const employeeReads = {
     const which = options.withReferences ?? [];
     const references = {
       columns: which.map((name) => `, ${REFERENCE_READS[name].columns}`).join(''),
-      joins: which.map((name) => ` ${REFERENCE_READS[name].join}`).join(''),
     };
     const properties = options.properties && [...new Set([...options.properties, ...which.map((name) => REFERENCE_READS[name].property)])];
     const selected = properties ? properties.map((p) => `e.${column(ctx, p)}`).join(', ') : 'e.*';
     const rows = await sql.rows(
       ctx,
-      `SELECT ${selected}${references.columns}${countInPage ? ', count(*) OVER () AS _total' : ''} FROM employees e${references.joins}
+      `SELECT ${selected}${references.columns}${countInPage ? ', count(*) OVER () AS _total' : ''} FROM employees e
         WHERE ${where}${keyset} ORDER BY ${sort.sql} ${direction}, e.id ${direction} LIMIT ${limit}`,
       params,
       planned,
