@@ -9,8 +9,8 @@ const COLLISION_MARK = '\u0001';
 
 /**
  * Usernames are compared by a canonical key computed in Rollcall (src/services/username-key.ts, issue 17) instead of
- * citext, whose comparison follows the database's locale (`'ADMİN'::citext = 'admin'::citext`). Every row gets its
- * key; the unique index moves from the username to the key.
+ * citext, whose comparison follows the database's locale (`'ADMİN'::citext = 'admin'::citext`). Every live row gets
+ * its key (a deleted one none: its username is free); the unique index moves from the username to the key.
  *
  * Two live employees of a tenant whose usernames have the same key (`ｊｏｓｅ@…` beside `jose@…`) are not a reason
  * to fail the upgrade: the older keeps the key, each newer one gets `<key>` U+0001 `<id>` (so it stays unique and
@@ -24,8 +24,8 @@ export class UsernameKey1795737500000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "employees" ADD "username_key" text`);
     let after: [string, string] | undefined;
     for (;;) {
-      const rows: { tenant_id: string; id: string; username: string }[] = await queryRunner.query(
-        `SELECT tenant_id, id, username::text AS username FROM employees
+      const rows: { tenant_id: string; id: string; username: string; live: boolean }[] = await queryRunner.query(
+        `SELECT tenant_id, id, username::text AS username, deleted_at IS NULL AS live FROM employees
           ${after ? 'WHERE (tenant_id, id) > ($1::uuid, $2::uuid)' : ''} ORDER BY tenant_id, id LIMIT ${CHUNK}`,
         after ?? [],
       );
@@ -34,17 +34,16 @@ export class UsernameKey1795737500000 implements MigrationInterface {
         `UPDATE employees e SET username_key = k.key
            FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, id, key)
           WHERE e.tenant_id = k.tenant_id AND e.id = k.id`,
-        [rows.map((r) => r.tenant_id), rows.map((r) => r.id), rows.map((r) => usernameKey(r.username))],
+        // A deleted employee holds no key: its username is free.
+        [rows.map((r) => r.tenant_id), rows.map((r) => r.id), rows.map((r) => (r.live ? usernameKey(r.username) : null))],
       );
       const last = rows[rows.length - 1];
       after = [last.tenant_id, last.id];
     }
     await reportCollisions(queryRunner);
-    await queryRunner.query(`ALTER TABLE "employees" ALTER COLUMN "username_key" SET NOT NULL`);
     await queryRunner.query(`DROP INDEX "public"."uq_employees_tenant_username"`);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX "uq_employees_tenant_username_key" ON "employees" ("tenant_id", "username_key") WHERE deleted_at IS NULL`,
-    );
+    // Not partial: deleted employees hold no key (NULL), so a lookup by key needs no deleted_at condition.
+    await queryRunner.query(`CREATE UNIQUE INDEX "uq_employees_tenant_username_key" ON "employees" ("tenant_id", "username_key") `);
     // GraphQL search finds usernames by their key too: the document (SEARCH_DOCUMENT) holds the key, not the username.
     await queryRunner.query(`DROP INDEX "public"."ix_employees_search_trgm"`);
     await queryRunner.query(searchIndex('username_key'));

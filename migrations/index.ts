@@ -7,6 +7,7 @@ import { SearchIndexPendingList1795736000000 } from './1795736000000-SearchIndex
 import { IdpTolerance1795736500000 } from './1795736500000-IdpTolerance';
 import { ListCreationOrder1795737000000 } from './1795737000000-ListCreationOrder';
 import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
+import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,4 +21,5 @@ export const MIGRATIONS: Function[] = [
   IdpTolerance1795736500000,
   ListCreationOrder1795737000000,
   UsernameKey1795737500000,
+  LiveEmployeeKey1795738000000,
 ];

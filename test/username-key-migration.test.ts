@@ -53,7 +53,7 @@ test('keys every row, keeps the older of two look-alikes, reports the newer, and
     expect(keys.get(ligature)).toBe('file@example.com');
     expect(keys.get(wide)).toBe(`jose@example.com\u0001${wide}`);
     expect(keys.get(file)).toBe(`file@example.com\u0001${file}`);
-    expect(keys.get(deleted)).toBe('jose@example.com');
+    expect(keys.get(deleted)).toBeNull();
     expect(keys.get(otherTenant)).toBe('jose@example.com');
 
     const reported = await h.dataSource.query(

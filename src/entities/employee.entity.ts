@@ -21,9 +21,13 @@ import { Team } from './team.entity';
  * itself refuses a role, team or authenticator of another tenant.
  */
 @Entity({ name: 'employees' })
-// Usernames are unique per tenant, by canonical key, among employees that are not deleted: a soft-deleted username is
-// free again. The same index serves userName lookups and pages ordered by username.
-@Index('uq_employees_tenant_username_key', ['tenantId', 'usernameKey'], { unique: true, where: 'deleted_at IS NULL' })
+// Usernames are unique per tenant by canonical key. A soft-deleted employee holds no key (NULL), so its username is
+// free again; not partial, so that a lookup by key needs no deleted_at condition (see viewsByUsername). The same
+// index serves userName lookups and pages ordered by username.
+@Index('uq_employees_tenant_username_key', ['tenantId', 'usernameKey'], { unique: true })
+// The key of live employees, so that a statement for one live employee has an index with its key that no partial
+// index without it can tie with when the tenant has no statistics (migration LiveEmployeeKey).
+@Index('uq_employees_tenant_id_live', ['tenantId', 'id'], { unique: true, where: 'deleted_at IS NULL' })
 @Index('ix_employees_tenant_external_id', ['tenantId', 'externalId'])
 // SCIM lists' default order, creation then id (migration ListCreationOrder).
 @Index('ix_employees_tenant_created', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
@@ -52,11 +56,11 @@ export class Employee {
   /**
    * The username's canonical key (src/services/username-key.ts: PRECIS UsernameCaseMapped), computed by Rollcall on
    * every write: uniqueness, userName lookups and filters, and the username order compare it (SCIM `userName` has
-   * caseExact false). A username that collided with an older one's key when the key was introduced keeps
-   * `<key>` U+0001 `<id>` until it is renamed (migration UsernameKey reports each one).
+   * caseExact false). NULL once the employee is deleted. A username that collided with an older one's key when the
+   * key was introduced keeps `<key>` U+0001 `<id>` until it is renamed (migration UsernameKey reports each one).
    */
-  @Column({ type: 'text' })
-  usernameKey: string;
+  @Column({ type: 'text', nullable: true })
+  usernameKey: string | null;
 
   @Column({ type: 'text' })
   firstName: string;

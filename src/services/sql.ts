@@ -137,16 +137,16 @@ function structured<T>(result: TypeOrmResult): { rows: T[]; rowCount: number } {
 }
 
 /**
- * Keys bound one by one (`$first::uuid, $first+1::uuid, ...`) for `col IN (...)`, padded with the last key to a
+ * Keys bound one by one (`$first::uuid, $first+1::uuid, ...`, or another cast) for `col IN (...)`, padded with the last key to a
  * power of two, so that a statement has a few texts whatever the number of keys. PostgreSQL knows how many keys
  * such a list holds; an array parameter (`= ANY($n::uuid[])`) it costs as ten index descents, and for a tenant
  * without statistics it then preferred reading all the tenant's rows (test/query-plans.test.ts).
  */
-export function keyList(keys: readonly string[], first: number): { list: string; values: string[] } {
+export function keyList(keys: readonly string[], first: number, cast = '::uuid'): { list: string; values: string[] } {
   let size = 1;
   while (size < keys.length) size *= 2;
   const values = Array.from({ length: size }, (_, i) => keys[Math.min(i, keys.length - 1)]);
-  return { list: values.map((_, i) => `$${first + i}::uuid`).join(', '), values };
+  return { list: values.map((_, i) => `$${first + i}${cast}`).join(', '), values };
 }
 
 /**

@@ -27,14 +27,17 @@ const viewsById = new Coalesced<string, EmployeeView>(async (ctx, ids) => {
 
 /**
  * Employee views by userName: an IdP's lookup before each create or link. Compared by canonical key (username-key.ts),
- * as the unique index is, with a plain `= ANY` on that index's columns: the plan is the index's even before the
- * tenant's rows are analyzed (issue 16). Each requested name gets the row of its key.
+ * as the unique index is, each key bound on its own (sql.keyList): equality on every column of that unique index is
+ * a plan PostgreSQL cannot get wrong, even before the tenant's rows are analyzed (issue 16; as `= ANY($2::text[])`
+ * it read the tenant from another index, test/query-plans.test.ts). Each requested name gets the row of its key.
  */
 const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, usernames) => {
-  const keys = [...new Set(usernames.map(usernameKey))];
-  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.username_key = ANY($2::text[]) AND e.deleted_at IS NULL`, [
+  const { list, values } = sql.keyList([...new Set(usernames.map(usernameKey))], 2, '::text');
+  // No `deleted_at IS NULL`: only live employees hold a key, and that condition would let partial indexes without the
+  // key tie with the key's index for a tenant PostgreSQL believes holds one row.
+  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.username_key IN (${list})`, [
     ctx.tenantId,
-    keys,
+    ...values,
   ]);
   return new Map(rows.map((raw) => [String(raw.username_key), toView(ctx, raw)]));
 }, usernameKey);
@@ -50,6 +53,12 @@ const COUNT_PLAN = { planEachTime: true } as const;
 
 /** Page sizes whose statement text is prepared (another count runs unnamed: its LIMIT is written in). */
 const COMMON_COUNTS = new Set([1, 2, 10, 20, 25, 50, 100, 200, 500, 1000]);
+
+/** Whether a list is an `externalId eq "..."` lookup (how IdPs match people they created), not a general filter. */
+function isExternalIdLookup(options: ListOptions): boolean {
+  const q = options.query;
+  return q?.kind === 'compare' && q.field === 'externalId' && q.op === 'eq' && typeof q.value === 'string';
+}
 
 /** The userName a list asks for when it is a plain lookup (`userName eq "..."`, first page), else undefined. */
 function usernameLookup(options: ListOptions): string | undefined {
@@ -129,10 +138,16 @@ export const employeeReads = {
     // The page is chosen first and only its rows get names and groups: in one flat SELECT, PostgreSQL would compute
     // the groups of every row an OFFSET skips (40 ms instead of 9 for a page at offset 5,000).
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
+    // An externalId lookup reads its matches by the (tenant_id, external_id) index first, planned on its own (OFFSET 0
+    // keeps PostgreSQL from merging it with the page): merged, for a tenant without statistics, it walked the tenant's
+    // rows in creation order testing each externalId (test/query-plans.test.ts). `$2` is the externalId compileQuery bound.
+    const source = isExternalIdLookup(options)
+      ? '(SELECT * FROM employees e WHERE e.tenant_id = $1 AND e.external_id = $2 OFFSET 0)'
+      : 'employees';
     const rows = await sql.rows(
       ctx,
       `SELECT e.*, ${VIEW_COLUMNS}${options.sortBy ? '' : `, ${CREATION_ORDER.key} AS _sort_key`}
-         FROM (SELECT * FROM employees e WHERE ${where}${keyset} ${order} LIMIT ${limit}${offset}) e ${VIEW_JOINS}
+         FROM (SELECT * FROM ${source} e WHERE ${where}${keyset} ${order} LIMIT ${limit}${offset}) e ${VIEW_JOINS}
         ${order}`,
       pageParams,
       { prepare: offset === '' && COMMON_COUNTS.has(limit) },

@@ -27,9 +27,13 @@ const OPTIMISTIC_ATTEMPTS = 5;
 const WRITE_READ = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
   WHERE e.tenant_id = $1 AND e.deleted_at IS NULL`;
 
-/** Concurrent writes of one tenant read their employees in one statement (see Coalesced). */
+/**
+ * Concurrent writes of one tenant read their employees in one statement (see Coalesced), the ids bound one by one
+ * (sql.keyList) so that the plan is the primary key's even for a tenant without statistics.
+ */
 const writeReads = new Coalesced<string, Record<string, unknown>>(async (ctx, ids) => {
-  const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id = ANY($3::uuid[])`, [ctx.tenantId, DEFAULT_ROLE_NAME, ids]);
+  const { list, values } = sql.keyList(ids, 3);
+  const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id IN (${list})`, [ctx.tenantId, DEFAULT_ROLE_NAME, ...values]);
   return new Map(rows.map((raw) => [String(raw.id), raw]));
 }, (id) => id.toLowerCase());
 
@@ -393,7 +397,8 @@ export const employeeWrites = {
       checkVersion('employee', options.expectedVersion, current.version);
       const [updated] = await sql.returning(
         tx,
-        `UPDATE employees SET deleted_at = now(), status = 'INACTIVE',
+        // A deleted employee holds no username key: the username is free again (the unique index is on the key).
+        `UPDATE employees SET deleted_at = now(), username_key = NULL, status = 'INACTIVE',
                 deactivated_at = COALESCE(deactivated_at, now()), version = version + 1, updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING *`,
         [tx.tenantId, id],
