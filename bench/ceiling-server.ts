@@ -35,13 +35,27 @@ function user(id: string, userName = `user-${id.slice(0, 8)}@bench.example`): Re
 
 const ID = '6f2ed6ad-0bd5-4bc3-b5cd-7a7dbc7c2b02';
 
-function list(count: number, total: number): Record<string, unknown> {
+/** What the onboarding scenario's warm-up reads. */
+const SERVICE_PROVIDER_CONFIG = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+  patch: { supported: true },
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  filter: { supported: true, maxResults: 200 },
+  changePassword: { supported: false },
+  sort: { supported: true },
+  etag: { supported: true },
+  authenticationSchemes: [{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Bearer token', primary: true }],
+};
+
+function list(count: number, total: number, startIndex = 1): Record<string, unknown> {
+  // As Rollcall pages: at most `count` of the `total`, from startIndex (an import walk ends at the total).
+  const items = Math.max(0, Math.min(count, total - startIndex + 1));
   return {
     schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
     totalResults: total,
-    startIndex: 1,
-    itemsPerPage: count,
-    Resources: Array.from({ length: count }, () => user(ID)),
+    startIndex,
+    itemsPerPage: items,
+    Resources: Array.from({ length: items }, () => user(ID)),
   };
 }
 
@@ -127,13 +141,14 @@ export async function startCeilingServer(totalEmployees: number): Promise<{ url:
         }
         return send(200, { id: ID, displayName: 'Group', members: [] });
       }
+      if (url.pathname === '/scim/v2/ServiceProviderConfig') return send(200, SERVICE_PROVIDER_CONFIG);
       const idMatch = /^\/scim\/v2\/Users\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'POST') return send(201, user(ID, String(body?.userName ?? 'x')));
       if (idMatch && (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'GET')) return send(200, user(idMatch[1]));
       if (url.pathname === '/scim/v2/Users') {
         const filter = url.searchParams.get('filter');
         const count = Math.min(200, Number(url.searchParams.get('count') ?? 100));
-        return send(200, filter ? list(1, 1) : list(count, totalEmployees));
+        return send(200, filter ? list(1, 1) : list(count, totalEmployees, Math.max(1, Number(url.searchParams.get('startIndex') ?? 1))));
       }
       send(404, { detail: 'not found' });
     });

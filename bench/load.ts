@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import { Pool } from 'undici';
 
 /** One request of a phase: what to send and which statuses count as success. */
@@ -117,15 +118,82 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
-export class LoadClient {
+/** Which HTTP client drives the load: undici's Pool, or a plain node:http keep-alive Agent (as Okta-like Java/Node clients do). */
+export type LoadClientKind = 'undici' | 'node-http';
+
+interface Transport {
+  request(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+class UndiciTransport implements Transport {
   private readonly pool: Pool;
+
+  constructor(baseUrl: string, connections: number) {
+    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  }
+
+  async request(method: string, path: string, headers: Record<string, string>, body: string | undefined) {
+    const response = await this.pool.request({ method: method as 'GET', path, headers, body });
+    return { status: response.statusCode, body: await response.body.text() };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** node:http with a keep-alive Agent of `maxSockets` = concurrency: every request waits for a free socket. */
+class NodeHttpTransport implements Transport {
+  private readonly agent: http.Agent;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(baseUrl: string, connections: number) {
+    const url = new URL(baseUrl);
+    this.host = url.hostname;
+    this.port = Number(url.port || 80);
+    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000, maxSockets: connections, maxFreeSockets: connections });
+  }
+
+  request(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+}
+
+export class LoadClient {
+  private readonly transport: Transport;
 
   constructor(
     readonly baseUrl: string,
     private readonly token: string,
     readonly concurrency: number,
+    readonly kind: LoadClientKind = 'undici',
   ) {
-    this.pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+    this.transport = kind === 'node-http' ? new NodeHttpTransport(baseUrl, concurrency) : new UndiciTransport(baseUrl, concurrency);
   }
 
   async send(request: BenchRequest): Promise<{ status: number; body: string }> {
@@ -135,8 +203,7 @@ export class LoadClient {
       body = JSON.stringify(request.body);
       headers['content-type'] ??= 'application/scim+json';
     }
-    const response = await this.pool.request({ method: request.method, path: request.path, headers, body });
-    return { status: response.statusCode, body: await response.body.text() };
+    return this.transport.request(request.method, request.path, headers, body);
   }
 
   /**
@@ -147,7 +214,14 @@ export class LoadClient {
     name: string,
     count: number,
     make: (i: number) => BenchRequest,
-    options: { serverPid?: number; databasePid?: number; maxSeconds?: number; concurrency?: number } = {},
+    options: {
+      serverPid?: number;
+      databasePid?: number;
+      maxSeconds?: number;
+      concurrency?: number;
+      /** Sees every answer with an expected status (e.g. to collect the ids of created people). */
+      onResponse?: (i: number, status: number, body: string) => void;
+    } = {},
   ): Promise<PhaseResult> {
     const latencies: number[] = [];
     let next = 0;
@@ -159,19 +233,23 @@ export class LoadClient {
     await Promise.all(
       Array.from({ length: options.concurrency ?? this.concurrency }, async () => {
         while (next < count && performance.now() < deadline) {
-          const request = make(next++);
+          const i = next++;
+          const request = make(i);
           const t0 = performance.now();
           try {
             const { status, body } = await this.send(request);
+            latencies.push(performance.now() - t0);
             if (!request.expect.includes(status)) {
               errors++;
               firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${status} ${body.slice(0, 200)}`;
+            } else {
+              options.onResponse?.(i, status, body);
             }
           } catch (error) {
+            latencies.push(performance.now() - t0);
             errors++;
             firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${(error as Error).message}`;
           }
-          latencies.push(performance.now() - t0);
         }
       }),
     );
@@ -194,7 +272,7 @@ export class LoadClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.transport.close();
   }
 }
 
