@@ -89,9 +89,9 @@ async function seed(databaseUrl: string, tenantId: string, employees: number, gr
     for (let from = 1; from <= employees; from += chunk) {
       const to = Math.min(employees, from + chunk - 1);
       await client.query(
-        `INSERT INTO employees (tenant_id, username, first_name, last_name, email, managed_by, external_id,
+        `INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by, external_id,
                                 primary_role_id, team_id, login_authenticator_id, display_name)
-         SELECT $1, 'seed' || g || '@bench.example', 'First' || g, 'Last' || (g % 5000), 'seed' || g || '@bench.example',
+         SELECT $1, 'seed' || g || '@bench.example', 'seed' || g || '@bench.example', 'First' || g, 'Last' || (g % 5000), 'seed' || g || '@bench.example',
                 'IDENTITY_PROVIDER', 'ext-' || g,
                 (SELECT id FROM roles WHERE tenant_id = $1 AND name = 'Agent'),
                 (SELECT id FROM teams WHERE tenant_id = $1 AND name = 'Team ' || (1 + g % 20)),
@@ -387,10 +387,10 @@ async function pgReference(databaseUrl: string, tenantId: string, ids: string[],
   const listSpan = Math.max(1, Math.min(ONBOARDING ? ids.length : EMPLOYEES, 10_000));
   try {
     if (wanted('create')) results.push(await timedWork('create', ONBOARDING ? EMPLOYEES : 50_000, CONCURRENCY, async (i) => {
-      await pool.query(`INSERT INTO employees (tenant_id, username, first_name, last_name, email, managed_by) VALUES ($1, $2, 'B', 'U', $2, 'IDENTITY_PROVIDER')`, [tenantId, `pg-${RUN}-${i}@bench.example`]);
+      await pool.query(`INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by) VALUES ($1, $2, $2, 'B', 'U', $2, 'IDENTITY_PROVIDER')`, [tenantId, `pg-${RUN}-${i}@bench.example`]);
     }, SECONDS));
     if (wanted('lookup')) results.push(await timedWork('lookup', 200_000, CONCURRENCY, async (i) => {
-      await pool.query(`${view} WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND e.username = $2::citext ORDER BY e.id LIMIT 100`, [tenantId, lookupName(i)]);
+      await pool.query(`${view} WHERE e.tenant_id = $1 AND e.username_key = $2 ORDER BY e.id LIMIT 100`, [tenantId, lookupName(i)]);
     }, SECONDS));
     if (wanted('get')) results.push(await timedWork('get', 200_000, CONCURRENCY, async (i) => {
       await pool.query(`${view} WHERE e.tenant_id = $1 AND e.id = $2 AND e.deleted_at IS NULL`, [tenantId, pick(ids, i)]);
