@@ -137,6 +137,18 @@ function structured<T>(result: TypeOrmResult): { rows: T[]; rowCount: number } {
 }
 
 /**
+ * A FROM item: the rows of `table` (as `alias`) of tenant `tenant` whose `column` is one of the keys of the array
+ * parameter `keys`, each read by a subquery of its own (`OFFSET 0` keeps PostgreSQL from merging it into a join).
+ * Planned alone, a subquery with the tenant and one key has one good plan, the index holding both, whatever the
+ * statistics say; merged, or as `column = ANY(keys)`, PostgreSQL without statistics for the tenant believed it held a
+ * row or two and read all its rows from an index on `tenant_id` alone (issue 16, test/query-plans.test.ts). Put no
+ * `deleted_at IS NULL` inside: it would make partial indexes without the key candidates; test it on the result.
+ */
+export function byKeys(table: string, alias: string, column: string, tenant: string, keys: string): string {
+  return `unnest(${keys}) AS _k(key) CROSS JOIN LATERAL (SELECT * FROM ${table} ${alias} WHERE ${alias}.tenant_id = ${tenant} AND ${alias}.${column} = _k.key OFFSET 0) ${alias}`;
+}
+
+/**
  * Keys bound one by one (`$first::uuid, $first+1::uuid, ...`, or another cast) for `col IN (...)`, padded with the last key to a
  * power of two, so that a statement has a few texts whatever the number of keys. PostgreSQL knows how many keys
  * such a list holds; an array parameter (`= ANY($n::uuid[])`) it costs as ten index descents, and for a tenant

@@ -311,10 +311,11 @@ function replaceStatement(ctx: RequestContext): string {
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}, _request_id text, _token_id uuid, _surface text)),
     d AS (SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format FROM tenants t WHERE t.id = $1),
     o AS (
-      SELECT e.* FROM employees e JOIN v ON e.id = v._id CROSS JOIN d
-       WHERE e.tenant_id = $1 AND e.deleted_at IS NULL AND d._scim_import_fields = v._scim_import_fields
-         AND d._username_format = v._username_format
-       ORDER BY e.id FOR UPDATE OF e),
+      -- Each row read and locked by a subquery of its own (see sql.byKeys: joined, PostgreSQL without statistics for the
+      -- tenant hashed all its rows), in id order so that two batches cannot deadlock.
+      SELECT e.* FROM (SELECT * FROM v ORDER BY v._id) v CROSS JOIN d
+        CROSS JOIN LATERAL (SELECT * FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id OFFSET 0 FOR UPDATE) e
+       WHERE e.deleted_at IS NULL AND d._scim_import_fields = v._scim_import_fields AND d._username_format = v._username_format),
     c AS (
       SELECT o.id AS _id, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,
         o.status::text AS _old_status, ${columns.map((c) => `${given(c.name)} AS ${c.name}`).join(', ')},

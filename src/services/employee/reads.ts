@@ -10,34 +10,28 @@ import * as sql from '../sql';
 import { usernameKey } from '../username-key';
 import { isUuid } from '../validation';
 import { EmployeePage, EmployeeView, ListOptions, SEARCH_DOCUMENT, SearchOptions } from './types';
-import { REFERENCE_READS, VIEW_COLUMNS, VIEW_JOINS, VIEW_SELECT, column, sortValueOf, toReferences, toView } from './view';
+import { REFERENCE_READS, VIEW_COLUMNS, VIEW_JOINS, column, sortValueOf, toReferences, toView } from './view';
 import { continuations, counts, countsInFlight } from './list-caches';
 
-/**
- * Employee views by id; concurrent GETs of one tenant share a statement (see Coalesced). The ids are bound one by one
- * (`e.id IN ($2::uuid, $3::uuid, ...)`, sql.keyList): PostgreSQL knows how many keys
- * a list holds, where it costs `= ANY($2::uuid[])` as ten index descents and, for a tenant without statistics, chose
- * to read all the tenant's rows in creation order instead (test/query-plans.test.ts).
- */
+/** Employee views by id; concurrent GETs of one tenant share a statement (see Coalesced), each id read on its own (sql.byKeys). */
 const viewsById = new Coalesced<string, EmployeeView>(async (ctx, ids) => {
-  const { list, values } = sql.keyList(ids, 2);
-  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.id IN (${list}) AND e.deleted_at IS NULL`, [ctx.tenantId, ...values]);
+  const rows = await sql.rows(ctx, `SELECT e.*, ${VIEW_COLUMNS} FROM ${sql.byKeys('employees', 'e', 'id', '$1', '$2::uuid[]')} WHERE e.deleted_at IS NULL`, [
+    ctx.tenantId,
+    ids,
+  ]);
   return new Map(rows.map((raw) => [String(raw.id), toView(ctx, raw)]));
 }, (id) => id.toLowerCase());
 
 /**
  * Employee views by userName: an IdP's lookup before each create or link. Compared by canonical key (username-key.ts),
- * as the unique index is, each key bound on its own (sql.keyList): equality on every column of that unique index is
- * a plan PostgreSQL cannot get wrong, even before the tenant's rows are analyzed (issue 16; as `= ANY($2::text[])`
- * it read the tenant from another index, test/query-plans.test.ts). Each requested name gets the row of its key.
+ * as the unique index is, each key read on its own (sql.byKeys) from that index. No deleted_at condition: only live
+ * employees hold a key. Each requested name gets the row of its key.
  */
 const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, usernames) => {
-  const { list, values } = sql.keyList([...new Set(usernames.map(usernameKey))], 2, '::text');
-  // No `deleted_at IS NULL`: only live employees hold a key, and that condition would let partial indexes without the
-  // key tie with the key's index for a tenant PostgreSQL believes holds one row.
-  const rows = await sql.rows(ctx, `${VIEW_SELECT} WHERE e.tenant_id = $1 AND e.username_key IN (${list})`, [
+  const keys = [...new Set(usernames.map(usernameKey))];
+  const rows = await sql.rows(ctx, `SELECT e.*, ${VIEW_COLUMNS} FROM ${sql.byKeys('employees', 'e', 'username_key', '$1', '$2::text[]')}`, [
     ctx.tenantId,
-    ...values,
+    keys,
   ]);
   return new Map(rows.map((raw) => [String(raw.username_key), toView(ctx, raw)]));
 }, usernameKey);

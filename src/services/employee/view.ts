@@ -87,7 +87,6 @@ export const VIEW_COLUMNS = `${VIEW_NAMES},
     WHERE mg.display_name IS NOT NULL) AS _groups`;
 /** Joins the views once needed (the references are now read by VIEW_NAMES' subqueries): kept for the statements that append it. */
 export const VIEW_JOINS = '';
-export const VIEW_SELECT = `SELECT e.*, ${VIEW_COLUMNS} FROM employees e ${VIEW_JOINS}`;
 
 export function toView(ctx: RequestContext, raw: Record<string, unknown>): EmployeeView {
   return {

@@ -27,13 +27,14 @@ const OPTIMISTIC_ATTEMPTS = 5;
 const WRITE_READ = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
   WHERE e.tenant_id = $1 AND e.deleted_at IS NULL`;
 
-/**
- * Concurrent writes of one tenant read their employees in one statement (see Coalesced), the ids bound one by one
- * (sql.keyList) so that the plan is the primary key's even for a tenant without statistics.
- */
+/** Concurrent writes of one tenant read their employees in one statement (see Coalesced), each id on its own (sql.byKeys). */
 const writeReads = new Coalesced<string, Record<string, unknown>>(async (ctx, ids) => {
-  const { list, values } = sql.keyList(ids, 3);
-  const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id IN (${list})`, [ctx.tenantId, DEFAULT_ROLE_NAME, ...values]);
+  const rows = await sql.rows(
+    ctx,
+    `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM ${sql.byKeys('employees', 'e', 'id', '$1', '$3::uuid[]')} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
+      WHERE e.deleted_at IS NULL`,
+    [ctx.tenantId, DEFAULT_ROLE_NAME, ids],
+  );
   return new Map(rows.map((raw) => [String(raw.id), raw]));
 }, (id) => id.toLowerCase());
 
