@@ -284,6 +284,39 @@ const OPERATIONS: Operation[] = [
       ok(await h.scim('PUT', `/Users/${s.ids[10]}`, t.tokens.scim, { ...oktaCreateUser(s.usernames[10]), externalId: `ext-${s.usernames[10]}`, title: 'Replaced' })),
   },
   {
+    // Concurrent requests of one tenant share a statement (Coalesced, Batched): the keyed reads of a batch.
+    name: 'SCIM GET by id, 8 at once (one batched read)',
+    run: async (t, s) => {
+      await Promise.all(s.ids.slice(20, 28).map(async (id) => ok(await h.scim('GET', `/Users/${id}`, t.tokens.scim))));
+    },
+  },
+  {
+    name: 'SCIM userName lookups, 8 at once (one batched read)',
+    run: async (t, s) => {
+      await Promise.all(s.usernames.slice(20, 28).map(async (u) => ok(await h.scim('GET', `/Users?filter=${filter(`userName eq "${u}"`)}`, t.tokens.scim))));
+    },
+  },
+  {
+    name: 'SCIM PUT, 8 at once (one batched statement)',
+    run: async (t, s) => {
+      await Promise.all(
+        s.ids.slice(30, 38).map(async (id, i) =>
+          ok(await h.scim('PUT', `/Users/${id}`, t.tokens.scim, { ...oktaCreateUser(s.usernames[30 + i]), externalId: `ext-${s.usernames[30 + i]}`, title: 'Batch' })),
+        ),
+      );
+    },
+  },
+  {
+    name: 'SCIM PATCH, 8 at once (one batched update)',
+    run: async (t, s) => {
+      await Promise.all(
+        s.ids.slice(40, 48).map(async (id) =>
+          ok(await h.scim('PATCH', `/Users/${id}`, t.tokens.scim, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Batch' }] })),
+        ),
+      );
+    },
+  },
+  {
     name: 'SCIM PATCH active=false',
     run: async (t, s) =>
       ok(await h.scim('PATCH', `/Users/${s.ids[11]}`, t.tokens.scim, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] })),
