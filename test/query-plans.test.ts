@@ -60,7 +60,7 @@ interface Expectation {
  */
 const KNOWN_BAD: { statement: RegExp; reason: string }[] = [
   {
-    // TODO(members): a group's member check sends every id in one array; bound one by one (sql.keyList) a list of 50
+    // TODO(members): a group's member check sends every id in one array; bound one by one a list of 50
     // still costs more descents than the tenant PostgreSQL believes holds ten rows.
     statement: /SELECT id, deleted_at IS NULL AS alive FROM employees/,
     reason: 'TODO(members): the member check of a group write (src/services/group.service.ts checkMembers), many ids at once',

@@ -191,8 +191,8 @@ export const groupService = {
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Group[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    const { list, values } = sql.keyList(valid, 2); // the ids bound one by one: see keyList
-    const rows = await sql.rows(ctx, `SELECT * FROM groups WHERE tenant_id = $1 AND id IN (${list})`, [ctx.tenantId, ...values]);
+    // Each id read on its own (sql.byKeys): as one list, a tenant without statistics was read from a tenant-only index.
+    const rows = await sql.rows(ctx, `SELECT g.* FROM ${sql.byKeys('groups', 'g', 'id', '$1', '$2::uuid[]')}`, [ctx.tenantId, valid]);
     return rows.map((raw) => mapRow(ctx.manager, Group, raw));
   },
 

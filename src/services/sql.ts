@@ -149,19 +149,6 @@ export function byKeys(table: string, alias: string, column: string, tenant: str
 }
 
 /**
- * Keys bound one by one (`$first::uuid, $first+1::uuid, ...`, or another cast) for `col IN (...)`, padded with the last key to a
- * power of two, so that a statement has a few texts whatever the number of keys. PostgreSQL knows how many keys
- * such a list holds; an array parameter (`= ANY($n::uuid[])`) it costs as ten index descents, and for a tenant
- * without statistics it then preferred reading all the tenant's rows (test/query-plans.test.ts).
- */
-export function keyList(keys: readonly string[], first: number, cast = '::uuid'): { list: string; values: string[] } {
-  let size = 1;
-  while (size < keys.length) size *= 2;
-  const values = Array.from({ length: size }, (_, i) => keys[Math.min(i, keys.length - 1)]);
-  return { list: values.map((_, i) => `$${first + i}${cast}`).join(', '), values };
-}
-
-/**
  * `sql` with each `$n` replaced by parameter n as a quoted literal (escaped by `pg`), for the simple query protocol.
  * The statement texts are Rollcall's own, where `$n` occurs only as a placeholder, each cast where its type matters.
  */
