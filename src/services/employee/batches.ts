@@ -50,7 +50,7 @@ export interface PendingUpdate {
 export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx, items) => {
   if (items.length === 1) return [await items[0].alone()];
   try {
-    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx), [
+    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx, items.length), [
       ctx.tenantId,
       JSON.stringify(
         items.map((item, i) => {
@@ -60,6 +60,7 @@ export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(asy
           return row;
         }),
       ),
+      ...items.map((item) => item.id),
     ]);
     const byIndex = new Map(rows.map((raw) => [Number(raw._i), raw]));
     return items.map((item, i) => {
@@ -266,26 +267,38 @@ function batchedCreateStatement(ctx: RequestContext): string {
   return batchedCreate;
 }
 
-let batchedUpdate: string | undefined;
+const batchedUpdates = new Map<number, string>();
 
-/** The batched UPDATE (see updateBatches), built once from the entity metadata. */
-function batchedUpdateStatement(ctx: RequestContext): string {
-  if (batchedUpdate) return batchedUpdate;
+/**
+ * The batched UPDATE of `n` rows (see updateBatches), built once per batch size from the entity metadata: one
+ * writable CTE per row, each an `UPDATE … WHERE tenant_id = $1 AND id = $k`, so that every row is found by its key.
+ * As one `UPDATE employees … FROM` the list, PostgreSQL without statistics for the tenant believed it held a row or
+ * two and hashed all its rows (24 ms for 8 rows at 5,000, docs/benchmarks.md). No `deleted_at IS NULL` in them, which
+ * would make partial indexes without the key candidates: the version guard already refuses a deleted row (a delete
+ * moves the version). Two updates of one row in a batch: PostgreSQL applies one, the other finds no row and reads
+ * again (StaleVersion), as a lost race does.
+ */
+function batchedUpdateStatement(ctx: RequestContext, n: number): string {
+  const cached = batchedUpdates.get(n);
+  if (cached) return cached;
   const columns = typedColumns(ctx, WRITTEN_FIELDS);
-  batchedUpdate = `WITH v AS (
-      SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
-        ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
-        _action text, _changes jsonb, _request_id text, _token_id uuid, _surface text)),
-    w AS (
+  const update = (k: number) => `u${k} AS (
       UPDATE employees e SET ${columns.map((c) => `${c.name} = v.${c.name}`).join(', ')},
         version = e.version + 1, updated_at = now(),
         deactivated_at = CASE v._deactivation WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE e.deactivated_at END
-      FROM v WHERE e.tenant_id = $1 AND e.id = v._id AND e.version = v._version AND e.deleted_at IS NULL
-      RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface),
+      FROM v WHERE v._i = ${k} AND e.tenant_id = $1 AND e.id = $${3 + k}::uuid AND e.version = v._version
+      RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface)`;
+  const statement = `WITH v AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
+        ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
+        _action text, _changes jsonb, _request_id text, _token_id uuid, _surface text)),
+    ${Array.from({ length: n }, (_, k) => update(k)).join(',\n    ')},
+    w AS (${Array.from({ length: n }, (_, k) => `SELECT * FROM u${k}`).join(' UNION ALL ')}),
     audit AS (
       ${auditRowsSql({ ...BATCH_AUDIT('w'), tenantId: 'w.tenant_id', action: 'w._action', targetId: 'w.id' }, 'FROM w')})
     SELECT * FROM w`;
-  return batchedUpdate;
+  batchedUpdates.set(n, statement);
+  return statement;
 }
 
 let replace: string | undefined;
