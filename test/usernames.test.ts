@@ -126,6 +126,9 @@ describe('SCIM', () => {
       Operations: [{ op: 'replace', path: 'userName', value: 'JOSEX@example.com' }],
     });
     expect(patch.status).toBe(409);
+    // Both refusals left the row as it was.
+    const [kept] = await h.dataSource.query('SELECT username, username_key, version FROM employees WHERE tenant_id = $1 AND id = $2', [t.tenant.id, id]);
+    expect(kept).toEqual({ username: 'rename.me@example.com', username_key: 'rename.me@example.com', version: 1 });
     const recased = await h.scim('PUT', `/Users/${id}`, t.tokens.scim, oktaCreateUser('Rename.Me@Example.com'));
     expect(recased.status).toBe(200);
     expect(recased.body.userName).toBe('Rename.Me@Example.com');

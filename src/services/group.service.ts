@@ -83,8 +83,6 @@ export interface GroupWriteOptions {
 /** Unknown ids listed in an error before "and N more": enough to find them, short enough for a log line. */
 const MAX_IDS_IN_ERROR = 20;
 
-/** Counts are planned with their values: see COUNT_PLAN in src/services/employee/reads.ts. */
-const COUNT_PLAN = { planEachTime: true } as const;
 const MEMBER_DISPLAY = `COALESCE(NULLIF(e.display_name, ''), e.first_name || ' ' || e.last_name)`;
 
 export const groupService = {
@@ -106,8 +104,8 @@ export const groupService = {
   async list(ctx: RequestContext, options: GroupListOptions): Promise<{ views: GroupView[]; totalResults: number }> {
     const params: unknown[] = [ctx.tenantId];
     const where = `g.tenant_id = $1${options.query ? ` AND ${compileGroupQuery(options.query, params)}` : ''}`;
-    // Planned with the tenant's id (COUNT_PLAN): a generic plan counted a new tenant's groups by reading the table.
-    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], COUNT_PLAN);
+    // Planned with the tenant's id (sql.COUNT_PLAN): a generic plan counted a new tenant's groups by reading the table.
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], sql.COUNT_PLAN);
     if (options.count <= 0) return { views: [], totalResults: (await counted)[0].n };
     // Without sortBy, creation order (as for users, see CREATION_ORDER): a walk finds groups created meanwhile at
     // its end. The index ix_groups_tenant_created serves it.
@@ -144,7 +142,7 @@ export const groupService = {
       params.push(likePattern(term, 'co'));
       where += ` AND g.display_name ILIKE $${params.length}`;
     }
-    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], COUNT_PLAN);
+    const counted = sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM groups g WHERE ${where}`, [...params], sql.COUNT_PLAN);
     if (options.after) {
       params.push(options.after.displayName, options.after.id);
       where += ` AND (g.display_name, g.id) > ($${params.length - 1}::citext, $${params.length}::uuid)`;

@@ -36,15 +36,6 @@ const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, username
   return new Map(rows.map((raw) => [String(raw.username_key), toView(ctx, raw)]));
 }, usernameKey);
 
-/**
- * Counts are planned with their values (the tenant's id written in): a count must read the tenant's rows, and only
- * the statistics of that id tell whether an index or the whole table is the cheaper way. A generic plan divides the
- * table by the number of tenants the statistics saw, so beside one large analyzed tenant it counted a new tenant of
- * 200 people by reading all 100,000 rows (test/query-plans.test.ts). Counts are shared in flight and cached per
- * walk, so planning each one costs little.
- */
-const COUNT_PLAN = { planEachTime: true } as const;
-
 /** Page sizes whose statement text is prepared (another count runs unnamed: its LIMIT is written in). */
 const COMMON_COUNTS = new Set([1, 2, 10, 20, 25, 50, 100, 200, 500, 1000]);
 
@@ -104,7 +95,7 @@ export const employeeReads = {
       return pending;
     };
     const countNow = async (generation: number): Promise<number> => {
-      const rows = await sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params, COUNT_PLAN);
+      const rows = await sql.rows<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM employees e WHERE ${where}`, params, sql.COUNT_PLAN);
       counts.set(ctx.tenantId, countKey, rows[0].n, generation);
       return rows[0].n;
     };
@@ -217,7 +208,7 @@ export const employeeReads = {
     const totalCount =
       !wantTotal || countInPage
         ? -1
-        : Number((await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, COUNT_PLAN))[0].n);
+        : Number((await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, sql.COUNT_PLAN))[0].n);
 
     const sort = SORT_FIELDS[options.orderBy?.field ?? 'username'];
     const direction = options.orderBy?.descending ? 'DESC' : 'ASC';
