@@ -162,7 +162,7 @@ export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; 
   });
   let result: Record<string, unknown>[];
   try {
-    result = await sql.rows(ctx, replaceStatement(ctx), [ctx.tenantId, JSON.stringify(rows)]);
+    result = await sql.rows(ctx, replaceStatement(ctx, rows.length), [ctx.tenantId, JSON.stringify(rows), ...rows.map((row) => row._id)]);
   } catch (error) {
     logger.debug({ code: (error as { code?: unknown }).code, replaces: items.length }, 'batched replace failed; each takes the general path');
     return items.map(() => null);
@@ -301,25 +301,34 @@ function batchedUpdateStatement(ctx: RequestContext, n: number): string {
   return statement;
 }
 
-let replace: string | undefined;
+const replaces = new Map<number, string>();
 
 /**
- * The statement of replaceBatches, built once from the entity metadata. `o` locks the rows (in id order, so that two
- * batches cannot deadlock); `c` takes each field the PUT sets and describes what changed as the general path's audit
- * does (compared as text, so that a username's change of case is a change, as it is in JavaScript); `w` writes the
- * rows that changed; unchanged rows are answered as they are, with no new version and no audit row.
+ * The statement of replaceBatches for `n` distinct ids ($3 … $n+2), built once per batch size from the entity
+ * metadata. `o` locks the rows (in id order, so that two batches cannot deadlock); `c` takes each field the PUT sets
+ * and describes what changed as the general path's audit does (compared as text, so that a username's change of case
+ * is a change, as it is in JavaScript); `w0` … write the rows that changed, each by its key as batchedUpdateStatement
+ * does (as one `UPDATE … FROM c`, PostgreSQL without statistics for the tenant hashed all its rows); unchanged rows are
+ * answered as they are, with no new version and no audit row.
  */
-function replaceStatement(ctx: RequestContext): string {
-  if (replace) return replace;
+function replaceStatement(ctx: RequestContext, n: number): string {
+  const cached = replaces.get(n);
+  if (cached) return cached;
   const columns = typedColumns(ctx, WRITTEN_FIELDS).map((c, i) => ({ ...c, property: WRITTEN_FIELDS[i] }));
   // The key is derived from the username: a change of it is the username's change, audited as such.
   const audited = columns.filter((c) => (AUDITED_FIELDS as readonly string[]).includes(c.property));
   const all = ctx.manager.connection.getMetadata(Employee).columns.map((c) => c.databaseName);
   const given = (name: string) => `CASE WHEN '${name}' = ANY(v._set) THEN v.${name} ELSE o.${name} END`;
+  const write = (k: number) => `w${k} AS (
+      UPDATE employees e SET ${columns.map((c) => `${c.name} = c.${c.name}`).join(', ')},
+        version = e.version + 1, updated_at = now(),
+        deactivated_at = CASE WHEN c.status::text = c._old_status THEN e.deactivated_at WHEN c.status::text = 'INACTIVE' THEN now() END
+      FROM c WHERE c._id = $${3 + k}::uuid AND c._changes <> '{}'::jsonb AND e.tenant_id = $1 AND e.id = $${3 + k}::uuid
+      RETURNING e.*, c._i, c._changes, c._request_id, c._token_id, c._surface, c._old_managed_by)`;
   const change = (c: { name: string; property: string }) =>
     `CASE WHEN (${given(c.name)})::text IS DISTINCT FROM o.${c.name}::text
        THEN jsonb_build_object('${c.property}', jsonb_build_object('from', o.${c.name}, 'to', ${given(c.name)})) ELSE '{}'::jsonb END`;
-  replace = `WITH v AS (
+  const statement = `WITH v AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _set text[], _scim_import_fields text[], _username_format text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}, _request_id text, _token_id uuid, _surface text)),
     d AS (SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format FROM tenants t WHERE t.id = $1),
@@ -334,12 +343,8 @@ function replaceStatement(ctx: RequestContext): string {
         o.status::text AS _old_status, ${columns.map((c) => `${given(c.name)} AS ${c.name}`).join(', ')},
         ${audited.map(change).join(' || ')} AS _changes
       FROM o JOIN v ON v._id = o.id),
-    w AS (
-      UPDATE employees e SET ${columns.map((c) => `${c.name} = c.${c.name}`).join(', ')},
-        version = e.version + 1, updated_at = now(),
-        deactivated_at = CASE WHEN c.status::text = c._old_status THEN e.deactivated_at WHEN c.status::text = 'INACTIVE' THEN now() END
-      FROM c WHERE e.tenant_id = $1 AND e.id = c._id AND c._changes <> '{}'::jsonb
-      RETURNING e.*, c._i, c._changes, c._request_id, c._token_id, c._surface, c._old_managed_by),
+    ${Array.from({ length: n }, (_, k) => write(k)).join(',\n    ')},
+    w AS (${Array.from({ length: n }, (_, k) => `SELECT * FROM w${k}`).join(' UNION ALL ')}),
     audit AS (
       ${auditRowsSql(
         {
@@ -355,5 +360,6 @@ function replaceStatement(ctx: RequestContext): string {
       UNION ALL
       SELECT ${all.map((name) => `o.${name}`).join(', ')}, c._i, false FROM o JOIN c ON c._id = o.id WHERE c._changes = '{}'::jsonb
     ) AS e ${VIEW_JOINS}`;
-  return replace;
+  replaces.set(n, statement);
+  return statement;
 }
