@@ -9,6 +9,7 @@ import { ListCreationOrder1795737000000 } from './1795737000000-ListCreationOrde
 import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillfactor';
+import { Webhooks1795739500000 } from './1795739500000-Webhooks';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -24,4 +25,5 @@ export const MIGRATIONS: Function[] = [
   UsernameKey1795737500000,
   LiveEmployeeKey1795738000000,
   EmployeesFillfactor1795738200000,
+  Webhooks1795739500000,
 ];

@@ -17,6 +17,9 @@ import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import * as sql from './services/sql';
 import { scimErrorBody } from './scim/errors';
+import { WebhookDispatcher } from './services/webhook-dispatcher';
+import { webhookService } from './services/webhook.service';
+import { allowInsecureWebhookHosts } from './services/webhook-url';
 import { scimErrorHandler, scimRouter } from './scim/router';
 import { send as sendScim } from './scim/request';
 
@@ -27,6 +30,8 @@ export interface App {
   /** Every request of the server: give it to http.createServer. */
   handler: RequestListener;
   provisioningLog: ProvisioningLogWriter;
+  /** Sends the change feed to the tenants' webhook endpoints (wake it when events were sequenced). */
+  webhooks: WebhookDispatcher;
   stop(): Promise<void>;
 }
 
@@ -58,8 +63,11 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
 
   const scimBase = `${config.publicUrl}/scim/v2`;
   const provisioningLog = new ProvisioningLogWriter(dataSource);
+  allowInsecureWebhookHosts(config.webhookAllowInsecureHosts);
+  const webhooks = new WebhookDispatcher(dataSource).start();
   const purge = setInterval(() => {
     provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
+    webhookService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'webhook delivery log purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
@@ -124,8 +132,10 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   return {
     handler,
     provisioningLog,
+    webhooks,
     async stop() {
       clearInterval(purge);
+      await webhooks.stop();
       await graphql.stop();
       await provisioningLog.close();
     },

@@ -33,6 +33,8 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number };
   /** GET /metrics on the main port (METRICS_ENABLED), readable only with METRICS_TOKEN as a bearer token when it is set. */
   metrics: { enabled: boolean; token: string | undefined };
+  /** WEBHOOK_ALLOW_INSECURE_HOSTS: hosts webhooks may reach over plain http and at private addresses (development, tests). */
+  webhookAllowInsecureHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -159,6 +161,15 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const insecureHosts = (nonEmpty(env, 'WEBHOOK_ALLOW_INSECURE_HOSTS') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  const badHost = insecureHosts.find((h) => !/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/.test(h));
+  if (badHost !== undefined) {
+    throw new ConfigError('WEBHOOK_ALLOW_INSECURE_HOSTS', `must be a comma-separated list of host names or IP addresses, got "${badHost}"`);
+  }
+
   return {
     host,
     port,
@@ -176,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
       burst: integer(env, 'RATE_LIMIT_BURST', 2000, 1, 1_000_000),
     },
     metrics: { enabled: metricsEnabled, token: metricsToken },
+    webhookAllowInsecureHosts: insecureHosts,
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

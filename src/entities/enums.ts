@@ -32,3 +32,10 @@ export type UsernameFormat = (typeof USERNAME_FORMATS)[number];
 export function sqlList(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(',');
 }
+
+/**
+ * A webhook delivery: delivered (a 2xx answer), retrying (failed, another attempt is scheduled) or failed (given up:
+ * the endpoint was disabled after 3 days of failures).
+ */
+export const WEBHOOK_DELIVERY_STATUSES = ['delivered', 'retrying', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

@@ -9,6 +9,7 @@ import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
 import { Tenant } from './tenant.entity';
+import { WebhookDelivery, WebhookEndpoint } from './webhook-endpoint.entity';
 
 export {
   AccessToken,
@@ -22,6 +23,8 @@ export {
   Role,
   Team,
   Tenant,
+  WebhookDelivery,
+  WebhookEndpoint,
 };
 
 /** Every entity, listed explicitly so the compiled and the TypeScript builds load the same set. */
@@ -37,4 +40,6 @@ export const ENTITIES = [
   ProvisioningEvent,
   Group,
   GroupMember,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];

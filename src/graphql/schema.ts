@@ -9,6 +9,7 @@ import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolve
 import { NodeResolver } from './resolvers/node.resolver';
 import { AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
+import { WebhookResolver } from './resolvers/webhook.resolver';
 
 /** `@Authorized('admin')` marks writes: `read` tokens may only query. */
 const authChecker: AuthChecker<GraphQLContext> = ({ context }, scopes) => {
@@ -29,6 +30,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       AuditEventResolver,
       FieldChangeResolver,
       ProvisioningEventResolver,
+      WebhookResolver,
       ...CATALOG_RESOLVERS,
     ],
     authChecker,
