@@ -8,6 +8,7 @@ import { IdpTolerance1795736500000 } from './1795736500000-IdpTolerance';
 import { ListCreationOrder1795737000000 } from './1795737000000-ListCreationOrder';
 import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
+import { Events1795739000000 } from './1795739000000-Events';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -22,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   ListCreationOrder1795737000000,
   UsernameKey1795737500000,
   LiveEmployeeKey1795738000000,
+  Events1795739000000,
 ];
