@@ -10,6 +10,7 @@ import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillfactor';
 import { Webhooks1795739500000 } from './1795739500000-Webhooks';
+import { Events1795739000000 } from './1795739000000-Events';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -25,5 +26,6 @@ export const MIGRATIONS: Function[] = [
   UsernameKey1795737500000,
   LiveEmployeeKey1795738000000,
   EmployeesFillfactor1795738200000,
+  Events1795739000000,
   Webhooks1795739500000,
 ];

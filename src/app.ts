@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { NextFunction, Request, Response } from 'express';
 import Router from 'router';
 import { DataSource } from 'typeorm';
@@ -16,6 +17,8 @@ import { logger, setLogLevel } from './logging';
 import { DATABASE_RETRY_AFTER_SECONDS, asDatabaseUnavailable } from './services/errors';
 import { ProvisioningLogWriter, provisioningLogService } from './services/provisioning-log.service';
 import * as sql from './services/sql';
+import { EventFeed } from './services/event-feed';
+import { eventService } from './services/event.service';
 import { scimErrorBody } from './scim/errors';
 import { WebhookDispatcher } from './services/webhook-dispatcher';
 import { webhookService } from './services/webhook.service';
@@ -23,15 +26,20 @@ import { allowInsecureWebhookHosts } from './services/webhook-url';
 import { scimErrorHandler, scimRouter } from './scim/router';
 import { send as sendScim } from './scim/request';
 
-/** How often expired provisioning-log entries are purged. */
+/** How often expired provisioning-log entries and change-feed events are purged. */
 const PURGE_INTERVAL_MS = 60 * 60_000;
 
 export interface App {
   /** Every request of the server: give it to http.createServer. */
   handler: RequestListener;
+  /** The HTTP server's `upgrade` events: GraphQL subscriptions over WebSocket at /graphql. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes the WebSocket connections (subscriptions): first at shutdown, as the HTTP drain does not see them. */
+  closeSockets(): Promise<void>;
   provisioningLog: ProvisioningLogWriter;
   /** Sends the change feed to the tenants' webhook endpoints (wake it when events were sequenced). */
   webhooks: WebhookDispatcher;
+  events: EventFeed;
   stop(): Promise<void>;
 }
 
@@ -68,6 +76,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const purge = setInterval(() => {
     provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
     webhookService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'webhook delivery log purge failed'));
+    eventService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'event purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
@@ -76,7 +85,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   // Errors raised before the SCIM router's own handler (none today) still answer as SCIM.
   scim.use('/scim/v2', scimErrorHandler);
 
-  const graphql = await graphqlRouter(config, dataSource, rateLimiter);
+  const events = await new EventFeed(dataSource).start();
+  events.onNewEvents(() => webhooks.wake());
+  const graphql = await graphqlRouter(config, dataSource, rateLimiter, events);
 
   // The admin console: a single-page app over /graphql, built into dist/admin.
   app.use('/admin', adminConsole());
@@ -131,12 +142,16 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
 
   return {
     handler,
+    upgrade: (req, socket, head) => graphql.subscriptions.upgrade(req, socket, head),
+    closeSockets: () => graphql.subscriptions.close(),
     provisioningLog,
     webhooks,
+    events,
     async stop() {
       clearInterval(purge);
       await webhooks.stop();
       await graphql.stop();
+      await events.stop();
       await provisioningLog.close();
     },
   };

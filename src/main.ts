@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -83,6 +84,8 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
       handler(req, res);
     });
     const shutdown = gracefulShutdown(server);
+    let upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => socket.destroy();
+    server.on('upgrade', (req, socket, head) => upgrade(req, socket, head));
     answerClientErrors(server);
     // Okta's socket timeout is 60 s; keep idle keep-alive sockets a little longer than typical load balancers.
     server.keepAliveTimeout = 65_000;
@@ -98,6 +101,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
         : config;
     const app = await createApp(effective, db.dataSource);
     handler = app.handler;
+    upgrade = app.upgrade;
     const maintenance = db.embedded ? new EmbeddedMaintenance(db.dataSource).start() : undefined;
 
     if (effective.logLevel !== 'silent') {
@@ -112,6 +116,9 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
       url: effective.publicUrl,
       stop() {
         stopping ??= (async () => {
+          // WebSocket connections are not requests the drain waits for: closed first (1001), so clients reconnect.
+          upgrade = (_req, socket) => socket.destroy();
+          await app.closeSockets();
           await shutdown.drain(SHUTDOWN_GRACE_MS);
           await maintenance?.stop();
           await app.stop();

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { scimRouter } from '../src/scim/router';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
 import { snapshotTenant } from './support/snapshot';
@@ -360,6 +362,33 @@ const GRAPHQL_CASES: Record<string, Case> = {
   'Query.loginAuthenticators': async () => onlyOwnRows('loginAuthenticators', '', 'login_authenticators'),
   'Query.employeeTemplates': async () => onlyOwnRows('employeeTemplates', '', 'employee_templates'),
   'Query.accessTokens': async () => onlyOwnRows('accessTokens', '', 'access_tokens'),
+  'Query.events': async () => {
+    await onlyOwnRows('events', '', 'events', 'AND seq IS NOT NULL');
+    for (const token of [a.tokens.admin, a.tokens.read]) {
+      const result = await graphqlAs(token, '{ events(first: 100) { nodes { resourceId data } } }');
+      const nodes = result.body.data.events.nodes as { resourceId: string; data: unknown }[];
+      expect(nodes.length).toBeGreaterThan(0);
+      const bIds = [B.employee, B.localEmployee, B.group];
+      expect(nodes.filter((n) => bIds.some((id) => n.resourceId === id || JSON.stringify(n.data).includes(id)))).toEqual([]);
+    }
+  },
+  'Subscription.events': async () => {
+    // From the start of the feed (sequence 0): every event A's token receives is A's.
+    const [{ n }] = await h.dataSource.query('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND seq IS NOT NULL', [a.tenant.id]);
+    const client = createClient({ url: `${h.baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { token: a.tokens.read }, retryAttempts: 0 });
+    try {
+      const received: string[] = [];
+      const after = Buffer.from('["seq","0"]').toString('base64url');
+      for await (const result of client.iterate<{ events: { resourceId: string } }>({ query: `subscription { events(after: "${after}") { resourceId } }` })) {
+        expect(result.errors).toBeUndefined();
+        received.push(result.data!.events.resourceId);
+        if (received.length >= n) break;
+      }
+      expect(received.filter((id) => [B.employee, B.localEmployee, B.group].includes(id))).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  },
   'Query.auditEvents': async () => {
     await onlyOwnRows('auditEvents', '', 'audit_events');
     for (const id of [B.employee, B.localEmployee]) await onlyOwnRows('auditEvents', `employeeId: "${gid('Employee', id)}"`, '');

@@ -39,3 +39,21 @@ export function sqlList(values: readonly string[]): string {
  */
 export const WEBHOOK_DELIVERY_STATUSES = ['delivered', 'retrying', 'failed'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * The change feed's event types (src/services/event.service.ts, docs/events.md). The database trigger that writes
+ * them (migration Events) maps audit actions to these; a type added here needs it there too.
+ */
+export const EVENT_TYPES = [
+  'employee.created',
+  'employee.updated',
+  'employee.deactivated',
+  'employee.reactivated',
+  'employee.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'group.members_added',
+  'group.members_removed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

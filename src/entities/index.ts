@@ -1,5 +1,6 @@
 import { AccessToken } from './access-token.entity';
 import { AuditEvent } from './audit-event.entity';
+import { Event, EventSequence } from './event.entity';
 import { EmployeeTemplate } from './employee-template.entity';
 import { Employee } from './employee.entity';
 import { GroupMember } from './group-member.entity';
@@ -16,6 +17,8 @@ export {
   AuditEvent,
   Employee,
   EmployeeTemplate,
+  Event,
+  EventSequence,
   Group,
   GroupMember,
   LoginAuthenticator,
@@ -42,4 +45,6 @@ export const ENTITIES = [
   GroupMember,
   WebhookEndpoint,
   WebhookDelivery,
+  Event,
+  EventSequence,
 ];

@@ -36,6 +36,10 @@ export class Tenant {
   @Column({ type: 'integer', default: 30 })
   provisioningLogRetentionDays: number;
 
+  /** How long change-feed events are kept (the events API and subscriptions cannot resume from further back). */
+  @Column({ type: 'integer', default: 30 })
+  eventRetentionDays: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,6 +1,7 @@
 import { RequestContext } from '../services/context';
 import { TokenScope } from '../entities/enums';
 import { Logger } from '../logging';
+import type { EventFeed } from '../services/event-feed';
 import { Loaders } from './loaders';
 
 /** What every resolver receives: the service context (tenant from the token, never from an argument) and loaders. */
@@ -10,4 +11,6 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The request's logger (carries its request id). */
   log: Logger;
+  /** The change feed, on WebSocket connections only (GraphQL subscriptions). */
+  events?: EventFeed;
 }

@@ -21,6 +21,8 @@ export const CURSOR_PART = {
     (precision: KeysetPrecision) =>
     (value: unknown): value is string =>
       isKeysetTime(value, precision),
+  /** A sequence number (a bigint as decimal text, e.g. the change feed's). */
+  sequence: (value: unknown): value is string => typeof value === 'string' && /^(0|[1-9][0-9]{0,17})$/.test(value),
   /** A constant, e.g. the order a cursor was made in, so that it cannot continue another order. */
   tag:
     <T extends string>(tag: T) =>

@@ -4,6 +4,7 @@ import { GraphQLContext } from './context';
 import { forbidden } from './errors';
 import { AccessTokenResolver } from './resolvers/access-token.resolver';
 import { CATALOG_RESOLVERS } from './resolvers/catalog.resolver';
+import { EventResolver } from './resolvers/event.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
 import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
@@ -31,14 +32,25 @@ export async function createSchema(): Promise<GraphQLSchema> {
       FieldChangeResolver,
       ProvisioningEventResolver,
       WebhookResolver,
+      EventResolver,
       ...CATALOG_RESOLVERS,
     ],
     authChecker,
     validate: false,
+    // type-graphql insists on a PubSub once a @Subscription exists, even one with its own `subscribe` (the change
+    // feed reads the outbox: src/services/event-feed.ts). Nothing publishes through this one.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('No topic-based subscriptions: every subscription has its own subscribe function.');
+      },
+    },
   });
   // type-graphql has no decorator for the root types; document them here.
   schema.getQueryType()!.description = "The query root of Rollcall's admin API. Everything is scoped to the token's tenant.";
   schema.getMutationType()!.description =
     'The mutation root. Every mutation takes one `input` and returns a payload with `userErrors`; needs an admin token.';
+  schema.getSubscriptionType()!.description =
+    'The subscription root, over WebSocket (graphql-ws) at /graphql, with the token in `connection_init`; read or admin tokens.';
   return schema;
 }

@@ -18,6 +18,8 @@ import { SERVICE_UNAVAILABLE_HTTP, fromAuthRefusal, serviceUnavailable } from '.
 import { createLoaders } from './loaders';
 import { checkCost, depthLimit, introspectionLimit } from './limits';
 import { createSchema } from './schema';
+import { SubscriptionServer, subscriptionServer } from './subscriptions';
+import type { EventFeed } from '../services/event-feed';
 
 /** Codes that are safe to show as they are; anything else is masked outside development. */
 const CLIENT_CODES = new Set([
@@ -94,9 +96,11 @@ function clientError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   return undefined;
 }
 
-export async function graphqlRouter(config: Config, dataSource: DataSource, rateLimiter: RateLimiter): Promise<{
+export async function graphqlRouter(config: Config, dataSource: DataSource, rateLimiter: RateLimiter, events: EventFeed): Promise<{
   /** Answers /graphql (and paths under it); anything else goes to `next`. */
   router: Router.Router;
+  /** GraphQL subscriptions over WebSocket at /graphql (see subscriptions.ts). */
+  subscriptions: SubscriptionServer;
   stop: () => Promise<void>;
 }> {
   const schema = await createSchema();
@@ -137,10 +141,9 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
         async requestDidStart() {
           return {
             async didResolveOperation({ request, document, operation }) {
-              // graphql-js 16 validates a subscription against a schema without a Subscription type; execution would
-              // then fail as an internal error.
+              // Subscriptions run over WebSocket (subscriptions.ts); over HTTP, execution would fail as an internal error.
               if (operation?.operation === 'subscription') {
-                throw new GraphQLError('Subscriptions are not supported: the schema has no subscription type.', {
+                throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws protocol) at /graphql, not over HTTP POST.', {
                   extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
                 });
               }
@@ -200,5 +203,13 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
   const router = new Router();
   router.use('/graphql', bodyParser.json({ limit: GRAPHQL_BODY_LIMIT, verify: refuseDeepJson }), handler);
   router.use('/graphql', graphqlBodyErrors);
-  return { router, stop: () => server.stop() };
+  const subscriptions = subscriptionServer(schema, authenticate, events);
+  return {
+    router,
+    subscriptions,
+    stop: async () => {
+      await subscriptions.close();
+      await server.stop();
+    },
+  };
 }

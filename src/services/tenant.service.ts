@@ -22,13 +22,15 @@ export interface TenantSettings {
   defaultRoleId: string | null;
   /** Days the SCIM provisioning log is kept. */
   provisioningLogRetentionDays: number;
+  /** Days change-feed events are kept. */
+  eventRetentionDays: number;
   /** What a username must be: a valid email address (EMAIL) or any text (ANY). */
   usernameFormat: UsernameFormat;
   /** ISO 3166-1 alpha-2 region for national phone numbers; null: numbers need their +country code. */
   defaultPhoneRegion: string | null;
 }
 
-/** Bounds of `provisioningLogRetentionDays`: at least a day, at most ten years. */
+/** Bounds of `provisioningLogRetentionDays` and `eventRetentionDays`: at least a day, at most ten years. */
 export const RETENTION_DAYS_MIN = 1;
 export const RETENTION_DAYS_MAX = 3650;
 
@@ -38,6 +40,7 @@ export interface TenantSettingsChanges {
   /** null returns to the role named "Agent". */
   defaultRoleId?: string | null;
   provisioningLogRetentionDays?: number;
+  eventRetentionDays?: number;
   usernameFormat?: string;
   /** null: no default region. */
   defaultPhoneRegion?: string | null;
@@ -132,16 +135,13 @@ export const tenantService = {
           next.defaultRoleId = changes.defaultRoleId;
         }
       }
-      const days = changes.provisioningLogRetentionDays;
-      if (days !== undefined) {
+      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays'] as const) {
+        const days = changes[field];
+        if (days === undefined) continue;
         if (!Number.isInteger(days) || days < RETENTION_DAYS_MIN || days > RETENTION_DAYS_MAX) {
-          issues.add(
-            ErrorCode.INVALID_VALUE,
-            `provisioningLogRetentionDays must be a whole number from ${RETENTION_DAYS_MIN} to ${RETENTION_DAYS_MAX}.`,
-            'provisioningLogRetentionDays',
-          );
+          issues.add(ErrorCode.INVALID_VALUE, `${field} must be a whole number from ${RETENTION_DAYS_MIN} to ${RETENTION_DAYS_MAX}.`, field);
         } else {
-          next.provisioningLogRetentionDays = days;
+          next[field] = days;
         }
       }
       if (changes.usernameFormat !== undefined) {
@@ -173,10 +173,7 @@ export const tenantService = {
       if (next.defaultRoleId !== tenant.defaultRoleId) {
         audit.defaultRoleId = { from: tenant.defaultRoleId, to: next.defaultRoleId };
       }
-      if (next.provisioningLogRetentionDays !== tenant.provisioningLogRetentionDays) {
-        audit.provisioningLogRetentionDays = { from: tenant.provisioningLogRetentionDays, to: next.provisioningLogRetentionDays };
-      }
-      for (const field of ['usernameFormat', 'defaultPhoneRegion'] as const) {
+      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion'] as const) {
         if (next[field] !== tenant[field]) audit[field] = { from: tenant[field], to: next[field] };
       }
       if (Object.keys(audit).length === 0) return next;
@@ -217,6 +214,7 @@ function settingsOf(tenant: Tenant): TenantSettings {
     scimImportFields: tenant.scimImportFields,
     defaultRoleId: tenant.defaultRoleId,
     provisioningLogRetentionDays: tenant.provisioningLogRetentionDays,
+    eventRetentionDays: tenant.eventRetentionDays,
     usernameFormat: tenant.usernameFormat,
     defaultPhoneRegion: tenant.defaultPhoneRegion,
   };

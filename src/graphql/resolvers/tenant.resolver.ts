@@ -28,6 +28,9 @@ class UpdateTenantSettingsInput {
   @Field(() => Int, { nullable: true, description: 'Days to keep the SCIM provisioning log (1 to 3650).' })
   provisioningLogRetentionDays?: number | null;
 
+  @Field(() => Int, { nullable: true, description: 'Days to keep change-feed events (1 to 3650).' })
+  eventRetentionDays?: number | null;
+
   @Field(() => UsernameFormatEnum, { nullable: true, description: 'What usernames must be from now on; stored ones stay valid.' })
   usernameFormat?: UsernameFormat | null;
 
@@ -47,13 +50,14 @@ class UpdateTenantSettingsPayload extends ObjectPayload(TenantSettingsType, 'ten
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
   const changes: TenantSettingsChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'usernameFormat'] as const) {
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat'] as const) {
     if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
   }
   if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
   if (input.provisioningLogRetentionDays !== undefined && input.provisioningLogRetentionDays !== null) {
     changes.provisioningLogRetentionDays = input.provisioningLogRetentionDays;
   }
+  if (input.eventRetentionDays !== undefined && input.eventRetentionDays !== null) changes.eventRetentionDays = input.eventRetentionDays;
   if (input.usernameFormat) changes.usernameFormat = input.usernameFormat;
   if (input.defaultPhoneRegion !== undefined) changes.defaultPhoneRegion = input.defaultPhoneRegion;
   if (input.defaultRoleId === null) changes.defaultRoleId = null;

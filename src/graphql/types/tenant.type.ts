@@ -75,6 +75,9 @@ export class TenantSettingsType {
   @Field(() => Int, { description: 'Days the SCIM provisioning log is kept (1 to 3650).' })
   provisioningLogRetentionDays: number;
 
+  @Field(() => Int, { description: 'Days change-feed events are kept (1 to 3650): how far back `events` and subscriptions can resume.' })
+  eventRetentionDays: number;
+
   @Field(() => UsernameFormatEnum, {
     description: 'What a username must be, on SCIM and GraphQL writes alike. A change applies to later writes only.',
   })
@@ -95,6 +98,7 @@ export class TenantSettingsType {
     return Object.assign(new TenantSettingsType(), {
       scimImportFields: settings.scimImportFields,
       provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
+      eventRetentionDays: settings.eventRetentionDays,
       usernameFormat: settings.usernameFormat,
       defaultPhoneRegion: settings.defaultPhoneRegion,
       defaultRoleId: settings.defaultRoleId,
