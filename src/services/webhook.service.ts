@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { EVENT_TYPES, EventType } from '../entities/enums';
 import { WebhookDelivery, WebhookEndpoint, WebhookSigningSecret } from '../entities/webhook-endpoint.entity';
 import { auditService } from './audit.service';
+import { eventService } from './event.service';
 import { RequestContext, inTransaction } from './context';
 import { DomainError, ErrorCode } from './errors';
 import * as sql from './sql';
@@ -69,6 +70,8 @@ export const webhookService = {
     const description = checkDescription(input.description);
     const url = await checkWebhookUrl(input.url);
     const secret = newSecret();
+    // Events committed before this call are numbered now, so that they fall before the new endpoint's cursor.
+    await eventService.sequence(ctx.manager, ctx.tenantId);
     return inTransaction(ctx, async (tx) => {
       const count = await tx.manager.countBy(WebhookEndpoint, { tenantId: tx.tenantId });
       if (count >= MAX_WEBHOOK_ENDPOINTS) {
