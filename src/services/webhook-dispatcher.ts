@@ -60,7 +60,10 @@ export class WebhookDispatcher {
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   private readonly budgetMs: number;
-  /** Longer than the longest a claim can last (its budget plus one timed-out send), so a live lease never runs out. */
+  /**
+   * Longer than the longest a claim can last (its budget, then one send cut off at the timeout, then the record), so
+   * a live lease never runs out; short enough that a killed instance's endpoints are taken over within seconds.
+   */
   private readonly leaseMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -75,7 +78,7 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     this.concurrency = options.concurrency ?? 4;
     this.budgetMs = options.budgetMs ?? 5_000;
-    this.leaseMs = this.budgetMs + this.timeoutMs + 30_000;
+    this.leaseMs = this.budgetMs + this.timeoutMs + 5_000;
   }
 
   start(): this {
