@@ -34,6 +34,8 @@ export interface BenchOptions {
   nodeFlags?: string;
   /** Log the plans of statements slower than this many ms to the PostgreSQL server log (auto_explain). */
   autoExplainMs?: number;
+  /** Webhook endpoints subscribed to every event, all delivering to a receiver in the bench process (issue 18). */
+  webhooks: number;
 }
 
 export class BenchUsageError extends Error {}
@@ -80,6 +82,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       // Extra Node options for the server only (not the load client), e.g. --node-flags=--max-semi-space-size=32.
       'node-flags': { type: 'string' },
       'auto-explain': { type: 'string' },
+      webhooks: { type: 'string', default: '0' },
     },
   });
   const scenario = args.scenario as Scenario;
@@ -109,5 +112,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     cpuProf: args['cpu-prof'],
     nodeFlags: args['node-flags'],
     autoExplainMs: args['auto-explain'] === undefined ? undefined : positiveInteger('auto-explain', args['auto-explain'], 0),
+    webhooks: positiveInteger('webhooks', args.webhooks, 0),
   };
 }

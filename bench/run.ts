@@ -20,6 +20,7 @@ import { Client, Pool as PgPool } from 'pg';
 import { idpRequestBody } from '../test/support/idp-fixtures';
 import { BenchRequest, CpuMeter, LoadClient, PhaseResult, peakRssMb, timedWork } from './load';
 import { BenchUsageError, parseBenchArgs } from './options';
+import { BenchReceiver } from './webhook-receiver';
 
 const ROOT = path.join(__dirname, '..');
 const opts = (() => {
@@ -557,6 +558,7 @@ async function main(): Promise<void> {
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'error',
+    ...(opts.webhooks > 0 ? { WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1' } : {}),
     DB_POOL_SIZE: String(opts.poolSize),
     // The benchmark measures the server, not the per-token limiter.
     RATE_LIMIT_PER_SECOND: '0',
@@ -645,12 +647,16 @@ async function main(): Promise<void> {
     const target: Target = { url, pid: server.pid!, databasePid, token: created.scimToken, adminToken: created.adminToken };
     log(`Rollcall up (pid ${server.pid}, ${databaseUrl ? 'PostgreSQL' : 'embedded'}); scenario ${SCENARIO}, ${opts.client} client, ${CONCURRENCY} concurrent requests, phases capped at ${SECONDS} s${ONBOARDING ? ` (the creates of ${EMPLOYEES} people are not)` : ''}`);
 
+    const receiver = opts.webhooks > 0 ? await new BenchReceiver().start() : undefined;
+    if (receiver) await subscribeWebhooks(target, receiver, opts.webhooks);
+
     const people: People = { ids, usernames };
     const rollcall = ONBOARDING ? await onboardingPhases(target, people, true, 'rc') : await scimPhases(target, ids, usernames, 'rc', groupId);
     const walk = wanted('walk') ? await importWalk(target) : undefined;
     const globalIds = people.ids.slice(0, 5000).map((id) => Buffer.from(`Employee:${id}`).toString('base64url'));
     const searchTerm = ONBOARDING ? (i: number) => `user${(i * 7919) % EMPLOYEES}.` : (i: number) => `seed${1 + ((i * 7919) % EMPLOYEES)}@`;
     const graphql = await graphqlPhases(target, globalIds, searchTerm);
+    const deliveries = receiver && databaseUrl ? await awaitDeliveries(receiver, databaseUrl, tenantId, opts.webhooks) : undefined;
     const rss = peakRssMb(server.pid!);
     const statsAfter = databaseUrl ? await employeeStats(databaseUrl) : undefined;
     const loadAfterRollcall = loadAverage();
@@ -712,6 +718,7 @@ async function main(): Promise<void> {
         .map((c) => `${c.name.replace('GraphQL ', '')} ${fmt(c.perSecond, 0)}/s, p99 ${fmt(c.p99)} ms, ${c.cpuPerRequestMs === null ? '-' : fmt(c.cpuPerRequestMs, 3)} ms CPU`)
         .join('; ')}.`);
     }
+    if (deliveries) lines.push(deliveries);
     const failures = [...rollcall, ...graphql, ...(walk ? [walk.result] : [])].filter((r) => r.errors > 0);
     for (const f of failures) lines.push(`ERRORS in ${f.name}: ${f.errors}; first: ${f.firstError}`);
     console.log(lines.join('\n'));
@@ -735,6 +742,46 @@ async function main(): Promise<void> {
     if (serverUrl && !opts.embedded && !opts.keep) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     if (!opts.keep) fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** --webhooks N: N endpoints, each subscribed to every event type, each delivering to its own path of `receiver`. */
+async function subscribeWebhooks(target: Target, receiver: BenchReceiver, n: number): Promise<void> {
+  const types = ['EMPLOYEE_CREATED', 'EMPLOYEE_UPDATED', 'EMPLOYEE_DEACTIVATED', 'EMPLOYEE_REACTIVATED', 'EMPLOYEE_DELETED', 'GROUP_CREATED', 'GROUP_UPDATED', 'GROUP_DELETED', 'GROUP_MEMBERS_ADDED', 'GROUP_MEMBERS_REMOVED'];
+  for (let i = 0; i < n; i++) {
+    const response = await fetch(`${target.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${target.adminToken}` },
+      body: JSON.stringify({
+        query: 'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { userErrors { message } } }',
+        variables: { input: { url: `${receiver.url}/endpoint-${i}`, eventTypes: types, description: `bench ${i}` } },
+      }),
+    });
+    const body = (await response.json()) as { data?: { createWebhookEndpoint: { userErrors: unknown[] } }; errors?: unknown };
+    if (!body.data || body.data.createWebhookEndpoint.userErrors.length > 0) throw new Error(`webhook endpoint not created: ${JSON.stringify(body)}`);
+  }
+  log(`${n} webhook endpoints subscribed to every event, delivering to ${receiver.url}`);
+}
+
+/** After the phases: waits (at most 120 s) until every event reached every endpoint, and describes the deliveries. */
+async function awaitDeliveries(receiver: BenchReceiver, databaseUrl: string, tenantId: string, endpoints: number): Promise<string> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const started = Date.now();
+  let expected = 0;
+  try {
+    for (;;) {
+      expected = Number((await client.query('SELECT count(*) AS n FROM events WHERE tenant_id = $1', [tenantId])).rows[0].n) * endpoints;
+      if (receiver.received >= expected || Date.now() - started > 120_000) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await client.end();
+  }
+  const sorted = [...receiver.latenciesMs].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  await receiver.close();
+  return `Webhooks: ${endpoints} endpoints, ${receiver.received.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} deliveries (${receiver.duplicates} duplicates), ` +
+    `${((Date.now() - started) / 1000).toFixed(1)} s after the last phase to deliver the rest; from the event's time to its arrival: p50 ${fmt(at(0.5), 0)} ms, p99 ${fmt(at(0.99), 0)} ms, max ${fmt(sorted.at(-1) ?? NaN, 0)} ms.`;
 }
 
 main().catch((error) => {

@@ -19,6 +19,12 @@ describe('npm run bench: command line', () => {
     expect(parseBenchArgs(['--client', 'undici']).client).toBe('undici');
   });
 
+  it('subscribes webhook endpoints when asked (issue 18 cost), none by default', () => {
+    expect(parseBenchArgs([]).webhooks).toBe(0);
+    expect(parseBenchArgs(['--webhooks', '10']).webhooks).toBe(10);
+    expect(() => parseBenchArgs(['--webhooks', 'many'])).toThrow(BenchUsageError);
+  });
+
   it('refuses what it cannot run', () => {
     expect(() => parseBenchArgs(['--scenario', 'vacuumed'])).toThrow(BenchUsageError);
     expect(() => parseBenchArgs(['--client', 'fetch'])).toThrow(BenchUsageError);

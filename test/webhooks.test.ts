@@ -266,7 +266,7 @@ describe('sending', () => {
     try {
       const started = Date.now();
       const sent = await sendWebhook(hanging.url, [{ secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64'), createdAt: '', expiresAt: null }], {
-        id: '00000000-0000-4000-8000-000000000000', seq: '1', type: 'employee.created', occurredAt: new Date(), actorSurface: 'scim', actorTokenName: null, data: {},
+        id: '00000000-0000-4000-8000-000000000000', seq: '1', type: 'employee.created', occurredAt: new Date(), actorSurface: 'scim', actorTokenName: null, dataJson: '{}',
       }, 300);
       expect(sent).toMatchObject({ ok: false, statusCode: null, error: 'no answer within 300 ms' });
       expect(Date.now() - started).toBeLessThan(3_000);
@@ -277,7 +277,7 @@ describe('sending', () => {
 
   it('refuses at send time a stored URL the policy no longer allows', async () => {
     const sent = await sendWebhook('https://10.0.0.1/hook', [], {
-      id: '00000000-0000-4000-8000-000000000000', seq: '1', type: 'employee.created', occurredAt: new Date(), actorSurface: 'scim', actorTokenName: null, data: {},
+      id: '00000000-0000-4000-8000-000000000000', seq: '1', type: 'employee.created', occurredAt: new Date(), actorSurface: 'scim', actorTokenName: null, dataJson: '{}',
     }, 300);
     expect(sent.ok).toBe(false);
     expect(sent.error).toContain('not a public address');

@@ -76,7 +76,7 @@ export class WebhookDispatcher {
   ) {
     this.pollMs = options.pollMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 16;
     this.budgetMs = options.budgetMs ?? 5_000;
     this.leaseMs = this.budgetMs + this.timeoutMs + 5_000;
   }

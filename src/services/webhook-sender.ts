@@ -12,7 +12,8 @@ export interface WebhookEvent {
   occurredAt: Date;
   actorSurface: string;
   actorTokenName: string | null;
-  data: Record<string, unknown>;
+  /** The event's payload as JSON text (jsonb as PostgreSQL prints it): spliced into the body, never parsed. */
+  dataJson: string;
 }
 
 export interface SendResult {
@@ -40,19 +41,31 @@ const agents = {
  * payload (the resource after the change, the changes, the member ids: docs/events.md) with its sequence and actor.
  */
 export function webhookBody(event: WebhookEvent): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    timestamp: event.occurredAt.toISOString(),
-    data: { sequence: Number(event.seq), actor: { surface: event.actorSurface, tokenName: event.actorTokenName }, ...event.data },
-  });
+  // Built as text around the stored payload: a delivery costs no JSON parse and re-serialization of the resource.
+  const head = `{"sequence":${Number(event.seq)},"actor":${JSON.stringify({ surface: event.actorSurface, tokenName: event.actorTokenName })}`;
+  const rest = event.dataJson.trim();
+  const data = rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
+  return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(event.occurredAt.toISOString())},"data":${data}}`;
+}
+
+const signers = new Map<string, Webhook>();
+
+/** The library's signer of a secret, kept (it decodes the key once); bounded by the endpoints' secrets in use. */
+function signer(secret: string): Webhook {
+  let found = signers.get(secret);
+  if (!found) {
+    if (signers.size >= 1_000) signers.clear();
+    found = new Webhook(secret);
+    signers.set(secret, found);
+  }
+  return found;
 }
 
 /** `webhook-signature`: one `v1,<base64>` per secret still signing (two during a rotation), space separated. */
 export function webhookSignature(secrets: readonly WebhookSigningSecret[], id: string, timestamp: Date, body: string, now = new Date()): string {
   return secrets
     .filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now)
-    .map((s) => new Webhook(s.secret).sign(id, timestamp, body))
+    .map((s) => signer(s.secret).sign(id, timestamp, body))
     .join(' ');
 }
 

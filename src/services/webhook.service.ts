@@ -247,7 +247,7 @@ export const webhookService = {
 };
 
 /** The columns of `events` a delivery needs, as WebhookEvent. */
-export const EVENT_COLUMNS = `e.id, e.seq::text AS seq, e.type, e.occurred_at, e.actor_surface, e.actor_token_name, e.data`;
+export const EVENT_COLUMNS = `e.id, e.seq::text AS seq, e.type, e.occurred_at, e.actor_surface, e.actor_token_name, e.data::text AS data_json`;
 
 export function toWebhookEvent(row: Record<string, unknown>): WebhookEvent {
   return {
@@ -257,7 +257,7 @@ export function toWebhookEvent(row: Record<string, unknown>): WebhookEvent {
     occurredAt: row.occurred_at instanceof Date ? row.occurred_at : new Date(String(row.occurred_at)),
     actorSurface: String(row.actor_surface),
     actorTokenName: (row.actor_token_name as string | null) ?? null,
-    data: row.data as Record<string, unknown>,
+    dataJson: String(row.data_json),
   };
 }
 
