@@ -767,7 +767,7 @@ async function awaitDeliveries(receiver: BenchReceiver, databaseUrl: string, ten
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const started = Date.now();
-  let expected = 0;
+  let expected: number;
   try {
     for (;;) {
       expected = Number((await client.query('SELECT count(*) AS n FROM events WHERE tenant_id = $1', [tenantId])).rows[0].n) * endpoints;
