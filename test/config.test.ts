@@ -16,6 +16,8 @@ test.each([
   [{ METRICS_TOKEN: 'has spaces in the middle of it' }, 'METRICS_TOKEN'],
   [{ METRICS_TOKEN: 'x'.repeat(16), METRICS_ENABLED: 'false' }, 'METRICS_TOKEN'],
   [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+  [{ WEBHOOK_ALLOW_INSECURE_HOSTS: 'http://localhost:3000' }, 'WEBHOOK_ALLOW_INSECURE_HOSTS'],
+  [{ WEBHOOK_ALLOW_INSECURE_HOSTS: 'localhost, evil host' }, 'WEBHOOK_ALLOW_INSECURE_HOSTS'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'Not A Slug' }, 'ROLLCALL_BOOTSTRAP_TENANT'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'short' }, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN'],
   [{ ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'x'.repeat(40) }, 'ROLLCALL_BOOTSTRAP_TENANT'],
@@ -49,4 +51,14 @@ test('metrics and log level settings', () => {
   expect(loadConfig({ METRICS_TOKEN: 'scrape-secret-0123456789' }).metrics).toEqual({ enabled: true, token: 'scrape-secret-0123456789' });
   for (const level of ['silent', 'error', 'warn', 'info', 'debug']) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
   expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+});
+
+test('webhook hosts allowed plain http and private addresses: none by default, a comma list', () => {
+  expect(loadConfig({}).webhookAllowInsecureHosts).toEqual([]);
+  expect(loadConfig({ WEBHOOK_ALLOW_INSECURE_HOSTS: ' 127.0.0.1, localhost ,[::1],receiver.internal' }).webhookAllowInsecureHosts).toEqual([
+    '127.0.0.1',
+    'localhost',
+    '[::1]',
+    'receiver.internal',
+  ]);
 });
