@@ -81,5 +81,20 @@ const SERVER_URL = process.env.DATABASE_URL;
     const counts = new Map<string, number>();
     for (const r of receiver.received) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
     expect([...counts.entries()].filter(([id, n]) => n > 1 && id !== interrupted)).toEqual([]);
+
+    // Two live instances share the endpoint: changes through both, every event delivered once, in order.
+    const c = await ServerProcess.spawn(env);
+    servers.push(c);
+    await c.waitReady();
+    const before = receiver.received.length;
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => expect((await (i % 2 ? b : c).scim('POST', '/Users', scimToken, oktaUser(`both${i}@example.com`))).status).toBe(201)),
+    );
+    const later = await until('20 more deliveries', () => (receiver.received.length >= before + 20 ? receiver.received.slice(before) : undefined));
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(receiver.received.length).toBe(before + 20);
+    expect(new Set(later.map((r) => r.id)).size).toBe(20);
+    const laterSequences = later.map((r) => r.json.data.sequence);
+    expect(laterSequences).toEqual([...laterSequences].sort((x, y) => x - y));
   });
 });
