@@ -573,6 +573,9 @@ if (chromiumMissing && underCi) {
         // The endpoint's page reads it by global id (Query.node), with a read token too.
         const node = await h.graphql(t.tokens.read, 'query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { id url deliveries { totalCount } } } }', { id: endpoint.id });
         expect(node.body.data.node).toEqual({ id: endpoint.id, url, deliveries: { totalCount: 0 } });
+        const stranger = await h.tenant('console-other');
+        const elsewhere = await h.graphql(stranger.tokens.admin, 'query($id: ID!) { node(id: $id) { id } }', { id: endpoint.id });
+        expect(elsewhere.body.data.node).toBeNull();
         await shot('webhooks-created');
 
         // After a reload the secret is gone for good; the endpoint shows only its prefix.
@@ -652,9 +655,11 @@ if (chromiumMissing && underCi) {
         await menu(page, 'Events').click();
         await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
         await page.getByLabel('Type').selectOption('EMPLOYEE_CREATED');
+        // The unfiltered page stays on screen until the filtered one arrives.
+        await page.locator('ul.feed li:not([data-type="EMPLOYEE_CREATED"])').first().waitFor({ state: 'detached' });
+        await expect(page.locator('ul.feed li:not([data-type="EMPLOYEE_CREATED"])').count()).resolves.toBe(0);
         const event = page.locator(`ul.feed li[data-sequence="${sequence}"]`);
         await event.waitFor();
-        await expect(page.locator('ul.feed li:not([data-type="EMPLOYEE_CREATED"])').count()).resolves.toBe(0);
         const summary = await event.locator('summary').innerText();
         expect(summary).toContain('employee.created');
         expect(summary).toContain(`#${sequence}`);
