@@ -167,7 +167,8 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { la
  * will not be shown again.
  */
 export function SecretBox({ label, value, onDone, children }: { label: string; value: string; onDone: () => void; children: ReactNode }) {
-  const [copied, setCopied] = useState(false);
+  // Which value was copied: a new secret in the same box shows Copy again.
+  const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className="secret" role="status" data-testid="new-secret">
       <p>{children}</p>
@@ -179,13 +180,13 @@ export function SecretBox({ label, value, onDone, children }: { label: string; v
             onClick={async () => {
               try {
                 await navigator.clipboard.writeText(value);
-                setCopied(true);
+                setCopied(value);
               } catch {
-                setCopied(false);
+                setCopied(null);
               }
             }}
           >
-            {copied ? 'Copied' : 'Copy'}
+            {copied === value ? 'Copied' : 'Copy'}
           </button>
           <button type="button" onClick={onDone}>
             Done
