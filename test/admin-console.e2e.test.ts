@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
@@ -16,6 +18,18 @@ import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 const EXT = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
 const SCREENSHOTS = path.join(__dirname, '..', 'test-output');
 const INSTALL = 'npm run setup:browser (apt-get install -y chromium)';
+/** Polls until `check` holds (deliveries are made in the background), for at most 10 s. */
+async function waitFor(check: () => boolean): Promise<void> {
+  for (const started = Date.now(); !check(); ) {
+    if (Date.now() - started > 10_000) throw new Error('timed out waiting for a webhook delivery');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+/** A link of the console's main menu (the pages link to each other too). */
+function menu(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
 const chromiumMissing = !fs.existsSync(CHROMIUM);
 const underCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
@@ -41,7 +55,8 @@ if (chromiumMissing && underCi) {
     beforeAll(async () => {
       ensureAdminBuild();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
-      h = await Harness.start();
+      // Webhooks may reach the test's local receiver over plain http.
+      h = await Harness.start({ WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1' });
       t = await h.tenant('console');
       for (const name of ['Billing', 'Support']) {
         const created = await h.graphql(t.tokens.admin, 'mutation($n: String!) { createTeam(input: { name: $n }) { userErrors { message } } }', { n: name });
@@ -499,6 +514,215 @@ if (chromiumMissing && underCi) {
       await expect(page.getByLabel('Team').inputValue()).resolves.toBe(support.id);
       expect(sent.length).toBeGreaterThan(0);
       expect(sent.filter((body) => body.includes('Um9sZTpnb25l'))).toEqual([]);
+    });
+
+    test('webhooks: the secret is shown once, a SCIM change is delivered and redelivered, the endpoint is disabled; Events lists the change', async () => {
+      // A receiver on a local port that records each delivery (its webhook-id and body type) and answers 204.
+      const received: { id: string; type: string }[] = [];
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        req.on('end', () => {
+          received.push({ id: String(req.headers['webhook-id']), type: (JSON.parse(body) as { type: string }).type });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      // Long, so that the narrow layout has to wrap it.
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/rollcall/directory-sync/${'contact-center-routing-'.repeat(3)}receiver`;
+      const endpointsOverApi = async () =>
+        (await h.graphql(t.tokens.admin, '{ webhookEndpoints { id url enabled secretPrefix eventTypes description } }')).body.data.webhookEndpoints as {
+          id: string;
+          url: string;
+          enabled: boolean;
+          secretPrefix: string;
+          eventTypes: string[];
+          description: string | null;
+        }[];
+      try {
+        await menu(page, 'Webhooks').click();
+        await page.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
+        await page.getByText('No webhook endpoints yet.').waitFor();
+
+        // A refused URL: the API's userError is shown under the URL field, and nothing is written.
+        const form = page.getByRole('form', { name: 'Create endpoint' });
+        await form.getByLabel('URL').fill('ftp://hooks.console.example/rollcall');
+        await form.getByRole('button', { name: 'Create endpoint' }).click();
+        await expect(page.locator('#new-endpoint-url-error').innerText()).resolves.toMatch(/https:\/\//);
+        await expect(page.locator('#new-endpoint-url-error').getAttribute('data-code')).resolves.toBe('INVALID_VALUE');
+        expect(await endpointsOverApi()).toEqual([]);
+
+        // Created with every event type (checked by default) but group.deleted: the secret is shown once, whole.
+        await form.getByLabel('URL').fill(url);
+        await form.getByLabel('Description').fill('Routing (ACD) sync');
+        await form.getByRole('checkbox', { name: /group\.deleted/ }).uncheck();
+        await form.getByRole('button', { name: 'Create endpoint' }).click();
+        const secretBox = page.getByTestId('new-secret');
+        await secretBox.waitFor();
+        await expect(secretBox.innerText()).resolves.toContain('You will not see this secret again');
+        const secret = await page.getByLabel('Signing secret').inputValue();
+        expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+        // The box shows every character: nothing is scrolled out of view.
+        await expect(page.getByLabel('Signing secret').evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).resolves.toBe(true);
+        await expect(page.locator('#new-endpoint-url-error').count()).resolves.toBe(0);
+        const [endpoint] = await endpointsOverApi();
+        expect(endpoint).toMatchObject({ url, enabled: true, description: 'Routing (ACD) sync' });
+        expect(endpoint.eventTypes).not.toContain('GROUP_DELETED');
+        expect(endpoint.eventTypes).toContain('EMPLOYEE_CREATED');
+        expect(secret.startsWith(endpoint.secretPrefix)).toBe(true);
+        // The endpoint's page reads it by global id (Query.node), with a read token too.
+        const node = await h.graphql(t.tokens.read, 'query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { id url deliveries { totalCount } } } }', { id: endpoint.id });
+        expect(node.body.data.node).toEqual({ id: endpoint.id, url, deliveries: { totalCount: 0 } });
+        const stranger = await h.tenant('console-other');
+        const elsewhere = await h.graphql(stranger.tokens.admin, 'query($id: ID!) { node(id: $id) { id } }', { id: endpoint.id });
+        expect(elsewhere.body.data.node).toBeNull();
+        await shot('webhooks-created');
+
+        // After a reload the secret is gone for good; the endpoint shows only its prefix.
+        await page.reload();
+        await page.locator(`li.endpoint[data-url="${url}"]`).waitFor();
+        await expect(page.getByTestId('new-secret').count()).resolves.toBe(0);
+        await expect(page.getByText(secret).count()).resolves.toBe(0);
+        await expect(page.content()).resolves.not.toContain(secret);
+        await page.locator(`li.endpoint[data-url="${url}"]`).getByText(`${endpoint.secretPrefix}…`).waitFor();
+
+        // A SCIM change reaches the receiver, and the delivery log shows it as DELIVERED after one attempt.
+        await page.getByRole('link', { name: url }).click();
+        await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+        await page.getByText('Nothing has been sent to this endpoint yet.').waitFor();
+        const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('margaret.hamilton@console.example', {
+            name: { givenName: 'Margaret', familyName: 'Hamilton' },
+            displayName: 'Margaret Hamilton',
+            externalId: '00umargaret',
+          }));
+        expect(created.status).toBe(201);
+        await waitFor(() => received.some((r) => r.type === 'employee.created'));
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        const row = page.locator('table.deliveries tbody tr').first();
+        await row.locator('[data-status="DELIVERED"]').waitFor();
+        await expect(row.locator('td[data-column="attempts"]').innerText()).resolves.toBe('1');
+        await expect(row.innerText()).resolves.toContain('employee.created');
+        await expect(row.innerText()).resolves.toContain('204');
+        const sequence = Number(await row.getAttribute('data-sequence'));
+        expect(sequence).toBeGreaterThan(0);
+
+        // Redeliver sends the same event again (same webhook-id) and the attempt is counted.
+        await row.getByRole('button', { name: `Redeliver event ${sequence}` }).click();
+        await page.getByText(`Sent event #${sequence} again: delivered.`).waitFor();
+        await expect(row.locator('td[data-column="attempts"]').innerText()).resolves.toBe('2');
+        expect(received.length).toBe(2);
+        expect(received[1]).toEqual(received[0]);
+        await shot('webhook-deliveries');
+
+        // Disabled by an admin: the badge says so (no Rollcall reason), and the API agrees.
+        await page.getByRole('button', { name: 'Disable', exact: true }).click();
+        await page.getByRole('button', { name: 'Enable', exact: true }).waitFor();
+        await expect(page.locator('.page-header .badge').innerText()).resolves.toBe('Disabled');
+        await expect(page.getByTestId('disabled-reason').count()).resolves.toBe(0);
+        expect((await endpointsOverApi())[0].enabled).toBe(false);
+
+        // Edit: a private address is refused under the URL field with nothing written; then the description and types change.
+        await page.getByRole('button', { name: 'Edit', exact: true }).click();
+        const edit = page.getByRole('form', { name: 'Save changes' });
+        await edit.getByLabel('URL').fill('https://10.0.0.1/hook');
+        await edit.getByRole('button', { name: 'Save changes' }).click();
+        await expect(page.locator('#edit-endpoint-url-error').innerText()).resolves.toContain('public');
+        expect((await endpointsOverApi())[0].url).toBe(url);
+        await edit.getByLabel('URL').fill(url);
+        await edit.getByLabel('Description').fill('Routing (ACD) sync, nights');
+        await edit.getByRole('checkbox', { name: /employee\.updated/ }).uncheck();
+        await edit.getByRole('button', { name: 'Save changes' }).click();
+        await page.getByRole('button', { name: 'Edit', exact: true }).waitFor();
+        const edited = (await endpointsOverApi())[0];
+        expect(edited).toMatchObject({ url, description: 'Routing (ACD) sync, nights', enabled: false });
+        expect(edited.eventTypes).not.toContain('EMPLOYEE_UPDATED');
+        expect(edited.eventTypes).toContain('EMPLOYEE_CREATED');
+
+        // Disabled by Rollcall after 3 days of failures (as the dispatcher leaves it): the reason is shown at the top.
+        const reason = 'Every delivery failed for 3 days (last: HTTP 503 Service Unavailable).';
+        await h.dataSource.query(`UPDATE webhook_endpoints SET disabled_reason = $1, failing_since = now() - interval '3 days' WHERE tenant_id = $2`, [
+          reason,
+          t.tenant.id,
+        ]);
+        await page.reload();
+        await expect(page.getByTestId('disabled-reason').innerText()).resolves.toContain(reason);
+        await expect(page.locator('.page-header .badge').innerText()).resolves.toBe('Disabled by Rollcall');
+        await shot('webhook-disabled');
+        await menu(page, 'Webhooks').click();
+        await expect(page.locator(`li.endpoint[data-url="${url}"]`).getByTestId('disabled-reason').innerText()).resolves.toContain(reason);
+
+        // The Events view lists the change with its type, actor and employee (filtered to employee.created).
+        await menu(page, 'Events').click();
+        await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
+        await page.getByLabel('Type').selectOption('EMPLOYEE_CREATED');
+        // The unfiltered page stays on screen until the filtered one arrives.
+        await page.locator('ul.feed li:not([data-type="EMPLOYEE_CREATED"])').first().waitFor({ state: 'detached' });
+        await expect(page.locator('ul.feed li:not([data-type="EMPLOYEE_CREATED"])').count()).resolves.toBe(0);
+        const event = page.locator(`ul.feed li[data-sequence="${sequence}"]`);
+        await event.waitFor();
+        const summary = await event.locator('summary').innerText();
+        expect(summary).toContain('employee.created');
+        expect(summary).toContain(`#${sequence}`);
+        expect(summary).toContain('SCIM · test-scim');
+        await event.locator('summary').click();
+        await expect(event.locator('pre.event-data').innerText()).resolves.toContain('"username": "margaret.hamilton@console.example"');
+        await shot('events');
+        await event.getByRole('link', { name: 'margaret.hamilton@console.example' }).click();
+        await page.getByRole('heading', { name: 'Margaret Hamilton' }).waitFor();
+
+        // At a phone's width (375 px) nothing widens the page: the long URL wraps.
+        await page.setViewportSize({ width: 375, height: 800 });
+        try {
+          const noOverflow = () => page.evaluate<number>('document.documentElement.scrollWidth');
+          await menu(page, 'Webhooks').click();
+          await page.locator(`li.endpoint[data-url="${url}"]`).waitFor();
+          await expect(noOverflow()).resolves.toBeLessThanOrEqual(375);
+          await shot('webhooks-375');
+          await page.getByRole('link', { name: url }).click();
+          await page.locator('table.deliveries [data-status="DELIVERED"]').first().waitFor();
+          await expect(noOverflow()).resolves.toBeLessThanOrEqual(375);
+          await page.getByRole('button', { name: 'Rotate secret' }).click();
+          await page.getByRole('button', { name: 'Rotate secret now' }).click();
+          await expect(page.getByTestId('new-secret').innerText()).resolves.toContain('24 hours');
+          const rotated = await page.getByLabel('Signing secret').inputValue();
+          expect(rotated).toMatch(/^whsec_/);
+          expect(rotated).not.toBe(secret);
+          await expect(page.getByLabel('Signing secret').evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).resolves.toBe(true);
+          await expect(noOverflow()).resolves.toBeLessThanOrEqual(375);
+          await shot('webhook-375');
+          await menu(page, 'Events').click();
+          await page.locator('ul.feed li').first().waitFor();
+          await expect(noOverflow()).resolves.toBeLessThanOrEqual(375);
+        } finally {
+          await page.setViewportSize({ width: 1366, height: 900 });
+        }
+
+        // A read-only token sees the endpoint and its log, without the controls (a new tab: its own session).
+        const reader = await context.newPage();
+        try {
+          await reader.goto(`${h.baseUrl}/admin/webhooks`);
+          await reader.getByLabel('Admin token').fill(t.tokens.read);
+          await reader.getByRole('button', { name: 'Sign in' }).click();
+          await reader.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
+          await reader.getByRole('link', { name: url }).waitFor();
+          await expect(reader.getByRole('button', { name: 'Create endpoint' }).count()).resolves.toBe(0);
+          await reader.getByRole('link', { name: url }).click();
+          await reader.locator('table.deliveries [data-status="DELIVERED"]').first().waitFor();
+          await expect(reader.getByRole('button', { name: /Redeliver|Delete|Enable|Edit/ }).count()).resolves.toBe(0);
+        } finally {
+          await reader.close();
+        }
+
+        // Deleting asks first; the endpoint and its log are gone.
+        await menu(page, 'Webhooks').click();
+        await page.getByRole('link', { name: url }).click();
+        await page.getByRole('button', { name: 'Delete', exact: true }).click();
+        await page.getByRole('button', { name: 'Delete endpoint and its log' }).click();
+        await page.getByText('No webhook endpoints yet.').waitFor();
+        expect(await endpointsOverApi()).toEqual([]);
+      } finally {
+        await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      }
     });
 
     test('a reload on a client route keeps the session; signing out forgets the token', async () => {

@@ -4,9 +4,11 @@ import { VIEWER, ViewerData } from './api';
 import { createClient } from './client';
 import { EmployeePage } from './pages/EmployeePage';
 import { Employees, forgetListState } from './pages/Employees';
+import { Events } from './pages/Events';
 import { Provisioning } from './pages/Provisioning';
 import { Settings } from './pages/Settings';
 import { SignIn } from './pages/SignIn';
+import { WebhookPage, Webhooks } from './pages/Webhooks';
 import { Link, usePath } from './router';
 import { forgetToken, storeToken, storedToken } from './session';
 import { ErrorNotice } from './ui';
@@ -46,6 +48,8 @@ export function App() {
 const NAV = [
   { to: '/employees', label: 'Employees' },
   { to: '/provisioning', label: 'Provisioning' },
+  { to: '/webhooks', label: 'Webhooks' },
+  { to: '/events', label: 'Events' },
   { to: '/settings', label: 'Settings' },
 ];
 
@@ -114,6 +118,10 @@ function Page({ path }: { path: string }) {
   if (employee) return <EmployeePage key={employee[1]} id={decodeURIComponent(employee[1])} />;
   if (path === '/settings') return <Settings />;
   if (path === '/provisioning') return <Provisioning />;
+  if (path === '/webhooks') return <Webhooks />;
+  const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
+  if (webhook) return <WebhookPage key={webhook[1]} id={decodeURIComponent(webhook[1])} />;
+  if (path === '/events') return <Events />;
   return (
     <>
       <h1>Not found</h1>

@@ -318,3 +318,164 @@ export const REVOKE_TOKEN = `
     }
   }
 `;
+
+/** The change feed's event types: the API's enum, the name a webhook body carries, and what it means. */
+export type EventType =
+  | 'EMPLOYEE_CREATED'
+  | 'EMPLOYEE_UPDATED'
+  | 'EMPLOYEE_DEACTIVATED'
+  | 'EMPLOYEE_REACTIVATED'
+  | 'EMPLOYEE_DELETED'
+  | 'GROUP_CREATED'
+  | 'GROUP_UPDATED'
+  | 'GROUP_DELETED'
+  | 'GROUP_MEMBERS_ADDED'
+  | 'GROUP_MEMBERS_REMOVED';
+export const EVENT_TYPES = [
+  ['EMPLOYEE_CREATED', 'employee.created', 'An employee was created'],
+  ['EMPLOYEE_UPDATED', 'employee.updated', 'Fields of an employee changed'],
+  ['EMPLOYEE_DEACTIVATED', 'employee.deactivated', 'An employee became inactive'],
+  ['EMPLOYEE_REACTIVATED', 'employee.reactivated', 'An employee became active again'],
+  ['EMPLOYEE_DELETED', 'employee.deleted', 'An employee was deleted'],
+  ['GROUP_CREATED', 'group.created', 'A group was created'],
+  ['GROUP_UPDATED', 'group.updated', 'A group was renamed'],
+  ['GROUP_DELETED', 'group.deleted', 'A group was deleted'],
+  ['GROUP_MEMBERS_ADDED', 'group.members_added', 'Employees were added to a group'],
+  ['GROUP_MEMBERS_REMOVED', 'group.members_removed', 'Employees were removed from a group'],
+] as const satisfies readonly (readonly [EventType, string, string])[];
+
+/** `employee.created` for EMPLOYEE_CREATED: the name receivers see in a webhook body's `type`. */
+export function eventTypeName(type: EventType): string {
+  return EVENT_TYPES.find(([value]) => value === type)?.[1] ?? type;
+}
+
+export type WebhookDeliveryStatus = 'DELIVERED' | 'RETRYING' | 'FAILED';
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: EventType;
+  sequence: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  latencyMs: number | null;
+  createdAt: string;
+  lastAttemptAt: string;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: EventType[];
+  enabled: boolean;
+  /** Set when Rollcall disabled the endpoint itself (every delivery failed for 3 days); null otherwise. */
+  disabledReason: string | null;
+  secretPrefix: string;
+  failingSince: string | null;
+  lastDeliveryAt: string | null;
+  createdAt: string;
+}
+
+const WEBHOOK_ENDPOINT_FIELDS = 'id url description eventTypes enabled disabledReason secretPrefix failingSince lastDeliveryAt createdAt';
+const WEBHOOK_DELIVERY_FIELDS =
+  'id eventId eventType sequence status attempts lastStatusCode lastError latencyMs createdAt lastAttemptAt nextAttemptAt deliveredAt';
+
+export const WEBHOOK_ENDPOINTS = `
+  query WebhookEndpoints {
+    webhookEndpoints { ${WEBHOOK_ENDPOINT_FIELDS} }
+  }
+`;
+export interface WebhookEndpointsData {
+  webhookEndpoints: WebhookEndpoint[];
+}
+
+export const WEBHOOK_ENDPOINT = `
+  query WebhookEndpoint($id: ID!, $first: Int!, $after: String) {
+    node(id: $id) {
+      ... on WebhookEndpoint {
+        ${WEBHOOK_ENDPOINT_FIELDS}
+        deliveries(first: $first, after: $after) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          nodes { ${WEBHOOK_DELIVERY_FIELDS} }
+        }
+      }
+    }
+  }
+`;
+export interface WebhookEndpointData {
+  /** Null (or another type, without these fields) when there is no such endpoint. */
+  node: (WebhookEndpoint & { deliveries: Connection<WebhookDelivery> }) | null;
+}
+
+export const CREATE_WEBHOOK_ENDPOINT = `
+  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      secret
+      webhookEndpoint { ${WEBHOOK_ENDPOINT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const UPDATE_WEBHOOK_ENDPOINT = `
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) {
+      webhookEndpoint { ${WEBHOOK_ENDPOINT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const DELETE_WEBHOOK_ENDPOINT = `
+  mutation DeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {
+    deleteWebhookEndpoint(input: $input) {
+      deletedWebhookEndpointId
+      userErrors { code field message }
+    }
+  }
+`;
+export const ROTATE_WEBHOOK_SECRET = `
+  mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {
+    rotateWebhookSecret(input: $input) {
+      secret
+      webhookEndpoint { ${WEBHOOK_ENDPOINT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const REDELIVER_WEBHOOK_DELIVERY = `
+  mutation RedeliverWebhookDelivery($input: RedeliverWebhookDeliveryInput!) {
+    redeliverWebhookDelivery(input: $input) {
+      webhookDelivery { ${WEBHOOK_DELIVERY_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+
+export type ActorSurface = 'CLI' | 'GRAPHQL' | 'SCIM' | 'SYSTEM';
+export interface FeedEvent {
+  id: string;
+  type: EventType;
+  sequence: number;
+  occurredAt: string;
+  actor: { surface: ActorSurface; tokenName: string | null };
+  resourceType: string;
+  /** The database id (uuid) of the employee or group. */
+  resourceId: string;
+  /** `employee` or `group` as it is after the change, `changes`, `memberIds`, `chunk` (schema.graphql, `Event.data`). */
+  data: Record<string, unknown>;
+}
+export const EVENTS = `
+  query Events($types: [EventType!], $first: Int!, $after: String) {
+    events(types: $types, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id type sequence occurredAt actor { surface tokenName } resourceType resourceId data }
+    }
+  }
+`;
+export interface EventsData {
+  events: Connection<FeedEvent>;
+}

@@ -1,4 +1,4 @@
-import { ReactNode } from 'react';
+import { ReactNode, useState } from 'react';
 import { CombinedError } from 'urql';
 import { describeError } from './client';
 import { EmployeeStatus, ManagedBy, ProvisioningOutcome, ProvisioningWarning, SCIM_ATTRIBUTE_LABELS, UserError } from './api';
@@ -128,5 +128,71 @@ export function WarningsTable({ warnings }: { warnings: ProvisioningWarning[] })
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A two-step delete/revoke button: the first press asks, the second acts; Escape or "Cancel" backs out. */
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="small-button" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+      <button
+        type="button"
+        className="small-button danger"
+        autoFocus
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" className="small-button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+/**
+ * A secret shown once (a new token, a webhook signing secret): the whole value in a wrapping monospace box, so every
+ * character (`+`, `/`, `=` too) is visible at any width, with Copy and Done. `children` says what it is and that it
+ * will not be shown again.
+ */
+export function SecretBox({ label, value, onDone, children }: { label: string; value: string; onDone: () => void; children: ReactNode }) {
+  // Which value was copied: a new secret in the same box shows Copy again.
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <div className="secret" role="status" data-testid="new-secret">
+      <p>{children}</p>
+      <div className="secret-row">
+        <textarea aria-label={label} readOnly value={value} className="mono secret-value" rows={2} spellCheck={false} onFocus={(e) => e.target.select()} />
+        <div className="secret-actions">
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                await navigator.clipboard.writeText(value);
+                setCopied(value);
+              } catch {
+                setCopied(null);
+              }
+            }}
+          >
+            {copied === value ? 'Copied' : 'Copy'}
+          </button>
+          <button type="button" onClick={onDone}>
+            Done
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -14,7 +14,7 @@ import {
   UsernameFormat,
   catalogMutation,
 } from '../api';
-import { Empty, ErrorNotice, FieldError, FormErrors, Section, formatDate } from '../ui';
+import { ConfirmButton, Empty, ErrorNotice, FieldError, FormErrors, SecretBox, Section, formatDate } from '../ui';
 import { ViewerContext, useCanEdit } from '../viewer';
 
 type Refresh = () => void;
@@ -229,36 +229,6 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
       </form>
       <ErrorNotice error={state.error} />
     </Section>
-  );
-}
-
-/** A two-step delete/revoke button: the first press asks, the second acts; Escape or "Cancel" backs out. */
-function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className="small-button" disabled={disabled} onClick={() => setAsking(true)}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <span className="confirm" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
-      <button
-        type="button"
-        className="small-button danger"
-        autoFocus
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
-      >
-        {confirmLabel}
-      </button>
-      <button type="button" className="small-button" onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
   );
 }
 
@@ -782,7 +752,6 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
   const [errors, setErrors] = useState<UserError[]>([]);
   const [revokeErrors, setRevokeErrors] = useState<UserError[]>([]);
   const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
-  const [copied, setCopied] = useState(false);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -792,7 +761,6 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
     setErrors(payload.userErrors);
     if (payload.secret) {
       setSecret({ name: name.trim(), value: payload.secret });
-      setCopied(false);
       setName('');
       refresh();
     }
@@ -813,30 +781,9 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
         Rollcall keeps only a hash: a secret is shown once, when the token is created.
       </p>
       {secret && (
-        <div className="secret" role="status" data-testid="new-secret">
-          <p>
-            <strong>New token “{secret.name}”.</strong> Copy the secret now: it will not be shown again.
-          </p>
-          <div className="secret-row">
-            <input aria-label="New token secret" readOnly value={secret.value} className="mono" onFocus={(e) => e.target.select()} />
-            <button
-              type="button"
-              onClick={async () => {
-                try {
-                  await navigator.clipboard.writeText(secret.value);
-                  setCopied(true);
-                } catch {
-                  setCopied(false);
-                }
-              }}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-            <button type="button" onClick={() => setSecret(null)}>
-              Done
-            </button>
-          </div>
-        </div>
+        <SecretBox label="New token secret" onDone={() => setSecret(null)} value={secret.value}>
+          <strong>New token “{secret.name}”.</strong> Copy the secret now: it will not be shown again.
+        </SecretBox>
       )}
       <div className="table-scroll">
         <table className="table">

@@ -5,6 +5,7 @@ import { employeeService } from '../../services/employee.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
 import { tenantService } from '../../services/tenant.service';
 import { tokenService } from '../../services/token.service';
+import { webhookService } from '../../services/webhook.service';
 import { GraphQLContext } from '../context';
 import { fromGlobalId } from '../global-id';
 import { EmployeeTemplateType, LoginAuthenticatorType, RoleType, TeamType } from '../types/catalog.type';
@@ -14,6 +15,7 @@ import { GroupType } from '../types/group.type';
 import { AuditEventType, ProvisioningEventType } from '../types/log.type';
 import { TenantType } from '../types/tenant.type';
 import { NodeType } from '../types/node.type';
+import { WebhookEndpointType } from '../types/webhook.type';
 
 /** Fetches any object of the caller's tenant by its global id; ids of other tenants resolve to null. */
 @Resolver()
@@ -63,6 +65,10 @@ export class NodeResolver {
       case 'ProvisioningEvent': {
         const event = await provisioningLogService.get(ctx, parsed.id);
         return event ? ProvisioningEventType.from(event) : null;
+      }
+      case 'WebhookEndpoint': {
+        const endpoint = await webhookService.get(ctx, parsed.id);
+        return endpoint ? WebhookEndpointType.from(endpoint) : null;
       }
       default:
         return null;
