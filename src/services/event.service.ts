@@ -15,8 +15,6 @@ export const EVENT_MEMBER_CHUNK = 1000;
 /** Where a sequencer run stops numbering (it runs again at once when it reached this). */
 const SEQUENCE_BATCH = 5000;
 
-/** Notified (with the tenant id) by the trigger when a transaction that wrote events commits. */
-export const EVENTS_WRITTEN_CHANNEL = 'rollcall_events';
 /** Notified (with the tenant id) by the sequencer when it has numbered events: subscribers read from there. */
 export const EVENTS_SEQUENCED_CHANNEL = 'rollcall_events_sequenced';
 
