@@ -325,8 +325,12 @@ describe('subscription over WebSocket (graphql-ws)', () => {
     const received: any[] = [];
     let readyResolve: () => void;
     const ready = new Promise<void>((r) => (readyResolve = r));
-    const done = new Promise<any[]>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out with ${JSON.stringify(received)}`)), 20_000);
+    const done = new Promise<any[]>((resolve, rejectNow) => {
+      const timer = setTimeout(() => rejectNow(new Error(`timed out with ${JSON.stringify(received)}`)), 20_000);
+      const reject = (error: Error) => {
+        clearTimeout(timer);
+        rejectNow(error);
+      };
       const stop = client.subscribe(
         { query: SUBSCRIPTION, variables },
         {
