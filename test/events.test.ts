@@ -325,8 +325,12 @@ describe('subscription over WebSocket (graphql-ws)', () => {
     const received: any[] = [];
     let readyResolve: () => void;
     const ready = new Promise<void>((r) => (readyResolve = r));
-    const done = new Promise<any[]>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out with ${JSON.stringify(received)}`)), 20_000);
+    const done = new Promise<any[]>((resolve, rejectNow) => {
+      const timer = setTimeout(() => rejectNow(new Error(`timed out with ${JSON.stringify(received)}`)), 20_000);
+      const reject = (error: Error) => {
+        clearTimeout(timer);
+        rejectNow(error);
+      };
       const stop = client.subscribe(
         { query: SUBSCRIPTION, variables },
         {
@@ -379,6 +383,24 @@ describe('subscription over WebSocket (graphql-ws)', () => {
     }
   });
 
+  test('shutdown closes the subscriptions (1001) and, on PostgreSQL, the LISTEN connection', async () => {
+    const other = await startInstance(h);
+    const listeners = async () =>
+      postgres
+        ? ((await h.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rollcall-events'`)) as { n: number }[])[0].n
+        : 0;
+    const before = await listeners();
+    const closed = new Promise<number>((resolve) => {
+      const client = connect(other.baseUrl, { token: t.tokens.read });
+      client.on('closed', (event) => resolve((event as { code: number }).code));
+      client.subscribe({ query: SUBSCRIPTION, variables: {} }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await other.close();
+    expect(await closed).toBe(1001);
+    if (postgres) expect(await listeners()).toBe(before - 1);
+  });
+
   (postgres ? test : test.skip)('a SCIM deactivation through another instance reaches the subscriber (LISTEN/NOTIFY, PostgreSQL)', async () => {
     const id = await createUser(t, 'remote@example.com');
     const other = await startInstance(h);
@@ -421,6 +443,7 @@ async function startInstance(first: Harness) {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   return {
+    baseUrl: base,
     scim: (method: string, path: string, token: string, body?: unknown) => request(method, `/scim/v2${path}`, token, body),
     async all(token: string, after: string | null) {
       const res = await request('POST', '/graphql', token, { query: EVENTS, variables: { after, first: 100 } });

@@ -173,7 +173,7 @@ test('JSON lines after the banner, one access-log line per request under the id 
     400,
   );
   expect(apq.body.errors[0].extensions.code).toBe('BAD_REQUEST');
-  const subscription = await gql('graphql subscription', `Bearer ${readToken}`, 'subscription { employees { totalCount } }', 400);
+  const subscription = await gql('graphql subscription', `Bearer ${readToken}`, 'subscription { events { id } }', 400);
   expect(subscription.body.errors[0].extensions.code).toBe('BAD_REQUEST');
   const surrogate = await run(
     call('graphql lone surrogate', 'POST', '/graphql', { ...GQL_JSON, Authorization: `Bearer ${adminToken}` }, {

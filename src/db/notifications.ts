@@ -1,4 +1,4 @@
-import { Client, type Notification, type Pool, type PoolClient } from 'pg';
+import { Client, type Notification } from 'pg';
 
 /**
  * LISTEN, in the database layer (a LISTEN is session state, so it cannot go through the pooled statements of
@@ -45,30 +45,4 @@ export async function listenConnection(
       await client.end().catch(() => undefined);
     },
   };
-}
-
-/**
- * The embedded database: one PGlite session behind a pool of one connection. The LISTEN is issued on that session
- * (again on every new pool connection, harmlessly), and its notifications arrive on the pool's connection, which
- * pglite-socket passes them to.
- */
-export async function listenOnPool(pool: Pool, channels: readonly string[], onNotification: (message: Notification) => void): Promise<void> {
-  const attached = new WeakSet<PoolClient>();
-  const attach = (client: PoolClient) => {
-    if (attached.has(client)) return;
-    attached.add(client);
-    client.on('notification', onNotification);
-  };
-  pool.on('connect', (client) => {
-    attach(client);
-    // pg runs it ahead of the connection's first statement.
-    client.query(listenSql(channels)).catch(() => undefined);
-  });
-  const client = await pool.connect();
-  try {
-    attach(client);
-    await client.query(listenSql(channels));
-  } finally {
-    client.release();
-  }
 }

@@ -5,7 +5,7 @@ import { ACTOR_SURFACES, ActorSurface, EVENT_TYPES, EventType, sqlList } from '.
 /**
  * The change feed's outbox: one row per change a consumer is told about, written by a trigger on `audit_events` in
  * the transaction of the change (migration Events), so a rolled-back change has no event and a committed one always
- * has. `seq` is assigned after commit by the sequencer (src/services/event-sequencer.ts), so that sequence order is
+ * has. `seq` is assigned after commit by the sequencer (eventService.sequence), so that sequence order is
  * the order in which events became visible: see docs/events.md, "Ordering".
  */
 @Entity({ name: 'events' })

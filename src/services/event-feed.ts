@@ -1,42 +1,46 @@
 import { EventEmitter } from 'node:events';
-import type { Notification, Pool } from 'pg';
+import type { Notification } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventType } from '../entities/enums';
-import { listenConnection, listenOnPool } from '../db/notifications';
+import { listenConnection } from '../db/notifications';
 import { logger } from '../logging';
 import { RequestContext } from './context';
-import { EVENTS_SEQUENCED_CHANNEL, EVENTS_WRITTEN_CHANNEL, FeedEvent, eventService } from './event.service';
+import { EVENTS_SEQUENCED_CHANNEL, FeedEvent, eventService } from './event.service';
 
-/** How often every instance numbers whatever a lost notification left unnumbered (the fallback of LISTEN). */
-const SWEEP_INTERVAL_MS = 5_000;
+/**
+ * How often each instance looks for committed events without a number (an index-only probe of the partial index
+ * ix_events_unsequenced, empty when idle) and numbers them: the delay between a commit and its event reaching the
+ * feed's readers. Writes do not NOTIFY (migration Events says why).
+ */
+const POLL_INTERVAL_MS = 200;
 /** Waits before connecting the LISTEN client again after it failed (the last one repeats). */
 const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000];
 /** Events a subscription reads from the outbox per statement. */
 const STREAM_PAGE = 100;
-const CHANNELS = [EVENTS_WRITTEN_CHANNEL, EVENTS_SEQUENCED_CHANNEL];
+/** Without a LISTEN connection, subscribers read again this often (other instances' events cannot reach them). */
+const TICK_WITHOUT_LISTEN_MS = 1_000;
 
 /**
  * One instance's part of the change feed: it numbers committed events soon after they commit, and tells this
  * instance's subscribers when their tenant has new numbered events.
  *
- * The trigger of migration Events notifies `rollcall_events` (payload: the tenant id) at the commit of every
- * transaction that wrote events, and the sequencer notifies `rollcall_events_sequenced` once it has numbered them.
- * Every instance listens to both: on the first it runs the sequencer for that tenant (runs of one tenant take turns
- * in the database; a notification arriving during a run makes it run once more), on the second it wakes its
- * subscribers of that tenant, who read the outbox from their cursor: the notification carries no event, so a lost
- * one loses nothing but time. A sweep every SWEEP_INTERVAL_MS numbers what is left and wakes every subscriber.
- *
- * On PostgreSQL the notifications come on a connection of their own (a LISTEN connection must not go back to a
- * pool), reconnected when it drops. The embedded database is one PGlite session served to a pool of one connection:
- * the LISTEN is issued on that session, and its notifications arrive on the pool's connection (pglite-socket passes
- * them through), where this listens for them.
+ * Every POLL_INTERVAL_MS it finds the tenants with committed, unnumbered events and runs the sequencer for each (runs
+ * of one tenant take turns in the database, across instances; in this instance one run at a time per tenant). The
+ * sequencer notifies `rollcall_events_sequenced` (payload: the tenant id) at its commit, once per run. On PostgreSQL
+ * every instance LISTENs to it on a connection of its own (a LISTEN connection must not go back to a pool,
+ * reconnected when it drops) and wakes its subscribers of that tenant, who read the outbox from their cursor: the
+ * notification carries no event, so a lost one loses nothing but time, and while there is no LISTEN connection the
+ * subscribers read again every TICK_WITHOUT_LISTEN_MS. The embedded database is one process: the sequencer wakes the
+ * subscribers in-process, and there is no LISTEN.
  */
 export class EventFeed {
   private readonly emitter = new EventEmitter();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private listener: { end(): Promise<void> } | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private polling = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
@@ -50,16 +54,22 @@ export class EventFeed {
   }
 
   async start(): Promise<this> {
-    if (this.embedded) await listenOnPool((this.dataSource.driver as unknown as { master: Pool }).master, CHANNELS, this.onNotification);
-    else await this.connect();
-    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    if (!this.embedded) {
+      await this.connect();
+      this.tickTimer = setInterval(() => {
+        if (!this.listener) this.emitter.emit('tick');
+      }, TICK_WITHOUT_LISTEN_MS);
+      this.tickTimer.unref();
+    }
+    this.pollTimer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    this.pollTimer.unref();
     return this;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.sweepTimer);
+    clearInterval(this.pollTimer);
+    clearInterval(this.tickTimer);
     clearTimeout(this.reconnectTimer);
     this.emitter.emit('stop');
     const listener = this.listener;
@@ -93,7 +103,7 @@ export class EventFeed {
         }
       } while (this.again.has(tenantId) && !this.stopped);
     })()
-      .catch((err: unknown) => logger.warn({ err, tenantId }, 'event sequencing failed; the sweep retries'))
+      .catch((err: unknown) => logger.warn({ err, tenantId }, 'event sequencing failed; the next poll retries'))
       .finally(() => this.running.delete(tenantId));
     this.running.set(tenantId, run);
     return run;
@@ -153,23 +163,22 @@ export class EventFeed {
   }
 
   private onNotification = (message: Notification): void => {
-    const tenantId = message.payload;
-    if (!tenantId) return;
-    if (message.channel === EVENTS_WRITTEN_CHANNEL) void this.sequence(tenantId);
-    else if (message.channel === EVENTS_SEQUENCED_CHANNEL) {
-      this.emitter.emit(tenantId);
+    if (message.channel === EVENTS_SEQUENCED_CHANNEL && message.payload) {
+      this.emitter.emit(message.payload);
       this.emitter.emit('newEvents');
     }
   };
 
-  private async sweep(): Promise<void> {
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
     try {
       const tenants = await eventService.tenantsWithUnsequenced(this.dataSource.manager);
       await Promise.all(tenants.map((tenantId) => this.sequence(tenantId)));
-      // Without a working LISTEN, subscribers learn of other instances' events only from here.
-      if (!this.embedded && !this.listener) this.emitter.emit('tick');
     } catch (err) {
-      logger.warn({ err }, 'event sweep failed');
+      logger.warn({ err }, 'event poll failed');
+    } finally {
+      this.polling = false;
     }
   }
 
@@ -180,7 +189,7 @@ export class EventFeed {
       const listener = await listenConnection(
         options.url ?? '',
         `${options.applicationName ?? 'rollcall'}-events`,
-        CHANNELS,
+        [EVENTS_SEQUENCED_CHANNEL],
         this.onNotification,
         (err) => {
           this.listener = undefined;
@@ -190,8 +199,7 @@ export class EventFeed {
       if (this.stopped) return void (await listener.end());
       this.listener = listener;
       this.failures = 0;
-      // Whatever was notified while no connection listened.
-      void this.sweep();
+      // Whatever was numbered while no connection listened.
       this.emitter.emit('tick');
     } catch (err) {
       this.reconnect(err);
@@ -201,7 +209,7 @@ export class EventFeed {
   private reconnect(err: unknown): void {
     if (this.stopped) return;
     const delay = RECONNECT_DELAYS_MS[Math.min(this.failures++, RECONNECT_DELAYS_MS.length - 1)];
-    logger.warn({ err, retryInMs: delay }, 'event notifications: no LISTEN connection; the sweep covers meanwhile');
+    logger.warn({ err, retryInMs: delay }, 'event notifications: no LISTEN connection; subscribers poll meanwhile');
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
     this.reconnectTimer.unref();
