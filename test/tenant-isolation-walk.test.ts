@@ -34,6 +34,8 @@ interface BIds {
   tokens: string[];
   auditEvents: string[];
   provisioningEvents: string[];
+  webhookEndpoint: string;
+  webhookDelivery: string;
 }
 let B: BIds;
 /** Tenant A's own objects, to try attaching B's objects to them. */
@@ -70,7 +72,7 @@ async function scimAs(method: string, route: string, body?: unknown): Promise<Ht
 const snapshotB = () => snapshotTenant(h, b.tenant.id);
 
 beforeAll(async () => {
-  h = await Harness.start({ RATE_LIMIT_PER_SECOND: '0' });
+  h = await Harness.start({ RATE_LIMIT_PER_SECOND: '0', WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1' });
   a = await h.tenant('walk-a');
   b = await h.tenant('walk-b');
 
@@ -117,11 +119,22 @@ beforeAll(async () => {
     primaryRoleId: role.role.id,
     teamId: team.team.id,
   });
+  const uuid = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
+  // A webhook endpoint, created after B's changes so that nothing is sent to it, and one delivery in its log.
+  const hook = await bGraphql(
+    'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { id } secret userErrors { code } } }',
+    { url: 'http://127.0.0.1:9/zebra-hook', eventTypes: ['EMPLOYEE_CREATED'] },
+  );
+  const [delivery] = (await h.dataSource.query(
+    `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, last_attempt_at, delivered_at)
+     SELECT tenant_id, $2, id, seq, type, 'delivered', 1, now(), now() FROM events WHERE tenant_id = $1 AND seq IS NOT NULL ORDER BY seq LIMIT 1
+     RETURNING id`,
+    [b.tenant.id, uuid(hook.webhookEndpoint.id)],
+  )) as { id: string }[];
   // A failed SCIM request, so B has a FAILURE provisioning event too.
   expect((await h.scim('GET', '/Users/zebra-missing', b.tokens.scim)).status).toBe(404);
   await h.app.provisioningLog.flush();
 
-  const uuid = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
   const ids = async (sql: string) => ((await h.dataSource.query(sql, [b.tenant.id])) as { id: string }[]).map((r) => r.id);
   B = {
     employee: bUser.body.id,
@@ -134,6 +147,8 @@ beforeAll(async () => {
     tokens: await ids('SELECT id FROM access_tokens WHERE tenant_id = $1'),
     auditEvents: await ids('SELECT id FROM audit_events WHERE tenant_id = $1'),
     provisioningEvents: await ids('SELECT id FROM provisioning_events WHERE tenant_id = $1'),
+    webhookEndpoint: uuid(hook.webhookEndpoint.id),
+    webhookDelivery: delivery.id,
   };
   expect(B.provisioningEvents.length).toBeGreaterThan(0);
   const prefixes = ((await h.dataSource.query('SELECT prefix FROM access_tokens WHERE tenant_id = $1', [b.tenant.id])) as { prefix: string }[]).map(
@@ -142,14 +157,16 @@ beforeAll(async () => {
   const bDefaults = await ids(`SELECT id FROM roles WHERE tenant_id = $1 UNION ALL SELECT id FROM login_authenticators WHERE tenant_id = $1`);
   const allIds = [
     B.employee, B.localEmployee, B.group, B.role, B.team, B.authenticator, B.template, b.tenant.id,
-    ...B.tokens, ...B.auditEvents, ...B.provisioningEvents, ...bDefaults,
+    ...B.tokens, ...B.auditEvents, ...B.provisioningEvents, ...bDefaults, B.webhookEndpoint, B.webhookDelivery,
   ];
-  const types = ['Employee', 'Group', 'Role', 'Team', 'LoginAuthenticator', 'EmployeeTemplate', 'Tenant', 'AccessToken', 'AuditEvent', 'ProvisioningEvent'];
+  const types = ['Employee', 'Group', 'Role', 'Team', 'LoginAuthenticator', 'EmployeeTemplate', 'Tenant', 'AccessToken', 'AuditEvent', 'ProvisioningEvent', 'WebhookEndpoint', 'WebhookDelivery'];
   secrets = [
     ...allIds,
     ...allIds.flatMap((id) => types.map((type) => gid(type, id))),
     ...Object.values(b.tokens),
     ...prefixes,
+    hook.secret,
+    'zebra-hook',
     'zebra', 'Zebra', 'walk-b',
   ];
 
@@ -578,6 +595,53 @@ const GRAPHQL_CASES: Record<string, Case> = {
       );
     }
   },
+  'Query.webhookEndpoints': async () => {
+    for (const token of [a.tokens.admin, a.tokens.read]) {
+      const result = await graphqlAs(token, '{ webhookEndpoints { id url deliveries(first: 100) { totalCount nodes { id } } } }');
+      noLeak(result, '');
+      const [{ n }] = await h.dataSource.query('SELECT count(*)::int AS n FROM webhook_endpoints WHERE tenant_id = $1', [a.tenant.id]);
+      expect(result.body.data.webhookEndpoints).toHaveLength(n);
+    }
+  },
+  'Mutation.createWebhookEndpoint': async () => {
+    const payload = await mutateAs(
+      'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { id } secret userErrors { code } } }',
+      { input: { url: 'http://127.0.0.1:9/alpha-hook', eventTypes: ['GROUP_DELETED'] } },
+    );
+    expect(payload.userErrors).toEqual([]);
+  },
+  'Mutation.updateWebhookEndpoint': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { id } userErrors { code } } }',
+        { input: { id: gid('WebhookEndpoint', B.webhookEndpoint), enabled: false } },
+      ),
+      'webhookEndpoint',
+    ),
+  'Mutation.rotateWebhookSecret': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { webhookEndpoint { id } secret userErrors { code } } }',
+        { input: { id: gid('WebhookEndpoint', B.webhookEndpoint) } },
+      ),
+      'webhookEndpoint',
+    ),
+  'Mutation.deleteWebhookEndpoint': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { deletedWebhookEndpointId userErrors { code } } }',
+        { input: { id: gid('WebhookEndpoint', B.webhookEndpoint) } },
+      ),
+      'deletedWebhookEndpointId',
+    ),
+  'Mutation.redeliverWebhookDelivery': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: RedeliverWebhookDeliveryInput!) { redeliverWebhookDelivery(input: $input) { webhookDelivery { id } userErrors { code } } }',
+        { input: { id: gid('WebhookDelivery', B.webhookDelivery) } },
+      ),
+      'webhookDelivery',
+    ),
   'Mutation.updateTenantSettings': async () =>
     refusedReference(
       await mutateAs(
