@@ -11,6 +11,7 @@ let h: Harness;
 let t: TestTenant;
 let schema: GraphQLSchema;
 let groupId: string;
+let endpointId: string;
 
 const UUID = '00000000-0000-4000-8000-000000000000';
 const cursor = (values: unknown) => Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
@@ -80,18 +81,29 @@ const CASES: Record<string, Case> = {
   'Query.auditEvents': newestFirst('auditEvents'),
   'Query.provisioningEvents': newestFirst('provisioningEvents'),
   'Query.accessTokens': newestFirst('accessTokens'),
+  'Query.events': {
+    query: `query($after: String) { ${PAGE.replace('CONNECTION', 'events(first: 1, after: $after)')} }`,
+    format: /^\["seq","[1-9]\d*"\]$/,
+    forged: [['seq', 'x'], ['seq', 1], ['seq', '-1'], ['seq', '1'.repeat(30)], ['x', '1'], ['seq', '1', '2']],
+  },
+  'WebhookEndpoint.deliveries': {
+    query: `query($id: ID!, $after: String) { node(id: $id) { ... on WebhookEndpoint { ${PAGE.replace('CONNECTION', 'deliveries(first: 1, after: $after)')} } } }`,
+    variables: () => ({ id: gid('WebhookEndpoint', endpointId) }),
+    format: /^\["[1-9]\d*"\]$/,
+    forged: [['x'], [1], ['-1'], [null], ['1', '2'], ['1'.repeat(30)]],
+  },
 };
 
 /** Forgeries every connection refuses, whatever its parts. */
 const GENERIC_FORGED = ['not-a-cursor', cursor({}), cursor([]), cursor('x'), 'W10'.repeat(2000), '%%%', cursor([[], [], []])];
 
 function connectionOf(body: any): any {
-  return body.data?.c ?? body.data?.group?.c ?? null;
+  return body.data?.c ?? body.data?.group?.c ?? body.data?.node?.c ?? null;
 }
 
 beforeAll(async () => {
   schema = await createSchema();
-  h = await Harness.start();
+  h = await Harness.start({ WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1' });
   t = await h.tenant('gql-cursors');
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -119,6 +131,18 @@ beforeAll(async () => {
       expect(result.body.data[mutation].userErrors).toEqual([]);
     }
   }
+  // A webhook endpoint made after the changes above (nothing is sent to it) with two deliveries in its log.
+  const endpoint = await h.graphql(
+    t.tokens.admin,
+    'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { id } userErrors { code } } }',
+    { input: { url: 'http://127.0.0.1:9/cursors', eventTypes: ['EMPLOYEE_CREATED'] } },
+  );
+  endpointId = Buffer.from(endpoint.body.data.createWebhookEndpoint.webhookEndpoint.id, 'base64url').toString().split(':')[1];
+  await h.dataSource.query(
+    `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, last_attempt_at, delivered_at)
+     SELECT tenant_id, $2, id, seq, type, 'delivered', 1, now(), now() FROM events WHERE tenant_id = $1 AND seq IS NOT NULL ORDER BY seq LIMIT 2`,
+    [t.tenant.id, endpointId],
+  );
   await h.app.provisioningLog.flush();
 });
 afterAll(async () => h?.close());

@@ -1,10 +1,11 @@
+import { eventService } from '../../src/services/event.service';
 import { Harness } from './harness';
 
 /**
  * Every row of one tenant, in every table with a tenant_id column plus its `tenants` row, as JSON text sorted per
  * table: two snapshots are equal exactly when nothing of the tenant changed. `ignore` leaves out columns that change
  * by design on any request (e.g. `access_tokens.last_used_at`) and whole tables (e.g. `provisioning_events`, which
- * records refused SCIM requests on purpose).
+ * records refused SCIM requests on purpose). The tenant's committed events are numbered first (see below).
  */
 export async function snapshotTenant(
   h: Harness,
@@ -12,6 +13,9 @@ export async function snapshotTenant(
   ignore: { tables?: string[]; columns?: Record<string, string[]> } = {},
 ): Promise<Record<string, string[]>> {
   await h.app.provisioningLog.flush();
+  // The change feed numbers committed events in the background: number them now, so that two snapshots around a
+  // request that changed nothing are equal whenever the background run happens.
+  await eventService.sequence(h.dataSource.manager, tenantId);
   const tables: { table_name: string }[] = await h.dataSource.query(
     `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`,
   );

@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../../services/errors';
 import { webhookService } from '../../services/webhook.service';
 import { GraphQLContext } from '../context';
 import { idOfType } from '../global-id';
-import { defineConnection } from '../pagination';
+import { CURSOR_PART, defineConnection } from '../pagination';
 import { DeletePayload, ObjectPayload, PayloadOf, payload } from '../payloads';
 import { Connection } from '../types/connection.type';
 import { EventTypeEnum } from '../types/event.type';
@@ -15,7 +15,7 @@ import { PageArgs } from './log.resolver';
 export class WebhookDeliveryConnection extends Connection(WebhookDeliveryType, 'WebhookDelivery') {}
 
 /** Deliveries are paged by their event's sequence number, latest first. */
-const BY_SEQUENCE = defineConnection((value: unknown): value is string => typeof value === 'string' && /^\d{1,18}$/.test(value));
+const BY_SEQUENCE = defineConnection(CURSOR_PART.sequence);
 
 @InputType('CreateWebhookEndpointInput', { description: 'A new webhook endpoint.' })
 class CreateWebhookEndpointInput {
