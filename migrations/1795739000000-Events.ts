@@ -5,10 +5,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * event retention, and the trigger that writes events.
  *
  * Events are derived from the audit rows every change already writes in its own transaction (and, for the batched
- * SCIM statements, in the same statement, as a CTE): an AFTER INSERT row trigger on `audit_events` maps the action to
- * an event type and renders the resource as it is after the change. A row-level AFTER trigger fires at the end of the
- * statement and sees every change the statement made, its other CTEs included (PostgreSQL manual, "Visibility of
- * Data Changes"), so the employee row read here is the one the statement wrote. A rolled-back change takes its audit
+ * SCIM statements, in the same statement, as a CTE): an AFTER INSERT statement trigger on `audit_events` reads the
+ * statement's new audit rows (a transition table), maps each action to an event type and renders the resource as it
+ * is after the change, in one INSERT … SELECT. An AFTER trigger fires at the end of the statement and sees every change
+ * the statement made, its other CTEs included (PostgreSQL manual, "Visibility of Data Changes"), so the employee row
+ * read here is the one the statement wrote. A rolled-back change takes its audit
  * row and its event with it; a committed one has both.
  *
  * Events are inserted without a sequence number (`seq` NULL): numbers are assigned after commit by the sequencer
@@ -38,95 +39,83 @@ export class Events1795739000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "events" ADD CONSTRAINT "FK_098a5d310151924de7369f1336a" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE RESTRICT ON UPDATE NO ACTION`);
     await queryRunner.query(`ALTER TABLE "event_sequences" ADD CONSTRAINT "FK_0c96db5c637b90204bbe7539bf9" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE RESTRICT ON UPDATE NO ACTION`);
 
+    // One statement per audited statement (a transition table), not a function call and three lookups per audit row:
+    // the batched SCIM statements write up to 16 audit rows at once, and the row-level version of this trigger more
+    // than doubled PostgreSQL's CPU per SCIM write (docs/benchmarks.md, issue 18).
     await queryRunner.query(`
       CREATE FUNCTION "events_from_audit"() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        kind text;
-        resource jsonb;
-        token_name text;
-        ids jsonb;
       BEGIN
-        kind := CASE NEW.action
-          WHEN 'employee.created' THEN 'employee.created'
-          WHEN 'employee.updated' THEN 'employee.updated'
-          WHEN 'employee.claimed' THEN 'employee.updated'
-          WHEN 'employee.deleted' THEN 'employee.deleted'
-          WHEN 'group.created' THEN 'group.created'
-          WHEN 'group.updated' THEN 'group.updated'
-          WHEN 'group.deleted' THEN 'group.deleted'
-          WHEN 'group.members_added' THEN 'group.members_added'
-          WHEN 'group.members_removed' THEN 'group.members_removed'
-        END;
-        IF kind IS NULL OR NEW.target_id IS NULL THEN
-          RETURN NULL;
-        END IF;
-        IF kind = 'employee.updated' AND NEW.changes ? 'status' THEN
-          kind := CASE NEW.changes->'status'->>'to'
-            WHEN 'INACTIVE' THEN 'employee.deactivated'
-            WHEN 'ACTIVE' THEN 'employee.reactivated'
-            ELSE kind END;
-        END IF;
-        IF NEW.actor_token_id IS NOT NULL THEN
-          SELECT t.name INTO token_name FROM access_tokens t WHERE t.tenant_id = NEW.tenant_id AND t.id = NEW.actor_token_id;
-        END IF;
-
-        IF NEW.target_type = 'employee' THEN
-          SELECT jsonb_build_object(
-              'id', e.id, 'username', e.username, 'externalId', e.external_id,
-              'firstName', e.first_name, 'middleName', e.middle_name, 'lastName', e.last_name,
-              'displayName', e.display_name, 'formattedName', e.formatted_name, 'email', e.email,
-              'mobileNumber', e.mobile_number, 'timeZone', e.time_zone, 'type', e.type,
-              'status', e.status, 'managedBy', e.managed_by,
-              'primaryRole', CASE WHEN r.id IS NULL THEN NULL ELSE jsonb_build_object('id', r.id, 'name', r.name) END,
-              'team', CASE WHEN m.id IS NULL THEN NULL ELSE jsonb_build_object('id', m.id, 'name', m.name) END,
-              'loginAuthenticator', CASE WHEN a.id IS NULL THEN NULL ELSE jsonb_build_object('id', a.id, 'name', a.name) END,
-              'version', e.version, 'createdAt', e.created_at, 'updatedAt', e.updated_at,
-              'deactivatedAt', e.deactivated_at, 'deletedAt', e.deleted_at)
-            INTO resource
-            FROM employees e
-            LEFT JOIN roles r ON r.tenant_id = e.tenant_id AND r.id = e.primary_role_id
-            LEFT JOIN teams m ON m.tenant_id = e.tenant_id AND m.id = e.team_id
-            LEFT JOIN login_authenticators a ON a.tenant_id = e.tenant_id AND a.id = e.login_authenticator_id
-           WHERE e.tenant_id = NEW.tenant_id AND e.id = NEW.target_id;
-        ELSIF kind = 'group.deleted' THEN
-          -- The row is gone: the group as it was, from the audit row.
-          resource := jsonb_build_object('id', NEW.target_id, 'displayName', NEW.changes->'displayName'->'from',
-                                         'externalId', NEW.changes->'externalId'->'from');
-        ELSE
-          SELECT jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id,
-                                    'version', g.version, 'createdAt', g.created_at, 'updatedAt', g.updated_at)
-            INTO resource
-            FROM groups g WHERE g.tenant_id = NEW.tenant_id AND g.id = NEW.target_id;
-        END IF;
-
-        IF kind IN ('group.members_added', 'group.members_removed') THEN
-          ids := CASE WHEN kind = 'group.members_added' THEN NEW.changes->'memberIds'->'to' ELSE NEW.changes->'memberIds'->'from' END;
-          INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
-                              resource_id, data, audit_event_id, request_id)
-          SELECT NEW.tenant_id, kind, NEW.occurred_at, NEW.actor_surface, NEW.actor_token_id, token_name, 'group',
-                 NEW.target_id,
-                 jsonb_build_object('group', resource, 'memberIds', c.member_ids,
-                                    'chunk', jsonb_build_object('index', c.n + 1, 'count', count(*) OVER ())),
-                 NEW.id, NEW.request_id
-            FROM (SELECT (o - 1) / 1000 AS n, jsonb_agg(x ORDER BY o) AS member_ids
-                    FROM jsonb_array_elements(COALESCE(ids, '[]'::jsonb)) WITH ORDINALITY AS m(x, o)
-                   GROUP BY 1) c
-           ORDER BY c.n;
-        ELSE
-          INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
-                              resource_id, data, audit_event_id, request_id)
-          VALUES (NEW.tenant_id, kind, NEW.occurred_at, NEW.actor_surface, NEW.actor_token_id, token_name, NEW.target_type,
-                  NEW.target_id,
-                  CASE WHEN kind IN ('employee.updated', 'employee.deactivated', 'employee.reactivated', 'group.updated')
-                       THEN jsonb_build_object(NEW.target_type, resource, 'changes', NEW.changes)
-                       ELSE jsonb_build_object(NEW.target_type, resource) END,
-                  NEW.id, NEW.request_id);
-        END IF;
+        INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
+                            resource_id, data, audit_event_id, request_id)
+        SELECT x.tenant_id, x.kind, x.occurred_at, x.actor_surface, x.actor_token_id, t.name, x.target_type, x.target_id,
+               CASE
+                 WHEN x.kind IN ('group.members_added', 'group.members_removed')
+                   THEN jsonb_build_object('group', g.resource, 'memberIds', c.member_ids,
+                                           'chunk', jsonb_build_object('index', c.n + 1, 'count', c.chunks))
+                 WHEN x.kind IN ('employee.updated', 'employee.deactivated', 'employee.reactivated')
+                   THEN jsonb_build_object('employee', e.resource, 'changes', x.changes)
+                 WHEN x.kind = 'group.updated' THEN jsonb_build_object('group', g.resource, 'changes', x.changes)
+                 WHEN x.target_type = 'employee' THEN jsonb_build_object('employee', e.resource)
+                 ELSE jsonb_build_object('group', g.resource)
+               END,
+               x.id, x.request_id
+          FROM (
+            SELECT a.*, k.kind, row_number() OVER () AS n
+              FROM added a
+             CROSS JOIN LATERAL (SELECT CASE
+                 WHEN a.action IN ('employee.updated', 'employee.claimed') THEN
+                   CASE WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'INACTIVE' THEN 'employee.deactivated'
+                        WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'ACTIVE' THEN 'employee.reactivated'
+                        ELSE 'employee.updated' END
+                 WHEN a.action IN ('employee.created', 'employee.deleted', 'group.created', 'group.updated', 'group.deleted',
+                                   'group.members_added', 'group.members_removed') THEN a.action
+               END AS kind) k
+             WHERE k.kind IS NOT NULL AND a.target_id IS NOT NULL
+          ) x
+          LEFT JOIN access_tokens t ON t.tenant_id = x.tenant_id AND t.id = x.actor_token_id
+          -- The employee or group as the statement left it (an AFTER trigger sees every change of its statement, the
+          -- writable CTEs' included); a deleted group as the audit row describes it.
+          LEFT JOIN LATERAL (
+            SELECT jsonb_build_object(
+                'id', e.id, 'username', e.username, 'externalId', e.external_id,
+                'firstName', e.first_name, 'middleName', e.middle_name, 'lastName', e.last_name,
+                'displayName', e.display_name, 'formattedName', e.formatted_name, 'email', e.email,
+                'mobileNumber', e.mobile_number, 'timeZone', e.time_zone, 'type', e.type,
+                'status', e.status, 'managedBy', e.managed_by,
+                'primaryRole', (SELECT jsonb_build_object('id', r.id, 'name', r.name) FROM roles r WHERE r.tenant_id = e.tenant_id AND r.id = e.primary_role_id),
+                'team', (SELECT jsonb_build_object('id', m.id, 'name', m.name) FROM teams m WHERE m.tenant_id = e.tenant_id AND m.id = e.team_id),
+                'loginAuthenticator', (SELECT jsonb_build_object('id', l.id, 'name', l.name) FROM login_authenticators l
+                                        WHERE l.tenant_id = e.tenant_id AND l.id = e.login_authenticator_id),
+                'version', e.version, 'createdAt', e.created_at, 'updatedAt', e.updated_at,
+                'deactivatedAt', e.deactivated_at, 'deletedAt', e.deleted_at) AS resource
+              FROM employees e WHERE x.target_type = 'employee' AND e.tenant_id = x.tenant_id AND e.id = x.target_id
+          ) e ON true
+          LEFT JOIN LATERAL (
+            SELECT CASE WHEN x.kind = 'group.deleted'
+                     THEN jsonb_build_object('id', x.target_id, 'displayName', x.changes->'displayName'->'from',
+                                             'externalId', x.changes->'externalId'->'from')
+                     ELSE (SELECT jsonb_build_object('id', gr.id, 'displayName', gr.display_name, 'externalId', gr.external_id,
+                                                     'version', gr.version, 'createdAt', gr.created_at, 'updatedAt', gr.updated_at)
+                             FROM groups gr WHERE gr.tenant_id = x.tenant_id AND gr.id = x.target_id)
+                   END AS resource
+             WHERE x.target_type = 'group'
+          ) g ON true
+          -- Member ids in chunks of 1,000, in one pass over the array; no event for an empty change.
+          LEFT JOIN LATERAL (
+            SELECT ch.n, ch.member_ids, count(*) OVER () AS chunks
+              FROM (SELECT (o - 1) / 1000 AS n, jsonb_agg(v ORDER BY o) AS member_ids
+                      FROM jsonb_array_elements(CASE x.kind WHEN 'group.members_added' THEN x.changes->'memberIds'->'to'
+                                                           ELSE x.changes->'memberIds'->'from' END) WITH ORDINALITY AS m(v, o)
+                     GROUP BY 1) ch
+             WHERE x.kind IN ('group.members_added', 'group.members_removed')
+          ) c ON true
+         WHERE x.kind NOT IN ('group.members_added', 'group.members_removed') OR c.n IS NOT NULL
+         ORDER BY x.n, c.n;
         RETURN NULL;
       END
       $$`);
     await queryRunner.query(
-      `CREATE TRIGGER "tr_audit_events_to_events" AFTER INSERT ON "audit_events" FOR EACH ROW EXECUTE FUNCTION "events_from_audit"()`,
+      `CREATE TRIGGER "tr_audit_events_to_events" AFTER INSERT ON "audit_events" REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION "events_from_audit"()`,
     );
   }
 
