@@ -12,13 +12,18 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * read here is the one the statement wrote. A rolled-back change takes its audit
  * row and its event with it; a committed one has both.
  *
- * Events are inserted without a sequence number (`seq` NULL): numbers are assigned after commit by the sequencer
+ * Events are inserted without a sequence number: numbers are assigned after commit by the sequencer
  * (eventService.sequence in src/services/event.service.ts), so that a transaction that commits late cannot take a
- * number below one a consumer has already read past. The trigger sends no NOTIFY: a NOTIFY makes every notifying
- * transaction take one database-wide lock from its pre-commit to the end of its commit, which serialised the commits
- * of concurrent SCIM writes (measured: 4 clients of the batched UPDATE went from about 1,400-1,800 to 330-520
- * transactions a second). Instances find unnumbered events by polling the partial index `ix_events_unsequenced`
- * instead (src/services/event-feed.ts), and only the sequencer notifies, once per run.
+ * number below one a consumer has already read past. `events` rows are never updated: the trigger also inserts a
+ * narrow `event_pending (tenant_id, position)` row per event, and the sequencer moves it to `event_numbers (tenant_id,
+ * seq, position)`, which readers join to `events` by (tenant_id, position). Numbering by an UPDATE of `events.seq` (an
+ * indexed column, so never a HOT update) wrote every ~1 KB event and all its index entries twice (docs/benchmarks.md).
+ * The narrow tables have no foreign key to `tenants`: each would add a lookup and a key-share lock of the tenant row
+ * per event; their rows exist only beside an `events` row, which has that key. The trigger sends no NOTIFY: a NOTIFY
+ * makes every notifying transaction take one database-wide lock from its pre-commit to the end of its commit, which
+ * serialised the commits of concurrent SCIM writes (measured: 4 clients of the batched UPDATE went from about
+ * 1,400-1,800 to 330-520 transactions a second). Instances find unnumbered events by polling `event_pending` (empty when
+ * idle) instead (src/services/event-feed.ts), and only the sequencer notifies, once per run.
  *
  * Membership changes carry the member ids; one audit row can name 50,000 of them, and is split into events of at most
  * 1,000 ids (EVENT_MEMBER_CHUNK in src/services/event.service.ts says the same), in one pass over the array.
@@ -30,10 +35,12 @@ export class Events1795739000000 implements MigrationInterface {
   name = 'Events1795739000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "events" ("tenant_id" uuid NOT NULL, "id" uuid NOT NULL DEFAULT gen_random_uuid(), "position" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "seq" bigint, "type" text NOT NULL, "occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "actor_surface" character varying(16) NOT NULL, "actor_token_id" uuid, "actor_token_name" text, "resource_type" text NOT NULL, "resource_id" uuid NOT NULL, "data" jsonb NOT NULL, "audit_event_id" uuid NOT NULL, "request_id" text, CONSTRAINT "ck_events_actor_surface" CHECK (actor_surface IN ('scim','graphql','cli','system')), CONSTRAINT "ck_events_type" CHECK (type IN ('employee.created','employee.updated','employee.deactivated','employee.reactivated','employee.deleted','group.created','group.updated','group.deleted','group.members_added','group.members_removed')), CONSTRAINT "PK_700597e26df59e1931a61cf8472" PRIMARY KEY ("tenant_id", "id"))`);
+    await queryRunner.query(`CREATE TABLE "events" ("tenant_id" uuid NOT NULL, "id" uuid NOT NULL DEFAULT gen_random_uuid(), "position" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "type" text NOT NULL, "occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "actor_surface" character varying(16) NOT NULL, "actor_token_id" uuid, "actor_token_name" text, "resource_type" text NOT NULL, "resource_id" uuid NOT NULL, "data" jsonb NOT NULL, "audit_event_id" uuid NOT NULL, "request_id" text, CONSTRAINT "ck_events_actor_surface" CHECK (actor_surface IN ('scim','graphql','cli','system')), CONSTRAINT "ck_events_type" CHECK (type IN ('employee.created','employee.updated','employee.deactivated','employee.reactivated','employee.deleted','group.created','group.updated','group.deleted','group.members_added','group.members_removed')), CONSTRAINT "PK_700597e26df59e1931a61cf8472" PRIMARY KEY ("tenant_id", "id"))`);
     await queryRunner.query(`CREATE INDEX "ix_events_tenant_time" ON "events"  ("tenant_id", "occurred_at") `);
-    await queryRunner.query(`CREATE INDEX "ix_events_unsequenced" ON "events"  ("tenant_id", "position") WHERE seq IS NULL`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "uq_events_tenant_seq" ON "events"  ("tenant_id", "seq") `);
+    await queryRunner.query(`CREATE UNIQUE INDEX "uq_events_tenant_position" ON "events"  ("tenant_id", "position") `);
+    await queryRunner.query(`CREATE TABLE "event_pending" ("tenant_id" uuid NOT NULL, "position" bigint NOT NULL, CONSTRAINT "PK_event_pending" PRIMARY KEY ("tenant_id", "position"))`);
+    await queryRunner.query(`CREATE TABLE "event_numbers" ("tenant_id" uuid NOT NULL, "seq" bigint NOT NULL, "position" bigint NOT NULL, CONSTRAINT "PK_event_numbers" PRIMARY KEY ("tenant_id", "seq"))`);
+    await queryRunner.query(`CREATE UNIQUE INDEX "uq_event_numbers_tenant_position" ON "event_numbers"  ("tenant_id", "position") `);
     await queryRunner.query(`CREATE TABLE "event_sequences" ("tenant_id" uuid NOT NULL, "last_seq" bigint NOT NULL DEFAULT '0', CONSTRAINT "PK_0c96db5c637b90204bbe7539bf9" PRIMARY KEY ("tenant_id"))`);
     await queryRunner.query(`ALTER TABLE "tenants" ADD "event_retention_days" integer NOT NULL DEFAULT '30'`);
     await queryRunner.query(`ALTER TABLE "events" ADD CONSTRAINT "FK_098a5d310151924de7369f1336a" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE RESTRICT ON UPDATE NO ACTION`);
@@ -45,6 +52,8 @@ export class Events1795739000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE FUNCTION "events_from_audit"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- Each event also gets its narrow row in event_pending, which the sequencer numbers (and deletes) after commit.
+        WITH written AS (
         INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
                             resource_id, data, audit_event_id, request_id)
         SELECT x.tenant_id, x.kind, x.occurred_at, x.actor_surface, x.actor_token_id, t.name, x.target_type, x.target_id,
@@ -110,7 +119,9 @@ export class Events1795739000000 implements MigrationInterface {
              WHERE x.kind IN ('group.members_added', 'group.members_removed')
           ) c ON true
          WHERE x.kind NOT IN ('group.members_added', 'group.members_removed') OR c.n IS NOT NULL
-         ORDER BY x.n, c.n;
+         ORDER BY x.n, c.n
+        RETURNING tenant_id, position)
+        INSERT INTO event_pending (tenant_id, position) SELECT tenant_id, position FROM written;
         RETURN NULL;
       END
       $$`);
@@ -126,8 +137,10 @@ export class Events1795739000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "events" DROP CONSTRAINT "FK_098a5d310151924de7369f1336a"`);
     await queryRunner.query(`ALTER TABLE "tenants" DROP COLUMN "event_retention_days"`);
     await queryRunner.query(`DROP TABLE "event_sequences"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_events_tenant_seq"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_events_unsequenced"`);
+    await queryRunner.query(`DROP INDEX "public"."uq_event_numbers_tenant_position"`);
+    await queryRunner.query(`DROP TABLE "event_numbers"`);
+    await queryRunner.query(`DROP TABLE "event_pending"`);
+    await queryRunner.query(`DROP INDEX "public"."uq_events_tenant_position"`);
     await queryRunner.query(`DROP INDEX "public"."ix_events_tenant_time"`);
     await queryRunner.query(`DROP TABLE "events"`);
   }

@@ -310,6 +310,14 @@ describe('retention', () => {
     await h.dataSource.query(`UPDATE events SET occurred_at = now() - interval '8 days' WHERE tenant_id = $1 AND resource_id = $2`, [t.tenant.id, id]);
     expect(await eventService.purgeExpired(h.dataSource.manager)).toBeGreaterThanOrEqual(1);
     expect((await all(t.tokens.admin)).events.some((e) => e.resourceId === id)).toBe(false);
+    // The purged events' numbers went with them; nothing is left pending once read.
+    const orphans = await h.dataSource.query(
+      `SELECT count(*)::int AS n FROM event_numbers n
+        WHERE n.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = n.tenant_id AND e.position = n.position)`,
+      [t.tenant.id],
+    );
+    expect(orphans).toEqual([{ n: 0 }]);
+    expect(await h.dataSource.query('SELECT count(*)::int AS n FROM event_pending WHERE tenant_id = $1', [t.tenant.id])).toEqual([{ n: 0 }]);
   });
 });
 

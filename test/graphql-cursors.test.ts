@@ -140,7 +140,7 @@ beforeAll(async () => {
   endpointId = Buffer.from(endpoint.body.data.createWebhookEndpoint.webhookEndpoint.id, 'base64url').toString().split(':')[1];
   await h.dataSource.query(
     `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, last_attempt_at, delivered_at)
-     SELECT tenant_id, $2, id, seq, type, 'delivered', 1, now(), now() FROM events WHERE tenant_id = $1 AND seq IS NOT NULL ORDER BY seq LIMIT 2`,
+     SELECT e.tenant_id, $2, e.id, n.seq, e.type, 'delivered', 1, now(), now() FROM event_numbers n JOIN events e ON e.tenant_id = n.tenant_id AND e.position = n.position WHERE n.tenant_id = $1 ORDER BY n.seq LIMIT 2`,
     [t.tenant.id, endpointId],
   );
   await h.app.provisioningLog.flush();

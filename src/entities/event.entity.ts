@@ -5,14 +5,13 @@ import { ACTOR_SURFACES, ActorSurface, EVENT_TYPES, EventType, sqlList } from '.
 /**
  * The change feed's outbox: one row per change a consumer is told about, written by a trigger on `audit_events` in
  * the transaction of the change (migration Events), so a rolled-back change has no event and a committed one always
- * has. `seq` is assigned after commit by the sequencer (eventService.sequence), so that sequence order is
- * the order in which events became visible: see docs/events.md, "Ordering".
+ * has. Rows are never updated: the sequence number is assigned after commit by the sequencer (eventService.sequence),
+ * in `event_numbers` (EventNumber), so that sequence order is the order in which events became visible: see
+ * docs/events.md, "Ordering".
  */
 @Entity({ name: 'events' })
-// The consumers' order and cursors: unique per tenant (NULLs, i.e. unsequenced rows, are not held).
-@Index('uq_events_tenant_seq', ['tenantId', 'seq'], { unique: true })
-// What the sequencer reads: the tenant's committed rows still without a sequence number, in insertion order.
-@Index('ix_events_unsequenced', ['tenantId', 'position'], { where: 'seq IS NULL' })
+// How `event_numbers` (and `event_pending`) rows find their event.
+@Index('uq_events_tenant_position', ['tenantId', 'position'], { unique: true })
 // Retention: the purge deletes by age.
 @Index('ix_events_tenant_time', ['tenantId', 'occurredAt'])
 @Check('ck_events_type', `type IN (${sqlList(EVENT_TYPES)})`)
@@ -29,13 +28,12 @@ export class Event {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Insertion order across all tenants (an identity): the order the sequencer numbers committed rows in. */
+  /**
+   * Insertion order across all tenants (an identity): the order the sequencer numbers committed rows in, and the key
+   * by which `event_pending` and `event_numbers` name the event.
+   */
   @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS' })
   position: string;
-
-  /** Tenant-local sequence number, 1, 2, 3, …; NULL until the sequencer numbers the committed row. */
-  @Column({ type: 'bigint', nullable: true })
-  seq: string | null;
 
   @Column({ type: 'text' })
   type: EventType;
@@ -84,4 +82,34 @@ export class EventSequence {
 
   @Column({ type: 'bigint', default: 0 })
   lastSeq: string;
+}
+
+/**
+ * An event not numbered yet (one per `events` row, inserted beside it by the trigger of migration Events): the
+ * sequencer's work list, deleted when it numbers the event. Tiny, and empty when the feed is idle.
+ */
+@Entity({ name: 'event_pending' })
+export class EventPending {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_event_pending' })
+  tenantId: string;
+
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_event_pending' })
+  position: string;
+}
+
+/**
+ * A numbered event: its tenant-local sequence number, 1, 2, 3, …, given after commit by the sequencer, and the
+ * `events.position` of the event (readers join by (tenant_id, position)). The consumers' order and cursors.
+ */
+@Entity({ name: 'event_numbers' })
+@Index('uq_event_numbers_tenant_position', ['tenantId', 'position'], { unique: true })
+export class EventNumber {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_event_numbers' })
+  tenantId: string;
+
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_event_numbers' })
+  seq: string;
+
+  @Column({ type: 'bigint' })
+  position: string;
 }

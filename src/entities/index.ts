@@ -1,6 +1,6 @@
 import { AccessToken } from './access-token.entity';
 import { AuditEvent } from './audit-event.entity';
-import { Event, EventSequence } from './event.entity';
+import { Event, EventNumber, EventPending, EventSequence } from './event.entity';
 import { EmployeeTemplate } from './employee-template.entity';
 import { Employee } from './employee.entity';
 import { GroupMember } from './group-member.entity';
@@ -19,6 +19,8 @@ export {
   EmployeeTemplate,
   Event,
   EventSequence,
+  EventPending,
+  EventNumber,
   Group,
   GroupMember,
   LoginAuthenticator,
@@ -47,4 +49,6 @@ export const ENTITIES = [
   WebhookDelivery,
   Event,
   EventSequence,
+  EventPending,
+  EventNumber,
 ];

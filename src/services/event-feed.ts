@@ -8,8 +8,8 @@ import { RequestContext } from './context';
 import { EVENTS_SEQUENCED_CHANNEL, FeedEvent, eventService } from './event.service';
 
 /**
- * How often each instance looks for committed events without a number (an index-only probe of the partial index
- * ix_events_unsequenced, empty when idle) and numbers them: the delay between a commit and its event reaching the
+ * How often each instance looks for committed events without a number (a probe of the narrow table event_pending,
+ * empty when idle) and numbers them: the delay between a commit and its event reaching the
  * feed's readers. Writes do not NOTIFY (migration Events says why).
  */
 const POLL_INTERVAL_MS = 200;

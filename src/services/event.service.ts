@@ -32,9 +32,18 @@ export interface FeedEvent {
   data: Record<string, unknown>;
 }
 
-const COLUMNS = `id, seq::text AS seq, type, occurred_at AS "occurredAt", actor_surface AS "actorSurface",
-  actor_token_id AS "actorTokenId", actor_token_name AS "actorTokenName", resource_type AS "resourceType",
-  resource_id AS "resourceId", data`;
+const COLUMNS = `e.id, n.seq::text AS seq, e.type, e.occurred_at AS "occurredAt", e.actor_surface AS "actorSurface",
+  e.actor_token_id AS "actorTokenId", e.actor_token_name AS "actorTokenName", e.resource_type AS "resourceType",
+  e.resource_id AS "resourceId", e.data`;
+
+/**
+ * The numbered events (`n`, event_numbers) with their rows (`e`, events), for a FROM clause: each number finds its
+ * event by key (tenant_id, position), one index probe per number, in the fence that src/services/sql.ts byKeys uses
+ * (LATERAL … OFFSET 0), so that PostgreSQL cannot hash a tenant's events whatever the statistics say. Filter and
+ * order on `n` (n.tenant_id, n.seq: the primary key of event_numbers).
+ */
+export const NUMBERED_EVENTS = `event_numbers n
+  CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = n.tenant_id AND e.position = n.position OFFSET 0) e`;
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
@@ -64,18 +73,20 @@ export const eventService = {
            ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_sequences.last_seq RETURNING last_seq::text AS last`,
           [tenantId],
         );
-        // The rows are found in the partial index (in insertion order) and updated by their ctid: a plan that holds
-        // whatever the statistics say (a join on position was hashed against a scan of the whole table). The batch
-        // size is written into the text so that the generic plan knows it is small.
+        // `events` rows are never updated (an UPDATE of an indexed seq wrote each wide row and its index entries
+        // twice): the tenant's pending rows are taken from event_pending in insertion order and deleted by their
+        // ctid (a TID scan, a plan that holds whatever the statistics say; no other run deletes them while this one
+        // holds the lock), and their numbers are inserted into event_numbers, in position order. The batch size is
+        // written into the text so that the generic plan knows it is small.
         const [{ assigned }] = await sql.rows<{ assigned: number }>(
           q,
-          `WITH pending AS (
-             SELECT row, row_number() OVER (ORDER BY position) AS n
-               FROM (SELECT ctid AS row, position FROM events WHERE tenant_id = $1 AND seq IS NULL
-                      ORDER BY position LIMIT ${SEQUENCE_BATCH}) p),
+          `WITH taken AS (
+             DELETE FROM event_pending p
+              WHERE p.ctid = ANY (ARRAY(SELECT ctid FROM event_pending WHERE tenant_id = $1 ORDER BY position LIMIT ${SEQUENCE_BATCH}))
+              RETURNING p.position),
            numbered AS (
-             UPDATE events e SET seq = $2::bigint + pending.n FROM pending
-              WHERE e.ctid = pending.row AND e.tenant_id = $1 AND e.seq IS NULL RETURNING 1),
+             INSERT INTO event_numbers (tenant_id, seq, position)
+             SELECT $1, $2::bigint + row_number() OVER (ORDER BY taken.position), taken.position FROM taken RETURNING 1),
            counter AS (
              UPDATE event_sequences SET last_seq = $2::bigint + (SELECT count(*) FROM numbered) WHERE tenant_id = $1)
            SELECT count(*)::int AS assigned FROM numbered`,
@@ -92,14 +103,14 @@ export const eventService = {
 
   /** The tenants with committed events still unnumbered (the sweep's work list). */
   async tenantsWithUnsequenced(manager: EntityManager): Promise<string[]> {
-    // A skip scan of the partial index (one probe when nothing is pending): DISTINCT was planned as a scan of the
-    // whole table.
+    // A skip scan of event_pending's primary key (one probe when nothing is pending): DISTINCT could be planned as a
+    // scan of the whole table.
     const found = await sql.rows<{ tenant_id: string }>(
       { manager },
       `WITH RECURSIVE t AS (
-         (SELECT tenant_id FROM events WHERE seq IS NULL ORDER BY tenant_id, position LIMIT 1)
+         (SELECT tenant_id FROM event_pending ORDER BY tenant_id, position LIMIT 1)
          UNION ALL
-         SELECT (SELECT e.tenant_id FROM events e WHERE e.seq IS NULL AND e.tenant_id > t.tenant_id ORDER BY e.tenant_id, e.position LIMIT 1)
+         SELECT (SELECT p.tenant_id FROM event_pending p WHERE p.tenant_id > t.tenant_id ORDER BY p.tenant_id, p.position LIMIT 1)
            FROM t WHERE t.tenant_id IS NOT NULL)
        SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL`,
     );
@@ -119,9 +130,9 @@ export const eventService = {
     const typed = options.types && options.types.length > 0;
     const found = await sql.rows<FeedEvent>(
       ctx,
-      `SELECT ${COLUMNS} FROM events e
-        WHERE e.tenant_id = $1 AND e.seq > $2::bigint ${typed ? 'AND e.type = ANY($4::text[])' : ''}
-        ORDER BY e.seq LIMIT $3`,
+      `SELECT ${COLUMNS} FROM ${NUMBERED_EVENTS}
+        WHERE n.tenant_id = $1 AND n.seq > $2::bigint ${typed ? 'AND e.type = ANY($4::text[])' : ''}
+        ORDER BY n.seq LIMIT $3`,
       typed ? [ctx.tenantId, options.after ?? '0', options.first + 1, options.types] : [ctx.tenantId, options.after ?? '0', options.first + 1],
     );
     return { events: found.slice(0, options.first), hasNextPage: found.length > options.first };
@@ -130,9 +141,15 @@ export const eventService = {
   /** How many numbered events of the tenant (of these types) are kept. */
   async count(ctx: RequestContext, types?: readonly EventType[] | null): Promise<number> {
     const typed = types && types.length > 0;
+    // All types: the narrow event_numbers alone. Some types: the tenant's events of those types that are not pending
+    // (an event and its pending row are written, and the pending row deleted and its number written, in one
+    // transaction, so every snapshot sees an event either pending or numbered).
     const [{ n }] = await sql.rows<{ n: number }>(
       ctx,
-      `SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND seq IS NOT NULL ${typed ? 'AND type = ANY($2::text[])' : ''}`,
+      typed
+        ? `SELECT count(*)::int AS n FROM events e WHERE e.tenant_id = $1 AND e.type = ANY($2::text[])
+             AND NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.tenant_id = e.tenant_id AND p.position = e.position)`
+        : 'SELECT count(*)::int AS n FROM event_numbers WHERE tenant_id = $1',
       typed ? [ctx.tenantId, types] : [ctx.tenantId],
       sql.COUNT_PLAN,
     );
@@ -147,14 +164,28 @@ export const eventService = {
   },
 
   /**
-   * Deletes numbered events older than each tenant's `event_retention_days`; returns how many. Unnumbered ones stay
-   * until the sequencer has numbered them, so a purge never opens a gap a consumer could fall into unnoticed.
+   * Deletes numbered events older than each tenant's `event_retention_days`, and their numbers; returns how many.
+   * Unnumbered ones (with an `event_pending` row) stay until the sequencer has numbered them, so a purge never opens a
+   * gap a consumer could fall into unnoticed; `event_pending` holds no row of a numbered event, so there is nothing of
+   * theirs to delete there. The numbers are found by key, one probe each (the LATERAL … OFFSET 0 fence), and deleted
+   * by ctid.
    */
   async purgeExpired(manager: EntityManager): Promise<number> {
-    return sql.affected(
+    const [{ n }] = await sql.rows<{ n: number }>(
       { manager },
-      `DELETE FROM events ev USING tenants t
-        WHERE ev.tenant_id = t.id AND ev.seq IS NOT NULL AND ev.occurred_at < now() - make_interval(days => t.event_retention_days)`,
+      `WITH gone AS (
+         DELETE FROM events ev USING tenants t
+          WHERE ev.tenant_id = t.id AND ev.occurred_at < now() - make_interval(days => t.event_retention_days)
+            AND NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.tenant_id = ev.tenant_id AND p.position = ev.position)
+          RETURNING ev.tenant_id, ev.position),
+       numbers AS (
+         DELETE FROM event_numbers en
+          WHERE en.ctid = ANY (ARRAY(
+            SELECT x.row FROM gone
+             CROSS JOIN LATERAL (SELECT m.ctid AS row FROM event_numbers m
+                                  WHERE m.tenant_id = gone.tenant_id AND m.position = gone.position OFFSET 0) x)))
+       SELECT count(*)::int AS n FROM gone`,
     );
+    return n;
   },
 };

@@ -4,6 +4,7 @@ import { WebhookSigningSecret } from '../entities/webhook-endpoint.entity';
 import { logger } from '../logging';
 import { auditService } from './audit.service';
 import { createContext } from './context';
+import { NUMBERED_EVENTS } from './event.service';
 import * as sql from './sql';
 import { EVENT_COLUMNS, toWebhookEvent } from './webhook.service';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, SendResult, WebhookEvent, sendWebhook } from './webhook-sender';
@@ -131,6 +132,8 @@ export class WebhookDispatcher {
   }
 
   private claim(): Promise<Claimed[]> {
+    // "Has events after its cursor" is one probe of event_numbers' primary key per endpoint: OFFSET 0 keeps the EXISTS
+    // a subplan, where PostgreSQL without statistics had made it a hash semi-join over all of event_numbers.
     return sql.rows<Claimed>(
       { manager: this.dataSource.manager },
       `UPDATE webhook_endpoints w SET lease_until = now() + make_interval(secs => $2::int / 1000.0), lease_owner = $1
@@ -138,7 +141,7 @@ export class WebhookDispatcher {
           SELECT c.tenant_id, c.id FROM webhook_endpoints c
            WHERE c.enabled AND (c.lease_until IS NULL OR c.lease_until < now())
              AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= now())
-             AND EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = c.tenant_id AND e.seq > c.cursor_seq)
+             AND EXISTS (SELECT 1 FROM event_numbers n WHERE n.tenant_id = c.tenant_id AND n.seq > c.cursor_seq OFFSET 0)
            ORDER BY c.next_attempt_at NULLS FIRST
            LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING w.tenant_id, w.id, w.url, w.event_types, w.signing_secrets, w.cursor_seq::text AS cursor_seq, w.attempts, w.failing_since`,
@@ -156,7 +159,7 @@ export class WebhookDispatcher {
       outer: while (!this.stopped && Date.now() < deadline) {
         const rows = await sql.rows(
           { manager: this.dataSource.manager },
-          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.tenant_id = $1 AND e.seq > $2::bigint ORDER BY e.seq LIMIT 100`,
+          `SELECT ${EVENT_COLUMNS} FROM ${NUMBERED_EVENTS} WHERE n.tenant_id = $1 AND n.seq > $2::bigint ORDER BY n.seq LIMIT 100`,
           [endpoint.tenant_id, cursor],
         );
         if (rows.length === 0) break;

@@ -246,8 +246,8 @@ export const webhookService = {
   },
 };
 
-/** The columns of `events` a delivery needs, as WebhookEvent. */
-export const EVENT_COLUMNS = `e.id, e.seq::text AS seq, e.type, e.occurred_at, e.actor_surface, e.actor_token_name, e.data::text AS data_json`;
+/** The columns a delivery needs, as WebhookEvent: of `events` (e) and its number in `event_numbers` (n). */
+export const EVENT_COLUMNS = `e.id, n.seq::text AS seq, e.type, e.occurred_at, e.actor_surface, e.actor_token_name, e.data::text AS data_json`;
 
 export function toWebhookEvent(row: Record<string, unknown>): WebhookEvent {
   return {
@@ -262,6 +262,13 @@ export function toWebhookEvent(row: Record<string, unknown>): WebhookEvent {
 }
 
 async function readEvent(ctx: RequestContext, eventId: string): Promise<WebhookEvent | null> {
-  const rows = await sql.rows(ctx, `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.tenant_id = $1 AND e.id = $2 AND e.seq IS NOT NULL`, [ctx.tenantId, eventId]);
+  // The event by its id, then its number by key (an unnumbered event has none, and is not found).
+  const rows = await sql.rows(
+    ctx,
+    `SELECT ${EVENT_COLUMNS} FROM events e
+      CROSS JOIN LATERAL (SELECT m.seq FROM event_numbers m WHERE m.tenant_id = e.tenant_id AND m.position = e.position OFFSET 0) n
+      WHERE e.tenant_id = $1 AND e.id = $2`,
+    [ctx.tenantId, eventId],
+  );
   return rows[0] ? toWebhookEvent(rows[0]) : null;
 }

@@ -141,7 +141,7 @@ export class StatementCounter implements Logger {
    */
   logQuery(query: string): void {
     if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b/i.test(query) || /\baccess_tokens\b/.test(query)) return;
-    if (/\b(event_sequences|pg_notify)\b|FROM events WHERE seq IS NULL/.test(query)) return;
+    if (/\b(event_sequences|event_pending|pg_notify)\b/.test(query)) return;
     // Nor the webhook dispatcher, which claims endpoints and records deliveries in the background.
     if (/\bwebhook_(endpoints|deliveries)\b/.test(query)) return;
     this.count++;
