@@ -392,12 +392,16 @@ describe('subscription over WebSocket (graphql-ws)', () => {
   });
 
   test('shutdown closes the subscriptions (1001) and, on PostgreSQL, the LISTEN connection', async () => {
-    const other = await startInstance(h);
     const listeners = async () =>
       postgres
         ? ((await h.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rollcall-events'`)) as { n: number }[])[0].n
         : 0;
+    const baseline = await listeners();
+    const other = await startInstance(h);
+    // The instance connects its LISTEN connection in the background (start-up does not wait for it).
+    for (let i = 0; postgres && i < 100 && (await listeners()) === baseline; i++) await new Promise((r) => setTimeout(r, 50));
     const before = await listeners();
+    if (postgres) expect(before).toBe(baseline + 1);
     const closed = new Promise<number>((resolve) => {
       const client = connect(other.baseUrl, { token: t.tokens.read });
       client.on('closed', (event) => resolve((event as { code: number }).code));

@@ -55,7 +55,9 @@ export class EventFeed {
 
   async start(): Promise<this> {
     if (!this.embedded) {
-      await this.connect();
+      // Not awaited: a server answers "starting" (503) until its app is built, and the LISTEN connection is not needed
+      // for that (the poll numbers events, and connect() wakes every subscriber once it listens).
+      void this.connect();
       this.tickTimer = setInterval(() => {
         if (!this.listener) this.emitter.emit('tick');
       }, TICK_WITHOUT_LISTEN_MS);
