@@ -95,6 +95,28 @@ describe('creating endpoints', () => {
     expect(await endpoints(t)).toEqual([]);
   });
 
+  it('refuses a bad change to an endpoint and leaves its row as it was; an unknown delivery is NOT_FOUND', async () => {
+    const created = await createEndpoint(t, receiver.url, ['EMPLOYEE_CREATED']);
+    const row = () => h.dataSource.query('SELECT url, event_types, description, enabled, signing_secrets FROM webhook_endpoints WHERE tenant_id = $1', [t.tenant.id]);
+    const before = await row();
+    const UPDATE = 'mutation ($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { id } userErrors { code field } } }';
+    for (const input of [
+      { id: created.webhookEndpoint.id, url: 'https://192.168.1.10/hook', description: 'changed' },
+      { id: created.webhookEndpoint.id, eventTypes: [], enabled: false },
+      { id: created.webhookEndpoint.id, description: 'bad\u0000text' },
+    ]) {
+      const res = await h.graphql(t.tokens.admin, UPDATE, { input });
+      expect(res.body.data.updateWebhookEndpoint.webhookEndpoint).toBeNull();
+      expect(res.body.data.updateWebhookEndpoint.userErrors).toHaveLength(1);
+    }
+    expect(await row()).toEqual(before);
+    const unknown = await h.graphql(t.tokens.admin, 'mutation ($id: ID!) { redeliverWebhookDelivery(input: { id: $id }) { webhookDelivery { id } userErrors { code } } }', {
+      id: Buffer.from('WebhookDelivery:00000000-0000-4000-8000-000000000000').toString('base64url'),
+    });
+    expect(unknown.body.data.redeliverWebhookDelivery).toEqual({ webhookDelivery: null, userErrors: [{ code: 'NOT_FOUND' }] });
+    await removeAll(t);
+  });
+
   it('shows the secret once, and keeps endpoints apart per tenant', async () => {
     const created = await createEndpoint(t, receiver.url, ['EMPLOYEE_CREATED']);
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
