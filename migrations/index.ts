@@ -10,6 +10,7 @@ import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillfactor';
 import { Webhooks1795739500000 } from './1795739500000-Webhooks';
+import { WebhookDeliveriesLean1795739600000 } from './1795739600000-WebhookDeliveriesLean';
 import { Events1795739000000 } from './1795739000000-Events';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: Function[] = [
   EmployeesFillfactor1795738200000,
   Events1795739000000,
   Webhooks1795739500000,
+  WebhookDeliveriesLean1795739600000,
 ];

@@ -232,7 +232,7 @@ export class WebhookDispatcher {
              r.next_attempt_at, CASE WHEN r.status = 'delivered' THEN now() END
              FROM jsonb_to_recordset($3::jsonb) AS r(event_id uuid, event_seq bigint, event_type text, status text, last_status_code int,
                last_error text, last_latency_ms int, next_attempt_at timestamptz)
-           ON CONFLICT (tenant_id, endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status, attempts = webhook_deliveries.attempts + 1,
+           ON CONFLICT (tenant_id, endpoint_id, event_seq) DO UPDATE SET status = EXCLUDED.status, attempts = webhook_deliveries.attempts + 1,
              last_status_code = EXCLUDED.last_status_code, last_error = EXCLUDED.last_error, last_latency_ms = EXCLUDED.last_latency_ms,
              last_attempt_at = EXCLUDED.last_attempt_at, next_attempt_at = EXCLUDED.next_attempt_at, delivered_at = EXCLUDED.delivered_at`,
           [endpoint.tenant_id, endpoint.id, JSON.stringify(rows)],
