@@ -91,6 +91,12 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
 
   // The admin console: a single-page app over /graphql, built into dist/admin.
   app.use('/admin', adminConsole());
+  // The start-up banner prints the bare address; a browser opening it lands in the console. To /admin/, the page
+  // itself (/admin answers with a redirect to it). The query string is not carried over: nothing at / reads it.
+  // Relative, so it holds behind a proxy; Express answers HEAD with this route too.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/admin/');
+  });
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.`, requestId: req.requestId });
