@@ -105,16 +105,15 @@ function asCliError(error: unknown): CliError {
 }
 
 /**
- * Writes a failure. Text: the message on stderr (with the usage text for a usage error). --json: the JSON object on
- * stdout, where scripts read the rest of the output; stderr keeps what it said before that (`{"error":"…"}`, or the
- * usage text) so that scripts written against it still work.
+ * Writes a failure. Text: the message on stderr (with the usage text for a usage error). --json: only the JSON object,
+ * on stdout, where scripts read the rest of the output: a script that merges the streams (`2>&1`) still reads one
+ * JSON document.
  */
 function report(error: CliError, json: boolean, io: CliIo): number {
   const text =
     error.code === 'USAGE' ? `${error.message}\n\n${USAGE}` : error.code === 'INTERNAL' ? `rollcall: ${error.message}` : error.message;
   if (json) {
     io.out(JSON.stringify({ error: { code: error.code, message: error.message }, ...error.details }));
-    io.err(error.code === 'USAGE' || error.code === 'INTERNAL' ? text : JSON.stringify({ error: error.message }));
   } else {
     io.err(text);
   }

@@ -116,13 +116,13 @@ function json(result: CliResult): any {
 
 /**
  * A refusal under --json: exactly one JSON object `{"error":{"code","message"}}` on stdout (where scripts read), the
- * exit status of the README's table, and on stderr the older `{"error":"…"}` line that earlier scripts parse.
+ * exit status of the README's table, and nothing on stderr.
  */
 function jsonError(result: CliResult, status: number, code: string): { error: { code: string; message: string }; [key: string]: unknown } {
   expect({ status: result.code, stdout: result.stdout }).toEqual({ status, stdout: expect.stringMatching(/^\{.*\}\n$/) });
   const body = JSON.parse(result.stdout);
   expect(body.error).toEqual({ code, message: expect.any(String) });
-  if (code !== 'USAGE') expect(JSON.parse(result.stderr)).toEqual({ error: body.error.message });
+  expect(result.stderr).toBe('');
   return body;
 }
 
