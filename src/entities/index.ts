@@ -5,6 +5,9 @@ import { EmployeeTemplate } from './employee-template.entity';
 import { Employee } from './employee.entity';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
+import { OAuthAuthorization } from './oauth-authorization.entity';
+import { OAuthClient, OAuthClientSecret } from './oauth-client.entity';
+import { OAuthToken } from './oauth-token.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
@@ -24,6 +27,10 @@ export {
   Group,
   GroupMember,
   LoginAuthenticator,
+  OAuthAuthorization,
+  OAuthClient,
+  OAuthClientSecret,
+  OAuthToken,
   ProvisioningEvent,
   Role,
   Team,
@@ -51,4 +58,8 @@ export const ENTITIES = [
   EventSequence,
   EventPending,
   EventNumber,
+  OAuthClient,
+  OAuthClientSecret,
+  OAuthToken,
+  OAuthAuthorization,
 ];
