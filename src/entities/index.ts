@@ -6,6 +6,7 @@ import { Employee } from './employee.entity';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
+import { OAuthAssertionJti } from './oauth-assertion-jti.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
@@ -24,6 +25,7 @@ export {
   Group,
   GroupMember,
   LoginAuthenticator,
+  OAuthAssertionJti,
   ProvisioningEvent,
   Role,
   Team,
@@ -51,4 +53,5 @@ export const ENTITIES = [
   EventSequence,
   EventPending,
   EventNumber,
+  OAuthAssertionJti,
 ];
