@@ -9,6 +9,7 @@ import { OAuthAuthorization } from './oauth-authorization.entity';
 import { OAuthClient, OAuthClientSecret } from './oauth-client.entity';
 import { OAuthToken } from './oauth-token.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
+import { OAuthAssertionJti } from './oauth-assertion-jti.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
@@ -31,6 +32,7 @@ export {
   OAuthClient,
   OAuthClientSecret,
   OAuthToken,
+  OAuthAssertionJti,
   ProvisioningEvent,
   Role,
   Team,
@@ -62,4 +64,5 @@ export const ENTITIES = [
   OAuthClientSecret,
   OAuthToken,
   OAuthAuthorization,
+  OAuthAssertionJti,
 ];
