@@ -8,6 +8,7 @@ import OAuth2Server, {
   Request as OAuthRequest,
   Response as OAuthResponse,
   ServerError,
+  UnsupportedGrantTypeError,
 } from '@node-oauth/oauth2-server';
 import { decodeJwt } from 'jose';
 import { EntityManager } from 'typeorm';
@@ -37,6 +38,8 @@ const LIBRARY_GRANTS: Record<OAuthGrantType, string[]> = {
   AUTHORIZATION_CODE: ['authorization_code', 'refresh_token'],
   JWT_BEARER: [JWT_BEARER_GRANT],
 };
+
+const SUPPORTED_GRANTS = new Set(Object.values(LIBRARY_GRANTS).flat());
 
 /**
  * RFC 6749 §5.2 descriptions per error. Fixed texts: the library's own messages say which part of a credential was
@@ -346,6 +349,8 @@ export async function handleTokenRequest(manager: EntityManager, request: TokenR
   const grantType = typeof body.grant_type === 'string' ? body.grant_type : '';
   const state: RequestState = { assertedClientId: null, grantType, body };
   try {
+    // The library also knows the password grant, which Rollcall does not offer to anyone.
+    if (grantType !== '' && !SUPPORTED_GRANTS.has(grantType)) throw new UnsupportedGrantTypeError('Unsupported grant type');
     if (body.client_assertion_type !== undefined || body.client_assertion !== undefined) {
       if (body.client_assertion_type !== JWT_BEARER_CLIENT_ASSERTION || typeof body.client_assertion !== 'string') {
         throw new InvalidClientError('Invalid client');
