@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import {
+  equivalentIssuers,
   purgeExpiredAssertionJtis,
   validateFederation,
   verifyAssertion,
@@ -306,6 +307,21 @@ describe('the issuer key set', () => {
     expect(refused(await verify(await sign(), closed))).toMatch(/keys unavailable|ECONNREFUSED/);
   });
 
+  it('does not follow redirects', async () => {
+    const target = await new JwksServer().start();
+    target.keys = [key.jwk];
+    const redirecting = createServer((_req, res) => res.writeHead(302, { location: target.url }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (redirecting.address() as AddressInfo).port;
+      expect(refused(await verify(await sign(), { ...federation, jwksUrl: `http://127.0.0.1:${port}/keys` }))).toMatch(/200 OK/);
+      expect(target.requests).toBe(0);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await target.close();
+    }
+  });
+
   it('answers within the timeout when the server hangs', async () => {
     configureJwks({ cooldownMs: COOLDOWN_MS, failureBackoffMs: BACKOFF_MS, timeoutMs: 300 });
     const hanging = createServer(() => undefined);
@@ -421,6 +437,14 @@ describe('Microsoft Entra workload identity federation', () => {
     expect(refused(await verify(await entraToken({ exp: now() + 7200 }), entra))).toMatch(/more than the 5400 s/);
     // Outside Entra, 65 minutes is too long.
     expect(refused(await verify(await sign({ iat: now(), exp: now() + 3900 })))).toMatch(/more than the 3600 s/);
+  });
+
+  it('names both issuer forms for a token endpoint that looks a client up by iss', () => {
+    const forms = [`https://login.microsoftonline.com/${tenant}/v2.0`, `https://sts.windows.net/${tenant}/`];
+    expect(equivalentIssuers(forms[0]).sort()).toEqual([...forms].sort());
+    expect(equivalentIssuers(forms[1]).sort()).toEqual([...forms].sort());
+    expect(equivalentIssuers(`https://login.microsoftonline.com/${tenant.toUpperCase()}/v2.0`)).toContain(forms[1]);
+    expect(equivalentIssuers('https://issuer.test')).toEqual(['https://issuer.test']);
   });
 
   it('accepts the audience pasted with or without /.default', async () => {

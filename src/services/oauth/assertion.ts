@@ -58,7 +58,11 @@ export function entraTenantOf(issuer: string): string | null {
   return match ? match[1].toLowerCase() : null;
 }
 
-function acceptedIssuers(issuer: string): string[] {
+/**
+ * Every `iss` that counts as `issuer` (itself; for Entra, both forms of its tenant). Symmetric, so a token endpoint that
+ * finds a client by the assertion's `iss` can look for a stored issuer among equivalentIssuers(iss).
+ */
+export function equivalentIssuers(issuer: string): string[] {
   const tenant = entraTenantOf(issuer);
   if (tenant === null) return [issuer];
   return [...new Set([issuer, `https://login.microsoftonline.com/${tenant}/v2.0`, `https://sts.windows.net/${tenant}/`])];
@@ -101,7 +105,7 @@ export async function verifyAssertion(
   const now = options.now ?? new Date();
   const checks: JWTVerifyOptions = {
     algorithms: [...ASSERTION_ALGORITHMS],
-    issuer: acceptedIssuers(federation.issuer),
+    issuer: equivalentIssuers(federation.issuer),
     subject: federation.subject,
     audience: acceptedAudiences(federation.audience),
     requiredClaims: ['exp'],
