@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import {
   equivalentIssuers,
+  normalizeFederation,
   purgeExpiredAssertionJtis,
   validateFederation,
   verifyAssertion,
@@ -492,6 +493,15 @@ describe('validateFederation', () => {
     for (const jwksUrl of ['http://issuer.test/keys', 'https://10.0.0.1/keys', 'https://[::1]/keys', 'https://user:pw@issuer.test/keys', 'not a url']) {
       expect(fields({ ...base, jwksUrl })).toEqual([['federation.jwksUrl', 'INVALID_VALUE']]);
     }
+  });
+
+  it('normalizeFederation: trimmed, the URL normalized, JSON text parsed, the unused one null', () => {
+    expect(normalizeFederation({ ...base, issuer: ' https://issuer.test ', jwksUrl: 'https://Issuer.TEST/keys', jwks: null })).toEqual({
+      ...base,
+      jwksUrl: 'https://issuer.test/keys',
+      jwks: null,
+    });
+    expect(normalizeFederation({ ...base, jwksUrl: '', jwks: JSON.stringify({ keys: [key.jwk] }) })).toEqual({ ...base, jwksUrl: null, jwks: { keys: [key.jwk] } });
   });
 
   it('refuses private key material, symmetric keys and malformed sets', async () => {
