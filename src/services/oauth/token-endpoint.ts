@@ -18,7 +18,7 @@ import { logger } from '../../logging';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../errors';
 import * as sql from '../sql';
 import { hashToken } from '../token.service';
-import { verifyAssertion } from './assertion';
+import { equivalentIssuers, verifyAssertion } from './assertion';
 import { oauthAuthorizationService } from './authorization.service';
 import { oauthClientService } from './client.service';
 import {
@@ -149,8 +149,10 @@ function unverifiedClaims(assertion: unknown): { iss?: string; sub?: string } | 
 async function clientByFederation(manager: EntityManager, iss: string, sub: string): Promise<OAuthClient | null> {
   const rows = await sql.rows<{ client_id: string }>(
     { manager },
-    `SELECT client_id FROM oauth_clients WHERE federation->>'issuer' = $1 AND federation->>'subject' = $2 AND 'JWT_BEARER' = ANY(grant_types) LIMIT 2`,
-    [iss, sub],
+    `SELECT client_id FROM oauth_clients
+      WHERE federation->>'issuer' = ANY($1::text[]) AND federation->>'subject' = $2 AND 'JWT_BEARER' = ANY(grant_types) LIMIT 2`,
+    // Entra's v1 and v2 issuer forms of one tenant are the same issuer (src/services/oauth/assertion.ts).
+    [equivalentIssuers(iss), sub],
   );
   return rows.length === 1 ? oauthClientService.findByClientId(manager, rows[0].client_id) : null;
 }
