@@ -50,7 +50,7 @@ const DESCRIPTIONS: Record<string, string> = {
   invalid_grant: 'The authorization code, refresh token or assertion is invalid, expired, revoked, or was issued to another client.',
   unauthorized_client: 'This client may not use this grant type.',
   unsupported_grant_type: 'Unsupported grant_type.',
-  invalid_scope: `The only scope is "${OAUTH_SCOPE}".`,
+  invalid_scope: 'The scope parameter is malformed.',
 };
 
 export interface TokenRequest {
@@ -206,9 +206,13 @@ function model(manager: EntityManager, state: RequestState) {
       return { id: client.id };
     },
 
-    async validateScope(_user: unknown, _client: ModelClient, scope: string[] | undefined): Promise<string[] | false> {
-      if (scope === undefined || scope.length === 0) return [OAUTH_SCOPE];
-      return scope.every((s) => s === OAUTH_SCOPE) ? [OAUTH_SCOPE] : false;
+    /**
+     * Whatever was asked, the token gets SCIM access and nothing more, and the answer's `scope` says so (RFC 6749 §3.3
+     * lets the server narrow the request). Refusing unknown scopes would only break an identity provider configured
+     * with extra ones (Okta's `offline_access`, an Entra `.default`), for nothing: no scope grants more.
+     */
+    async validateScope(): Promise<string[]> {
+      return [OAUTH_SCOPE];
     },
 
     async generateAccessToken() {
