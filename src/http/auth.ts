@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { TokenScope } from '../entities/enums';
 import type { RequestContext } from '../services/context';
-import { OAUTH_ACCESS_TOKEN_PREFIX, oauthTokenService } from '../services/oauth/tokens';
+import { OAUTH_ACCESS_TOKEN_PREFIX, lastKnownOAuthToken, oauthTokenService } from '../services/oauth/tokens';
 import { AuthenticatedToken, tokenService } from '../services/token.service';
 import type { RateLimiter } from './rate-limit';
 import type { HttpRequest } from './types';
@@ -36,7 +36,7 @@ export function presentedToken(req: IncomingMessage): string | undefined {
  */
 export function lastKnownAttribution(req: IncomingMessage): { tenantId: string; tokenId: string } | undefined {
   const secret = presentedToken(req);
-  return (secret && tokenService.lastKnown(secret)) || undefined;
+  return (secret && (tokenService.lastKnown(secret) ?? lastKnownOAuthToken(secret))) || undefined;
 }
 
 /** What a surface accepts: its name in the audit log, and the token scopes that may use it. */

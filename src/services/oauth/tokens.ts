@@ -36,9 +36,26 @@ export interface AuthenticatedOAuthToken {
 
 const authenticated = new Map<string, { token: AuthenticatedOAuthToken | null; expires: number }>();
 
+/**
+ * As tokenService's lastKnown: who each token hash last authenticated as in this process, ONLY to attribute the
+ * provisioning-log entry of a request refused because the database is unavailable; never to authorise. Bounded, by
+ * hash, and kept no longer than the token lives.
+ */
+const LAST_KNOWN_ENTRIES = 10_000;
+const lastKnown = new Map<string, { tenantId: string; oauthClientId: string; until: number }>();
+
 /** Forgets every cached authentication (a revocation in this process). */
 export function forgetOAuthAuthentications(): void {
   authenticated.clear();
+  // Not lastKnown: a revoked token's entry only attributes log entries, and a revoked token is refused by the database.
+}
+
+/** The tenant and client an access token last authenticated as in this process, or null (see lastKnown above). */
+export function lastKnownOAuthToken(secret: string): { tenantId: string; tokenId: string } | null {
+  if (!secret.startsWith(OAUTH_ACCESS_TOKEN_PREFIX) || secret.length > 512) return null;
+  const entry = lastKnown.get(hashToken(secret));
+  if (!entry || entry.until < Date.now()) return null;
+  return { tenantId: entry.tenantId, tokenId: entry.oauthClientId };
 }
 
 export interface IssueInput {
@@ -114,6 +131,11 @@ export const oauthTokenService = {
     const expires = Math.min(Date.now() + (token ? OAUTH_AUTH_CACHE_MS : NEGATIVE_AUTH_CACHE_MS), row?.expires_at.getTime() ?? Infinity);
     if (authenticated.size >= AUTH_CACHE_ENTRIES) authenticated.delete(authenticated.keys().next().value!);
     authenticated.set(hash, { token, expires });
+    lastKnown.delete(hash);
+    if (token && row) {
+      if (lastKnown.size >= LAST_KNOWN_ENTRIES) lastKnown.delete(lastKnown.keys().next().value!);
+      lastKnown.set(hash, { tenantId: token.tenantId, oauthClientId: token.oauthClientId, until: row.expires_at.getTime() });
+    }
     return token;
   },
 
