@@ -104,6 +104,12 @@ export function oauthRouter(options: { dataSource: DataSource; publicUrl: string
   );
 
   router.get('/oauth/authorize', async (req: Request, res: Response) => {
+    // Each request stores a pending row: bounded per address like the token endpoint.
+    const wait = perAddress.take(req.socket.remoteAddress ?? '');
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return errorPage(res, 429, `Too many requests; try again in ${wait} seconds.`);
+    }
     const params: AuthorizeParams = {};
     for (const name of AUTHORIZE_PARAMS) {
       const value = req.query[name];
