@@ -201,6 +201,10 @@ describe('client credentials', () => {
     const post = await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret!, scope: 'scim' });
     expect(post.status).toBe(200);
     expect(post.body.access_token).not.toBe(basic.body.access_token);
+    // The console shows the last use of the client and of each secret.
+    const listed = (await h.graphql(a.tokens.admin, `{ oauthClients { ${CLIENT_FIELDS} } }`)).body.data!.oauthClients.find((c: { id: string }) => c.id === client.id);
+    expect(listed.lastUsedAt).not.toBeNull();
+    expect(listed.secrets).toEqual([{ id: client.secretIds[0], prefix: client.secret!.slice(0, 16), createdAt: expect.any(String), expiresAt: expect.any(String), lastUsedAt: expect.any(String) }]);
   });
 
   test('wrong secret, unknown client, no secret: refused without saying which part was wrong; another scope is narrowed to scim', async () => {
