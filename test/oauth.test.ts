@@ -303,6 +303,13 @@ describe('client credentials', () => {
     expect((await revoke({ token: 'rc_oauth_unknown' }, [fresh.clientId, fresh.secret!])).status).toBe(200);
   });
 
+  test('an expired secret is refused', async () => {
+    const expiring = await createClient(a, { name: 'expiring', grantTypes: ['CLIENT_CREDENTIALS'] });
+    await clientCredentials(expiring);
+    await h.dataSource.query("UPDATE oauth_client_secrets SET expires_at = now() - interval '1 second' WHERE id = $1", [expiring.secretIds[0]]);
+    expectRefusal(await token({ grant_type: 'client_credentials' }, [expiring.clientId, expiring.secret!]), 'invalid_client', 401);
+  });
+
   test('deleting the client ends its tokens', async () => {
     const doomed = await createClient(a, { name: 'doomed', grantTypes: ['CLIENT_CREDENTIALS'] });
     const accessToken = await clientCredentials(doomed);
