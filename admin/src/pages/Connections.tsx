@@ -78,17 +78,22 @@ function pasteRows(client: OAuthClient, endpoints: OAuthEndpoints): [string, str
       ];
     case 'ENTRA_SECRET':
       return [
-        ['Tenant URL', endpoints.scimBaseUrl],
+        ['Tenant URL', entraTenantUrl(endpoints)],
         ['Token endpoint', endpoints.tokenUrl],
         ['Client identifier', client.clientId],
       ];
     case 'ENTRA_FEDERATION':
       return [
-        ['SCIM URL', endpoints.scimBaseUrl],
+        ['SCIM URL', entraTenantUrl(endpoints)],
         ['Token URL', endpoints.tokenUrl],
         ['Client ID', client.clientId],
       ];
   }
+}
+
+/** Entra's SCIM base URL carries the flag that makes its requests RFC 7644-compliant (docs/entra.md, "The aadOptscim062020 flag"). */
+function entraTenantUrl(endpoints: OAuthEndpoints): string {
+  return `${endpoints.scimBaseUrl}?aadOptscim062020`;
 }
 
 function PasteList({ client, endpoints }: { client: OAuthClient; endpoints: OAuthEndpoints }) {
