@@ -120,8 +120,9 @@ if (chromiumMissing && underCi) {
       ensureAdminBuild();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       await okta.start();
-      // Okta's real callback is https on its admin site; the test's stand-in listens on loopback over plain http.
-      h = await Harness.start({ OAUTH_ALLOW_INSECURE_HOSTS: '127.0.0.1' });
+      // Okta's real callback is https on its admin site; the test's stand-in listens on loopback over plain http, which
+      // a redirect URI may use (RFC 8252 §7.3).
+      h = await Harness.start();
       t = await h.tenant('oauth-console');
       other = await h.tenant('oauth-console-other');
       redirectUri = `${okta.origin}/admin/app/cpc/rollcall_${'scim_provisioning_'.repeat(3)}1/oauth/callback`;

@@ -55,10 +55,13 @@ function kindLabel(kind: Kind): string {
   return KINDS.find(([k]) => k === kind)![1];
 }
 
-/** A userError's field path names an input's field, sometimes with an index after it (`redirectUris.0`): it is shown under that field. */
+/** A userError's field path names an input's field, perhaps nested (`federation.issuer`): it is shown under that field. */
 function normalised(errors: UserError[]): UserError[] {
   return errors.map((e) => {
-    const known = e.field?.slice().reverse().find((f) => FORM_FIELDS.has(f));
+    const known = e.field
+      ?.flatMap((f) => f.split('.'))
+      .reverse()
+      .find((f) => FORM_FIELDS.has(f));
     return known ? { ...e, field: [known] } : e;
   });
 }
