@@ -76,6 +76,9 @@ export function Consent({ id, onSignOut }: { id: string; onSignOut: (why: string
   }
   return (
     <div className="card consent-card" data-testid="consent">
+      <p className="consent-brand">
+        Rollcall <span className="muted">admin</span>
+      </p>
       <h1>
         Allow <span className="consent-client">{request.clientName}</span> to provision {request.tenantName}?
       </h1>
@@ -122,6 +125,12 @@ export function Consent({ id, onSignOut }: { id: string; onSignOut: (why: string
           </button>
         </div>
       )}
+      <p className="help consent-switch">
+        Not the right tenant?{' '}
+        <button type="button" className="link-button" onClick={() => onSignOut('Sign in with an admin token of the tenant the connection belongs to.')}>
+          Sign in with another token
+        </button>
+      </p>
     </div>
   );
 }
