@@ -11,6 +11,8 @@ import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillfactor';
 import { Webhooks1795739500000 } from './1795739500000-Webhooks';
 import { Events1795739000000 } from './1795739000000-Events';
+import { OAuth1795740000000 } from './1795740000000-OAuth';
+import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -28,4 +30,6 @@ export const MIGRATIONS: Function[] = [
   EmployeesFillfactor1795738200000,
   Events1795739000000,
   Webhooks1795739500000,
+  OAuth1795740000000,
+  OAuthAssertionJti1795740100000,
 ];

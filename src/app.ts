@@ -9,6 +9,7 @@ import { graphqlRouter } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
 import { adminConsole } from './http/admin-console';
 import { Metrics } from './http/metrics';
+import { oauthRouter } from './http/oauth';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { baseSecurityHeaders, noFramingHeaders } from './http/security-headers';
@@ -19,6 +20,7 @@ import { ProvisioningLogWriter, provisioningLogService } from './services/provis
 import * as sql from './services/sql';
 import { EventFeed } from './services/event-feed';
 import { eventService } from './services/event.service';
+import { oauthTokenService } from './services/oauth/tokens';
 import { scimErrorBody } from './scim/errors';
 import { WebhookDispatcher } from './services/webhook-dispatcher';
 import { webhookService } from './services/webhook.service';
@@ -77,6 +79,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
     webhookService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'webhook delivery log purge failed'));
     eventService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'event purge failed'));
+    oauthTokenService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'OAuth token purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
@@ -88,6 +91,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const events = await new EventFeed(dataSource).start();
   events.onNewEvents(() => webhooks.wake());
   const graphql = await graphqlRouter(config, dataSource, rateLimiter, events);
+
+  // The OAuth authorization server for identity providers (docs/oauth.md).
+  app.use(oauthRouter({ dataSource, publicUrl: config.publicUrl, rateLimit: config.rateLimit }));
 
   // The admin console: a single-page app over /graphql, built into dist/admin.
   app.use('/admin', adminConsole());

@@ -8,6 +8,7 @@ import { EventResolver } from './resolvers/event.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
 import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
+import { OAuthResolver } from './resolvers/oauth.resolver';
 import { AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
@@ -33,6 +34,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ProvisioningEventResolver,
       WebhookResolver,
       EventResolver,
+      OAuthResolver,
       ...CATALOG_RESOLVERS,
     ],
     authChecker,

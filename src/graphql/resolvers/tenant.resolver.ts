@@ -39,6 +39,9 @@ class UpdateTenantSettingsInput {
     description: 'ISO 3166-1 alpha-2 region for national phone numbers, e.g. US; null removes it.',
   })
   defaultPhoneRegion?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Lifetime in seconds of OAuth access tokens issued from now on (300 to 21600).' })
+  oauthAccessTokenLifetimeSeconds?: number | null;
 }
 
 @PayloadOf('updateTenantSettings')
@@ -50,7 +53,7 @@ class UpdateTenantSettingsPayload extends ObjectPayload(TenantSettingsType, 'ten
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
   const changes: TenantSettingsChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat'] as const) {
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'oauthAccessTokenLifetimeSeconds'] as const) {
     if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
   }
   if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
@@ -58,6 +61,7 @@ function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChan
     changes.provisioningLogRetentionDays = input.provisioningLogRetentionDays;
   }
   if (input.eventRetentionDays !== undefined && input.eventRetentionDays !== null) changes.eventRetentionDays = input.eventRetentionDays;
+  if (typeof input.oauthAccessTokenLifetimeSeconds === 'number') changes.oauthAccessTokenLifetimeSeconds = input.oauthAccessTokenLifetimeSeconds;
   if (input.usernameFormat) changes.usernameFormat = input.usernameFormat;
   if (input.defaultPhoneRegion !== undefined) changes.defaultPhoneRegion = input.defaultPhoneRegion;
   if (input.defaultRoleId === null) changes.defaultRoleId = null;

@@ -91,6 +91,11 @@ export class TenantSettingsType {
   })
   defaultPhoneRegion: string | null;
 
+  @Field(() => Int, {
+    description: 'Lifetime in seconds of the OAuth access tokens issued to your connections (300 to 21600; default 3600).',
+  })
+  oauthAccessTokenLifetimeSeconds: number;
+
   /** The explicitly chosen default role, for the `defaultRole` resolver; not exposed. */
   defaultRoleId: string | null;
 
@@ -101,6 +106,7 @@ export class TenantSettingsType {
       eventRetentionDays: settings.eventRetentionDays,
       usernameFormat: settings.usernameFormat,
       defaultPhoneRegion: settings.defaultPhoneRegion,
+      oauthAccessTokenLifetimeSeconds: settings.oauthAccessTokenLifetimeSeconds,
       defaultRoleId: settings.defaultRoleId,
     });
   }
