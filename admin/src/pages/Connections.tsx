@@ -475,7 +475,7 @@ export function Connections() {
         </Section>
       )}
       <ErrorNotice error={result.error} />
-      <Section title="Connections" id="connections">
+      <Section title="Connected identity providers" id="connections">
         {!clients || !endpoints ? (
           !result.error && <p className="muted">Loading…</p>
         ) : clients.length === 0 ? (
