@@ -429,6 +429,67 @@ if (chromiumMissing && underCi) {
       await item.getByRole('button', { name: 'Delete connection' }).click();
       await page.getByText('No connections yet.').waitFor();
       expect((await h.graphql(t.tokens.admin, '{ oauthClients { id } }')).body.data.oauthClients).toEqual([]);
+    });
+
+    test('Entra: a client-credentials connection shows what Entra asks for and its secret gets a token of the chosen lifetime; a federation connection has no secret, and a bad JWKS URL is refused under its field', async () => {
+      const created = page.locator('#created');
+      const shown = async (field: string) => created.locator(`.paste-row[data-field="${field}"] .paste-value`).innerText();
+      const endpoints = (await h.graphql(t.tokens.admin, '{ oauthEndpoints { scimBaseUrl tokenUrl } }')).body.data.oauthEndpoints;
+
+      // The tenant's access-token lifetime, for every connection: 2 hours.
+      await page.getByLabel('Access tokens last').selectOption({ label: '2 hours' });
+      await page.getByRole('form', { name: 'Access token lifetime' }).getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('form', { name: 'Access token lifetime' }).getByText('Saved.').waitFor();
+      expect((await h.graphql(t.tokens.admin, '{ tenantSettings { oauthAccessTokenLifetimeSeconds } }')).body.data.tenantSettings).toEqual({
+        oauthAccessTokenLifetimeSeconds: 7200,
+      });
+
+      const form = page.getByRole('form', { name: 'Create connection' });
+      await form.getByRole('radio', { name: /client secret/ }).check();
+      await expect(form.getByLabel('Name').inputValue()).resolves.toBe('Microsoft Entra ID');
+      await expect(form.getByLabel('Redirect URIs').count()).resolves.toBe(0);
+      await form.getByRole('button', { name: 'Create connection' }).click();
+      await created.getByTestId('new-secret').waitFor();
+      const secret = await page.getByRole('textbox', { name: 'Client secret' }).inputValue();
+      await expect(shown('Tenant URL')).resolves.toBe(`${endpoints.scimBaseUrl}?aadOptscim062020`);
+      await expect(shown('Token endpoint')).resolves.toBe(endpoints.tokenUrl);
+      const clientId = await shown('Client identifier');
+      await shot(page, 'entra-created');
+      const [entra] = (await h.graphql(t.tokens.admin, '{ oauthClients { clientId grantTypes } }')).body.data.oauthClients;
+      expect(entra).toEqual({ clientId, grantTypes: ['CLIENT_CREDENTIALS'] });
+      const granted = await token({ grant_type: 'client_credentials' }, [clientId, secret]);
+      expect(granted.status).toBe(200);
+      // Counted down from the stored expiry: a second may have passed.
+      expect(Number(granted.body.expires_in)).toBeGreaterThan(7190);
+      expect(Number(granted.body.expires_in)).toBeLessThanOrEqual(7200);
+      expect((await h.scim('GET', '/Users?count=1', String(granted.body.access_token))).status).toBe(200);
+      await page.getByRole('button', { name: 'Done' }).click();
+
+      // Workload identity federation: the values Entra shows go in; a JWKS URL that is not a URL is refused under its field.
+      await form.getByRole('radio', { name: /workload identity federation/ }).check();
+      await form.getByLabel('Name').fill('Entra federation');
+      await form.getByLabel('Issuer', { exact: true }).fill('https://login.microsoftonline.com/ce5f061f-abe6-4e40-9615-301f87bcb7f0/v2.0');
+      await form.getByLabel('Subject', { exact: true }).fill('d2f8ee76-c549-45b8-a143-f5b640669704');
+      await form.getByLabel('JWKS URL', { exact: true }).fill('login.microsoftonline.com/keys');
+      await form.getByRole('button', { name: 'Create connection' }).click();
+      await page.locator('#new-connection-jwks-error').waitFor();
+      await expect(form.getByLabel('JWKS URL', { exact: true }).getAttribute('aria-invalid')).resolves.toBe('true');
+      expect((await h.graphql(t.tokens.admin, '{ oauthClients { id } }')).body.data.oauthClients).toHaveLength(1);
+      await form.getByLabel('JWKS URL', { exact: true }).fill('https://login.microsoftonline.com/ce5f061f-abe6-4e40-9615-301f87bcb7f0/discovery/v2.0/keys');
+      await form.getByRole('button', { name: 'Create connection' }).click();
+      await created.locator('.paste-row[data-field="Client ID"]').waitFor();
+      await expect(created.getByTestId('new-secret').count()).resolves.toBe(0);
+      await expect(shown('SCIM URL')).resolves.toBe(`${endpoints.scimBaseUrl}?aadOptscim062020`);
+      await expect(shown('Token URL')).resolves.toBe(endpoints.tokenUrl);
+      const federated = (await h.graphql(t.tokens.admin, '{ oauthClients { name clientId grantTypes secrets { id } federation { issuer subject audience jwksUrl } } }')).body.data
+        .oauthClients[1];
+      expect(federated).toMatchObject({ name: 'Entra federation', grantTypes: ['JWT_BEARER'], secrets: [] });
+      // Left empty, the audience is the token URL.
+      expect(federated.federation.audience).toBe(endpoints.tokenUrl);
+      await expect(shown('Client ID')).resolves.toBe(federated.clientId);
+      const item = page.locator(`li.connection[data-client-id="${federated.clientId}"]`);
+      await expect(item.getByRole('button', { name: 'Add secret' }).count()).resolves.toBe(0);
+      await shot(page, 'entra-federation-created');
       expect(pageErrors).toEqual([]);
     });
   });

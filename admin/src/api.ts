@@ -524,12 +524,22 @@ export const OAUTH_CLIENTS = `
   query OAuthClients {
     oauthClients { ${OAUTH_CLIENT_FIELDS} }
     oauthEndpoints { scimBaseUrl tokenUrl authorizeUrl issuer }
+    tenantSettings { oauthAccessTokenLifetimeSeconds }
   }
 `;
 export interface OAuthClientsData {
   oauthClients: OAuthClient[];
   oauthEndpoints: OAuthEndpoints;
+  tenantSettings: { oauthAccessTokenLifetimeSeconds: number };
 }
+export const UPDATE_OAUTH_TOKEN_LIFETIME = `
+  mutation UpdateOAuthTokenLifetime($input: UpdateTenantSettingsInput!) {
+    updateTenantSettings(input: $input) {
+      tenantSettings { oauthAccessTokenLifetimeSeconds }
+      userErrors { code field message }
+    }
+  }
+`;
 
 export const CREATE_OAUTH_CLIENT = `
   mutation CreateOAuthClient($input: CreateOAuthClientInput!) {

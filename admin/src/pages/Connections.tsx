@@ -10,6 +10,7 @@ import {
   OAuthEndpoints,
   OAuthGrantType,
   REVOKE_OAUTH_CLIENT_SECRET,
+  UPDATE_OAUTH_TOKEN_LIFETIME,
   UserError,
 } from '../api';
 import { Link } from '../router';
@@ -39,6 +40,17 @@ const SECRET_LIFETIMES = [
   [365, '1 year'],
   [730, '2 years'],
   [1095, '3 years'],
+] as const;
+
+/** Access-token lifetimes offered (the server accepts 5 minutes to 6 hours; Microsoft's gallery rules ask for 1 to 6 hours). */
+const TOKEN_LIFETIMES = [
+  [300, '5 minutes'],
+  [900, '15 minutes'],
+  [1800, '30 minutes'],
+  [3600, '1 hour (default)'],
+  [7200, '2 hours'],
+  [14400, '4 hours'],
+  [21600, '6 hours'],
 ] as const;
 
 const FORM_FIELDS = new Set(['name', 'redirectUris', 'issuer', 'subject', 'audience', 'jwksUrl', 'grantTypes']);
@@ -402,6 +414,58 @@ function ConnectionForm({ busy, errors, onSubmit }: { busy: boolean; errors: Use
   );
 }
 
+/** How long the access tokens of every connection of the tenant last: a tenant setting, saved on its own. */
+function TokenLifetime({ seconds, onSaved }: { seconds: number; onSaved: () => void }) {
+  const canEdit = useCanEdit();
+  const [state, run] = useMutation(UPDATE_OAUTH_TOKEN_LIFETIME);
+  const [value, setValue] = useState<number>(seconds);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const [saved, setSaved] = useState(false);
+  const options: [number, string][] = TOKEN_LIFETIMES.map(([s, label]) => [s, label]);
+  if (!options.some(([s]) => s === seconds)) options.push([seconds, `${Math.round(seconds / 60)} minutes`]);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const response = await run({ input: { oauthAccessTokenLifetimeSeconds: value } });
+    const payload = response.data?.updateTenantSettings as Payload | undefined;
+    if (!payload) return;
+    setErrors(payload.userErrors);
+    if (payload.userErrors.length === 0) {
+      setSaved(true);
+      onSaved();
+    }
+  };
+  return (
+    <form className="add-secret token-lifetime" onSubmit={save} aria-label="Access token lifetime">
+      <label htmlFor="token-lifetime">Access tokens last</label>
+      <select id="token-lifetime" value={value} disabled={!canEdit} onChange={(e) => {
+          setValue(Number(e.target.value));
+          setSaved(false);
+        }}>
+        {options
+          .sort((a, b) => a[0] - b[0])
+          .map(([s, label]) => (
+            <option key={s} value={s}>
+              {label}
+            </option>
+          ))}
+      </select>
+      {canEdit && (
+        <button type="submit" className="small-button" disabled={state.fetching || value === seconds}>
+          Save
+        </button>
+      )}
+      {saved && (
+        <span className="saved" role="status">
+          Saved.
+        </span>
+      )}
+      <FormErrors errors={errors} shown={new Set()} />
+      <ErrorNotice error={state.error} />
+    </form>
+  );
+}
+
 /** The Connections page: the tenant's OAuth clients for identity providers, and (for admins) a form to add one. */
 export function Connections() {
   const canEdit = useCanEdit();
@@ -488,6 +552,15 @@ export function Connections() {
           </ul>
         )}
       </Section>
+      {result.data && (
+        <Section title="Access tokens" id="access-tokens">
+          <p className="help">
+            For every connection of this tenant. A new lifetime applies to the tokens issued from now on; the identity provider
+            asks for a new token when its token expires.
+          </p>
+          <TokenLifetime seconds={result.data.tenantSettings.oauthAccessTokenLifetimeSeconds} onSaved={refresh} />
+        </Section>
+      )}
       {canEdit && (
         <Section title="Add a connection" id="add-connection">
           <ConnectionForm key={formKey} busy={createState.fetching} errors={errors} onSubmit={create} />
