@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import {
+  equivalentIssuers,
+  normalizeFederation,
   purgeExpiredAssertionJtis,
   validateFederation,
   verifyAssertion,
@@ -18,7 +20,8 @@ import { Harness } from './support/harness';
  */
 jest.setTimeout(60_000);
 
-const COOLDOWN_MS = 400;
+// Long enough that a slow machine stays within it between two statements, short enough to wait out.
+const COOLDOWN_MS = 1000;
 const BACKOFF_MS = 400;
 const AUDIENCE = 'https://rollcall.test/oauth/token';
 
@@ -264,8 +267,9 @@ describe('the issuer key set', () => {
       await sleep(COOLDOWN_MS + 100);
 
       const strangers = await Promise.all(Array.from({ length: 5 }, () => newKey()));
+      const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => sign({}, strangers[i % 5])));
       const started = Date.now();
-      const results = await Promise.all(Array.from({ length: 100 }, async (_, i) => verify(await sign({}, strangers[i % 5]), f)));
+      const results = await Promise.all(burst.map((assertion) => verify(assertion, f)));
       expect(results.every((r) => !r.ok)).toBe(true);
       // The burst: one fetch (the cooldown had passed), shared by every verification in flight.
       expect(flooded.requests).toBe(2);
@@ -304,6 +308,21 @@ describe('the issuer key set', () => {
     expect(refused(await verify(await sign(), closed))).toMatch(/keys unavailable|ECONNREFUSED/);
   });
 
+  it('does not follow redirects', async () => {
+    const target = await new JwksServer().start();
+    target.keys = [key.jwk];
+    const redirecting = createServer((_req, res) => res.writeHead(302, { location: target.url }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (redirecting.address() as AddressInfo).port;
+      expect(refused(await verify(await sign(), { ...federation, jwksUrl: `http://127.0.0.1:${port}/keys` }))).toMatch(/200 OK/);
+      expect(target.requests).toBe(0);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await target.close();
+    }
+  });
+
   it('answers within the timeout when the server hangs', async () => {
     configureJwks({ cooldownMs: COOLDOWN_MS, failureBackoffMs: BACKOFF_MS, timeoutMs: 300 });
     const hanging = createServer(() => undefined);
@@ -318,6 +337,20 @@ describe('the issuer key set', () => {
       await new Promise((resolve) => hanging.close(resolve));
       configureJwks({ cooldownMs: COOLDOWN_MS, failureBackoffMs: BACKOFF_MS, timeoutMs: 5000 });
     }
+  });
+
+  it('without kid, when several keys fit: the one that verifies', async () => {
+    const [a, b, c] = await Promise.all([newKey(), newKey(), newKey()]);
+    const f: Federation = { ...federation, jwksUrl: null, jwks: { keys: [a.jwk, b.jwk, c.jwk] } };
+    const noKid = async (signer: Key, claims: JWTPayload = {}) => {
+      const t = now();
+      return new SignJWT({ iss: federation.issuer, sub: federation.subject, aud: AUDIENCE, iat: t, exp: t + 300, jti: randomUUID(), ...claims })
+        .setProtectedHeader({ alg: 'RS256' })
+        .sign(signer.privateKey);
+    };
+    expect((await verify(await noKid(c), f)).ok).toBe(true);
+    expect(refused(await verify(await noKid(key), f))).toBe('signature invalid');
+    expect(refused(await verify(await noKid(b, { aud: 'https://other.test' }), f))).toMatch(/aud/);
   });
 
   it('given inline', async () => {
@@ -407,6 +440,14 @@ describe('Microsoft Entra workload identity federation', () => {
     expect(refused(await verify(await sign({ iat: now(), exp: now() + 3900 })))).toMatch(/more than the 3600 s/);
   });
 
+  it('names both issuer forms for a token endpoint that looks a client up by iss', () => {
+    const forms = [`https://login.microsoftonline.com/${tenant}/v2.0`, `https://sts.windows.net/${tenant}/`];
+    expect(equivalentIssuers(forms[0]).sort()).toEqual([...forms].sort());
+    expect(equivalentIssuers(forms[1]).sort()).toEqual([...forms].sort());
+    expect(equivalentIssuers(`https://login.microsoftonline.com/${tenant.toUpperCase()}/v2.0`)).toContain(forms[1]);
+    expect(equivalentIssuers('https://issuer.test')).toEqual(['https://issuer.test']);
+  });
+
   it('accepts the audience pasted with or without /.default', async () => {
     expect((await verify(await entraToken(), { ...entra, audience: `api://${appId}` })).ok).toBe(true);
     expect(refused(await verify(await entraToken({ aud: `api://${appId}/other` }), entra))).toMatch(/aud/);
@@ -452,6 +493,15 @@ describe('validateFederation', () => {
     for (const jwksUrl of ['http://issuer.test/keys', 'https://10.0.0.1/keys', 'https://[::1]/keys', 'https://user:pw@issuer.test/keys', 'not a url']) {
       expect(fields({ ...base, jwksUrl })).toEqual([['federation.jwksUrl', 'INVALID_VALUE']]);
     }
+  });
+
+  it('normalizeFederation: trimmed, the URL normalized, JSON text parsed, the unused one null', () => {
+    expect(normalizeFederation({ ...base, issuer: ' https://issuer.test ', jwksUrl: 'https://Issuer.TEST/keys', jwks: null })).toEqual({
+      ...base,
+      jwksUrl: 'https://issuer.test/keys',
+      jwks: null,
+    });
+    expect(normalizeFederation({ ...base, jwksUrl: '', jwks: JSON.stringify({ keys: [key.jwk] }) })).toEqual({ ...base, jwksUrl: null, jwks: { keys: [key.jwk] } });
   });
 
   it('refuses private key material, symmetric keys and malformed sets', async () => {

@@ -9,7 +9,7 @@ import { EmployeeResolver } from './resolvers/employee.resolver';
 import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
 import { OAuthResolver } from './resolvers/oauth.resolver';
-import { AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
+import { ActorResolver, AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 
@@ -30,6 +30,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       TenantSettingsResolver,
       AccessTokenResolver,
       AuditEventResolver,
+      ActorResolver,
       FieldChangeResolver,
       ProvisioningEventResolver,
       WebhookResolver,

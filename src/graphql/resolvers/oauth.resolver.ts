@@ -163,11 +163,15 @@ export class OAuthResolver {
   @Mutation(() => CreateOAuthClientPayload, { description: 'Creates an OAuth client. Its first secret is in this response only.' })
   async createOAuthClient(
     @Arg('input', () => CreateOAuthClientInput, { description: 'Its name, grant types, redirect URIs and federation.' }) input: CreateOAuthClientInput,
-    @Ctx() { ctx }: GraphQLContext,
+    @Ctx() { ctx, publicUrl }: GraphQLContext,
   ): Promise<CreateOAuthClientPayload> {
+    // The audience of assertions defaults to the token URL (RFC 7523 §3: the authorization server's token endpoint).
+    const federation = input.federation
+      ? { ...input.federation, audience: input.federation.audience?.trim() || oauthEndpoints(publicUrl ?? '').tokenUrl }
+      : null;
     return payload(
       CreateOAuthClientPayload,
-      async () => shown(ctx, await oauthClientService.create(ctx, { ...input, federation: input.federation ?? null })),
+      async () => shown(ctx, await oauthClientService.create(ctx, { ...input, federation })),
       (result) => result.client,
       (result) => ({ clientSecret: result?.clientSecret ?? null }),
     );

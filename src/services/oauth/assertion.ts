@@ -1,10 +1,11 @@
-import { errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWSAlgorithm, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWSAlgorithm, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { EntityManager } from 'typeorm';
 import { logger } from '../../logging';
 import * as sql from '../sql';
+import type { Federation } from './federation';
 import { localKeys, remoteKeys } from './jwks';
 
-export { validateFederation, normalizeFederation, type FederationInput } from './federation';
+export { validateFederation, normalizeFederation, type Federation, type FederationInput } from './federation';
 
 /**
  * Verification of RFC 7523 JWT assertions: the `assertion` of the jwt-bearer grant (section 2.1) and the
@@ -12,15 +13,6 @@ export { validateFederation, normalizeFederation, type FederationInput } from '.
  * federation for SCIM provisioning, docs/oauth-federation.md). Signatures and claims are checked by jose; this file
  * says which keys, algorithms, issuers, audiences and lifetimes count, and refuses replays.
  */
-
-/** Whom a client trusts: the assertion's issuer, subject and audience, and the issuer's keys (a URL or inline). */
-export interface Federation {
-  issuer: string;
-  subject: string;
-  audience: string;
-  jwksUrl: string | null;
-  jwks: JSONWebKeySet | null;
-}
 
 export type AssertionResult = { ok: true; jti: string | null; expiresAt: Date } | { ok: false; reason: string /* for logs only */ };
 
@@ -44,6 +36,8 @@ export const MAX_ENTRA_ASSERTION_LIFETIME_SECONDS = 5400;
 
 /** Far above an Entra token (about 1.5 KB); bounds the work a stranger can make the endpoint do. */
 const MAX_ASSERTION_LENGTH = 16 * 1024;
+/** Keys tried for an assertion without `kid` that several keys could have signed. */
+const MAX_CANDIDATE_KEYS = 10;
 /** A `jti` longer than this is refused rather than stored. */
 const MAX_JTI_LENGTH = 256;
 /** Expired `jti` rows are deleted by the verifications themselves, at most this often per process. */
@@ -64,7 +58,11 @@ export function entraTenantOf(issuer: string): string | null {
   return match ? match[1].toLowerCase() : null;
 }
 
-function acceptedIssuers(issuer: string): string[] {
+/**
+ * Every `iss` that counts as `issuer` (itself; for Entra, both forms of its tenant). Symmetric, so a token endpoint that
+ * finds a client by the assertion's `iss` can look for a stored issuer among equivalentIssuers(iss).
+ */
+export function equivalentIssuers(issuer: string): string[] {
   const tenant = entraTenantOf(issuer);
   if (tenant === null) return [issuer];
   return [...new Set([issuer, `https://login.microsoftonline.com/${tenant}/v2.0`, `https://sts.windows.net/${tenant}/`])];
@@ -105,20 +103,23 @@ export async function verifyAssertion(
     return refuse('assertion missing or too long');
   }
   const now = options.now ?? new Date();
+  const checks: JWTVerifyOptions = {
+    algorithms: [...ASSERTION_ALGORITHMS],
+    issuer: equivalentIssuers(federation.issuer),
+    subject: federation.subject,
+    audience: acceptedAudiences(federation.audience),
+    requiredClaims: ['exp'],
+    clockTolerance: CLOCK_LEEWAY_SECONDS,
+    currentDate: now,
+  };
   let payload: JWTPayload;
   try {
-    const keys = keysOf(federation);
-    ({ payload } = await jwtVerify(assertion, keys, {
-      algorithms: [...ASSERTION_ALGORITHMS],
-      issuer: acceptedIssuers(federation.issuer),
-      subject: federation.subject,
-      audience: acceptedAudiences(federation.audience),
-      requiredClaims: ['exp'],
-      clockTolerance: CLOCK_LEEWAY_SECONDS,
-      currentDate: now,
-    }));
+    ({ payload } = await jwtVerify(assertion, keysOf(federation), checks));
   } catch (error) {
-    return refuse(reasonOf(error));
+    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) return refuse(reasonOf(error));
+    const verified = await verifyWithCandidates(assertion, error, checks);
+    if (!verified.ok) return refuse(verified.reason);
+    payload = verified.payload;
   }
 
   const nowSeconds = Math.floor(now.getTime() / 1000);
@@ -148,6 +149,30 @@ export async function verifyAssertion(
   return { ok: true, jti, expiresAt };
 }
 
+/**
+ * An assertion without `kid` when several of the issuer's keys fit its algorithm: jose leaves the choice to the caller
+ * and hands over the candidates; the first key that verifies it wins (at most MAX_CANDIDATE_KEYS are tried).
+ */
+async function verifyWithCandidates(
+  assertion: string,
+  candidates: joseErrors.JWKSMultipleMatchingKeys,
+  checks: JWTVerifyOptions,
+): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: string }> {
+  let tried = 0;
+  let last: unknown = candidates;
+  for await (const key of candidates) {
+    if (++tried > MAX_CANDIDATE_KEYS) break;
+    try {
+      return { ok: true, payload: (await jwtVerify(assertion, key, checks)).payload };
+    } catch (error) {
+      last = error;
+      // Only a wrong key is worth another try; an expired or misaddressed assertion stays so under every key.
+      if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+    }
+  }
+  return { ok: false, reason: reasonOf(last) };
+}
+
 /** Deletes the `jti` rows of expired assertions; returns how many. */
 export async function purgeExpiredAssertionJtis(manager: EntityManager): Promise<number> {
   return sql.affected({ manager }, 'DELETE FROM oauth_assertion_jtis WHERE expires_at < now()');
@@ -173,6 +198,7 @@ function reasonOf(error: unknown): string {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature invalid';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches the assertion';
   if (error instanceof joseErrors.JWKSTimeout) return 'the JWKS URL did not answer in time';
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys) return 'several keys match and none verifies';
   if (error instanceof joseErrors.JOSEError) return `${error.code}: ${error.message}`;
   // Socket and DNS errors of the key fetch (not always `instanceof Error` here: Node's own errors come from its realm).
   const message = (error as { message?: unknown } | null)?.message;

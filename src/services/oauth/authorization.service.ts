@@ -73,8 +73,7 @@ export const oauthAuthorizationService = {
     });
     if (state !== null && state.length > MAX_STATE_LENGTH) return back('invalid_request', 'state is too long.');
     if (params.response_type !== 'code') return back('unsupported_response_type', 'Only response_type=code is supported.');
-    const scopes = (params.scope ?? OAUTH_SCOPE).split(' ').filter((s) => s !== '');
-    if (scopes.some((s) => s !== OAUTH_SCOPE)) return back('invalid_scope', `The only scope is "${OAUTH_SCOPE}".`);
+    // Any scope asked for is narrowed to SCIM access, the only one there is (see the token endpoint's validateScope).
     const challenge = params.code_challenge ?? null;
     const method = params.code_challenge_method ?? (challenge !== null ? 'plain' : null);
     if (challenge !== null && (method !== 'S256' || !S256_CHALLENGE.test(challenge))) {

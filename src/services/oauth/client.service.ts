@@ -6,6 +6,7 @@ import { RequestContext, inTransaction } from '../context';
 import { DomainError, ErrorCode, IssueCollector } from '../errors';
 import { hashToken } from '../token.service';
 import { isUuid, textProblem } from '../validation';
+import { FederationInput, normalizeFederation, validateFederation } from './federation';
 import { forgetOAuthAuthentications } from './tokens';
 
 /** The public client id: readable and greppable, like the tokens' prefixes. */
@@ -27,7 +28,8 @@ export interface OAuthClientInput {
   name: string;
   grantTypes: readonly string[];
   redirectUris?: readonly string[] | null;
-  federation?: { issuer: string; subject: string; audience?: string | null; jwksUrl?: string | null; jwks?: string | null } | null;
+  /** `audience` defaults to the token URL: the surface fills it in (the service does not know the public address). */
+  federation?: FederationInput | null;
 }
 
 export interface OAuthClientWithSecret {
@@ -55,44 +57,6 @@ function redirectUriProblem(value: string): string | undefined {
   return undefined;
 }
 
-function checkFederation(input: NonNullable<OAuthClientInput['federation']>, issues: IssueCollector): OAuthFederation {
-  const issuer = input.issuer.trim();
-  const subject = input.subject.trim();
-  const audience = input.audience?.trim() || '';
-  const jwksUrl = input.jwksUrl?.trim() || null;
-  if (issuer === '' || textProblem(issuer, { max: MAX_URL_LENGTH })) issues.add(ErrorCode.INVALID_VALUE, 'federation.issuer must be the issuer of the assertions (1 to 2000 characters).', 'federation.issuer');
-  if (subject === '' || textProblem(subject, { max: 500 })) issues.add(ErrorCode.INVALID_VALUE, 'federation.subject must be the subject of the assertions (1 to 500 characters).', 'federation.subject');
-  if (textProblem(audience, { max: MAX_URL_LENGTH })) issues.add(ErrorCode.INVALID_VALUE, 'federation.audience must be at most 2000 characters.', 'federation.audience');
-  let jwks: OAuthFederation['jwks'] = null;
-  if (input.jwks) {
-    try {
-      const parsed = JSON.parse(input.jwks) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys) || (parsed as { keys: unknown[] }).keys.length === 0) {
-        throw new Error('no keys');
-      }
-      if (input.jwks.length > 50_000) throw new Error('too long');
-      jwks = parsed as OAuthFederation['jwks'];
-    } catch {
-      issues.add(ErrorCode.INVALID_VALUE, 'federation.jwks must be a JSON Web Key Set: {"keys": [...]} (at most 50 000 characters).', 'federation.jwks');
-    }
-  }
-  if (jwksUrl !== null) {
-    let ok: boolean;
-    try {
-      const url = new URL(jwksUrl);
-      ok = (url.protocol === 'https:' || url.protocol === 'http:') && jwksUrl.length <= MAX_URL_LENGTH;
-    } catch {
-      ok = false;
-    }
-    // Whether the address may be fetched (https, public) is checked when it is fetched (src/services/oauth/assertion.ts).
-    if (!ok) issues.add(ErrorCode.INVALID_VALUE, 'federation.jwksUrl must be an absolute https:// URL.', 'federation.jwksUrl');
-  }
-  if ((jwksUrl !== null ? 1 : 0) + (input.jwks ? 1 : 0) !== 1) {
-    issues.add(ErrorCode.INVALID_VALUE, "federation needs exactly one of jwksUrl (the issuer's key set) and jwks (the keys themselves).", 'federation.jwksUrl');
-  }
-  return { issuer, subject, audience, jwksUrl, jwks };
-}
-
 function checkInput(input: OAuthClientInput): { name: string; grantTypes: OAuthGrantType[]; redirectUris: string[]; federation: OAuthFederation | null } {
   const issues = new IssueCollector();
   const name = input.name.trim();
@@ -115,7 +79,11 @@ function checkInput(input: OAuthClientInput): { name: string; grantTypes: OAuthG
   let federation: OAuthFederation | null = null;
   if (grantTypes.includes('JWT_BEARER')) {
     if (!input.federation) issues.add(ErrorCode.REQUIRED, 'federation: JWT_BEARER needs the issuer, subject and keys of the assertions.', 'federation');
-    else federation = checkFederation(input.federation, issues);
+    else {
+      const problems = validateFederation(input.federation);
+      for (const p of problems) issues.add(p.code, p.message, p.field);
+      if (problems.length === 0) federation = normalizeFederation(input.federation) as OAuthFederation;
+    }
   } else if (input.federation) {
     issues.add(ErrorCode.INVALID_VALUE, 'federation applies to JWT_BEARER clients only.', 'federation');
   }

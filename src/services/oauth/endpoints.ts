@@ -1,3 +1,5 @@
+import { ASSERTION_ALGORITHMS } from './assertion';
+
 /** What an identity provider's admin pastes (the console's Connections page shows these), from PUBLIC_URL. */
 export interface OAuthEndpoints {
   scimBaseUrl: string;
@@ -27,7 +29,7 @@ export function oauthMetadata(publicUrl: string): Record<string, unknown> {
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     code_challenge_methods_supported: ['S256'],
   };
 }

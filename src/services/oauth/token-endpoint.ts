@@ -8,6 +8,7 @@ import OAuth2Server, {
   Request as OAuthRequest,
   Response as OAuthResponse,
   ServerError,
+  UnsupportedGrantTypeError,
 } from '@node-oauth/oauth2-server';
 import { decodeJwt } from 'jose';
 import { EntityManager } from 'typeorm';
@@ -17,7 +18,7 @@ import { logger } from '../../logging';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../errors';
 import * as sql from '../sql';
 import { hashToken } from '../token.service';
-import { verifyAssertion } from './assertion';
+import { equivalentIssuers, verifyAssertion } from './assertion';
 import { oauthAuthorizationService } from './authorization.service';
 import { oauthClientService } from './client.service';
 import {
@@ -38,6 +39,8 @@ const LIBRARY_GRANTS: Record<OAuthGrantType, string[]> = {
   JWT_BEARER: [JWT_BEARER_GRANT],
 };
 
+const SUPPORTED_GRANTS = new Set(Object.values(LIBRARY_GRANTS).flat());
+
 /**
  * RFC 6749 §5.2 descriptions per error. Fixed texts: the library's own messages say which part of a credential was
  * wrong ("code verifier is invalid", "refresh token has expired"), which a client must not learn.
@@ -47,7 +50,7 @@ const DESCRIPTIONS: Record<string, string> = {
   invalid_grant: 'The authorization code, refresh token or assertion is invalid, expired, revoked, or was issued to another client.',
   unauthorized_client: 'This client may not use this grant type.',
   unsupported_grant_type: 'Unsupported grant_type.',
-  invalid_scope: `The only scope is "${OAUTH_SCOPE}".`,
+  invalid_scope: 'The scope parameter is malformed.',
 };
 
 export interface TokenRequest {
@@ -146,8 +149,10 @@ function unverifiedClaims(assertion: unknown): { iss?: string; sub?: string } | 
 async function clientByFederation(manager: EntityManager, iss: string, sub: string): Promise<OAuthClient | null> {
   const rows = await sql.rows<{ client_id: string }>(
     { manager },
-    `SELECT client_id FROM oauth_clients WHERE federation->>'issuer' = $1 AND federation->>'subject' = $2 AND 'JWT_BEARER' = ANY(grant_types) LIMIT 2`,
-    [iss, sub],
+    `SELECT client_id FROM oauth_clients
+      WHERE federation->>'issuer' = ANY($1::text[]) AND federation->>'subject' = $2 AND 'JWT_BEARER' = ANY(grant_types) LIMIT 2`,
+    // Entra's v1 and v2 issuer forms of one tenant are the same issuer (src/services/oauth/assertion.ts).
+    [equivalentIssuers(iss), sub],
   );
   return rows.length === 1 ? oauthClientService.findByClientId(manager, rows[0].client_id) : null;
 }
@@ -201,9 +206,13 @@ function model(manager: EntityManager, state: RequestState) {
       return { id: client.id };
     },
 
-    async validateScope(_user: unknown, _client: ModelClient, scope: string[] | undefined): Promise<string[] | false> {
-      if (scope === undefined || scope.length === 0) return [OAUTH_SCOPE];
-      return scope.every((s) => s === OAUTH_SCOPE) ? [OAUTH_SCOPE] : false;
+    /**
+     * Whatever was asked, the token gets SCIM access and nothing more, and the answer's `scope` says so (RFC 6749 §3.3
+     * lets the server narrow the request). Refusing unknown scopes would only break an identity provider configured
+     * with extra ones (Okta's `offline_access`, an Entra `.default`), for nothing: no scope grants more.
+     */
+    async validateScope(): Promise<string[]> {
+      return [OAUTH_SCOPE];
     },
 
     async generateAccessToken() {
@@ -346,6 +355,8 @@ export async function handleTokenRequest(manager: EntityManager, request: TokenR
   const grantType = typeof body.grant_type === 'string' ? body.grant_type : '';
   const state: RequestState = { assertedClientId: null, grantType, body };
   try {
+    // The library also knows the password grant, which Rollcall does not offer to anyone.
+    if (grantType !== '' && !SUPPORTED_GRANTS.has(grantType)) throw new UnsupportedGrantTypeError('Unsupported grant type');
     if (body.client_assertion_type !== undefined || body.client_assertion !== undefined) {
       if (body.client_assertion_type !== JWT_BEARER_CLIENT_ASSERTION || typeof body.client_assertion !== 'string') {
         throw new InvalidClientError('Invalid client');
