@@ -276,8 +276,9 @@ if (chromiumMissing && underCi) {
         expect(graphql.body.data?.viewer ?? null).toBeNull();
         expect(await h.dataSource.manager.countBy(Employee, { tenantId: other.tenant.id })).toBe(0);
         await h.app.provisioningLog.flush();
-        const log = await h.graphql(t.tokens.admin, '{ provisioningEvents(first: 5) { nodes { method path status } } }');
-        expect(log.body.data.provisioningEvents.nodes).toContainEqual({ method: 'POST', path: '/scim/v2/Users', status: 201 });
+        // The provisioning log names the connection as the actor.
+        const log = await h.graphql(t.tokens.admin, '{ provisioningEvents(first: 5) { nodes { method path status actorName } } }');
+        expect(log.body.data.provisioningEvents.nodes).toContainEqual({ method: 'POST', path: '/scim/v2/Users', status: 201, actorName: 'Okta production' });
 
         // The code is single use; presented again, it also revokes the tokens it gave (RFC 6749 §4.1.2).
         const again = await token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, [client.clientId, client.secret]);
