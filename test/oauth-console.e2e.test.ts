@@ -491,6 +491,19 @@ if (chromiumMissing && underCi) {
       const item = page.locator(`li.connection[data-client-id="${federated.clientId}"]`);
       await expect(item.getByRole('button', { name: 'Add secret' }).count()).resolves.toBe(0);
       await shot(page, 'entra-federation-created');
+
+      // The API shows connections to admin tokens only: a read token is told so, and sees no client id or control.
+      const reader = await newTab();
+      try {
+        await reader.goto(`${h.baseUrl}/admin/connections`);
+        await reader.getByLabel('Admin token').fill(t.tokens.read);
+        await reader.getByRole('button', { name: 'Sign in' }).click();
+        await expect(reader.getByTestId('admin-only').innerText()).resolves.toContain('admin tokens only');
+        await expect(reader.content()).resolves.not.toContain(federated.clientId);
+        await expect(reader.getByRole('button', { name: /Add secret|Revoke|Delete|Create connection|Save/ }).count()).resolves.toBe(0);
+      } finally {
+        await reader.close();
+      }
       expect(pageErrors).toEqual([]);
     });
   });

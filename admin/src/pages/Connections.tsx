@@ -477,6 +477,22 @@ export function Connections() {
   const clients = result.data?.oauthClients;
   const endpoints = result.data?.oauthEndpoints;
   const refresh = () => reexecute({ requestPolicy: 'network-only' });
+  // Connections hold credentials: the API shows them to admin tokens only, and a read token is told so, not shown an error.
+  const adminOnly = !canEdit && result.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN');
+
+  if (adminOnly) {
+    return (
+      <>
+        <div className="page-header">
+          <h1>Connections</h1>
+        </div>
+        <p className="notice" role="status" data-testid="admin-only">
+          Connections are shown to admin tokens only: they hold the credentials of your identity providers. Sign in with an
+          admin token to see and manage them.
+        </p>
+      </>
+    );
+  }
 
   const create = async (values: FormValues) => {
     const grantTypes = KINDS.find(([k]) => k === values.kind)![3];
