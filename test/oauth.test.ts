@@ -131,6 +131,7 @@ describe('metadata and endpoints', () => {
     expect(r.body).toMatchObject({
       issuer: h.baseUrl,
       token_endpoint: `${h.baseUrl}/oauth/token`,
+      revocation_endpoint: `${h.baseUrl}/oauth/revoke`,
       authorization_endpoint: `${h.baseUrl}/oauth/authorize`,
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
@@ -212,6 +213,16 @@ describe('client credentials', () => {
     expect((await h.graphql(narrowed.body.access_token, '{ viewer { scope } }')).status).toBe(403);
     expectRefusal(await token({ grant_type: 'password', username: 'x', password: 'y' }, [client.clientId, client.secret!]), 'unsupported_grant_type');
     expectRefusal(await token({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }, [client.clientId, client.secret!]), 'unauthorized_client');
+    const huge = await h.request('POST', '/oauth/token', {
+      rawBody: `grant_type=client_credentials&assertion=${'a'.repeat(40_000)}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expectRefusal(huge, 'invalid_request');
+    const repeated = await h.request('POST', '/oauth/token', {
+      rawBody: `grant_type=client_credentials&grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.secret}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expectRefusal(repeated, 'invalid_request');
     const wrongType = await h.request('POST', '/oauth/token', { body: { grant_type: 'client_credentials' }, headers: { 'Content-Type': 'application/json' } });
     expectRefusal(wrongType, 'invalid_request');
   });
@@ -266,6 +277,26 @@ describe('client credentials', () => {
     await h.dataSource.query('UPDATE oauth_client_secrets SET revoked_at = now() WHERE secret_hash = $1', [createHash('sha256').update(second).digest('hex')]);
     await h.dataSource.query("UPDATE oauth_tokens SET revoked_at = now() WHERE oauth_client_id = $1", [idOf(client.id)]);
     expect(await waitUntilRefused(fromSecond, 10_000)).toBeLessThanOrEqual(10_000);
+  });
+
+  test('POST /oauth/revoke (RFC 7009): the client revokes its own token; others\' tokens are untouched; 200 either way', async () => {
+    const revoke = (form: Record<string, string>, basic?: [string, string]) => {
+      const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      if (basic) headers.Authorization = `Basic ${Buffer.from(`${basic[0]}:${basic[1]}`).toString('base64')}`;
+      return h.request('POST', '/oauth/revoke', { rawBody: new URLSearchParams(form).toString(), headers });
+    };
+    const other = await createClient(a, { name: 'other client', grantTypes: ['CLIENT_CREDENTIALS'] });
+    const othersToken = await clientCredentials(other);
+    const fresh = await createClient(a, { name: 'revoker', grantTypes: ['CLIENT_CREDENTIALS'] });
+    const own = await clientCredentials(fresh);
+    expect((await revoke({ token: othersToken }, [fresh.clientId, fresh.secret!])).status).toBe(200);
+    expect(await scimStatus(othersToken)).toBe(200);
+    expectRefusal(await revoke({ token: own }, [fresh.clientId, `rc_secret_${randomBytes(32).toString('base64url')}`]), 'invalid_client', 401);
+    expect(await scimStatus(own)).toBe(200);
+    const r = await revoke({ token: own, client_id: fresh.clientId, client_secret: fresh.secret! });
+    expect({ status: r.status, cache: r.headers.get('cache-control') }).toEqual({ status: 200, cache: 'no-store' });
+    expect(await scimStatus(own)).toBe(401);
+    expect((await revoke({ token: 'rc_oauth_unknown' }, [fresh.clientId, fresh.secret!])).status).toBe(200);
   });
 
   test('deleting the client ends its tokens', async () => {
@@ -470,6 +501,25 @@ describe('jwt-bearer and client assertions (workload identity federation)', () =
     const asserted = await token({ grant_type: 'client_credentials', client_id: client.clientId, client_assertion_type: CLIENT_ASSERTION, client_assertion: await assertion() });
     expect(asserted.status).toBe(200);
     expect(asserted.body.refresh_token).toBeUndefined();
+  });
+
+  test('keys given inline (jwks) verify too; the assertion of another subject is not this client\'s', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const kid = randomUUID();
+    const inline = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid, use: 'sig', alg: 'ES256' }] });
+    const client = await createClient(a, { name: 'inline keys', grantTypes: ['JWT_BEARER'], federation: { issuer: ISSUER, subject: 'workload-inline', jwks: inline } });
+    const sign = (sub: string) =>
+      new SignJWT({ jti: randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer(ISSUER)
+        .setSubject(sub)
+        .setAudience(`${h.baseUrl}/oauth/token`)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(pair.privateKey);
+    const ok = await token({ grant_type: JWT_BEARER, assertion: await sign('workload-inline') });
+    expect(ok.status).toBe(200);
+    expectRefusal(await token({ grant_type: JWT_BEARER, client_id: client.clientId, assertion: await sign('someone-else') }), 'invalid_grant');
   });
 
   test('replayed, wrong-audience, wrong-signature and expired assertions are refused', async () => {

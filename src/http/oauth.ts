@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../services/errors';
 import { AuthorizeParams, oauthAuthorizationService } from '../services/oauth/authorization.service';
 import { oauthEndpoints, oauthMetadata } from '../services/oauth/endpoints';
-import { handleTokenRequest } from '../services/oauth/token-endpoint';
+import { handleRevocationRequest, handleTokenRequest } from '../services/oauth/token-endpoint';
 import { RateLimit, RateLimiter } from './rate-limit';
 import { noFramingHeaders } from './security-headers';
 
@@ -48,8 +48,8 @@ function clientIdOf(req: Request): string {
 }
 
 /**
- * The authorization server's HTTP surface (docs/oauth.md): POST /oauth/token, GET /oauth/authorize and the RFC 8414
- * metadata. The rules live in src/services/oauth; this adapts HTTP to them.
+ * The authorization server's HTTP surface (docs/oauth.md): POST /oauth/token, POST /oauth/revoke (RFC 7009),
+ * GET /oauth/authorize and the RFC 8414 metadata. The rules live in src/services/oauth; this adapts HTTP to them.
  */
 export function oauthRouter(options: { dataSource: DataSource; publicUrl: string; rateLimit: RateLimit }): Router {
   const { dataSource, publicUrl } = options;
@@ -58,6 +58,17 @@ export function oauthRouter(options: { dataSource: DataSource; publicUrl: string
   const perClient = new RateLimiter(limitsOn ? PER_CLIENT : { perSecond: 0, burst: 0 });
   const perAddress = new RateLimiter(limitsOn ? PER_ADDRESS : { perSecond: 0, burst: 0 });
   const router = express.Router();
+  /** Answers 429 and true when the address, or the client id from the address, is over its limit. */
+  const limited = (req: Request, res: Response): boolean => {
+    const address = req.socket.remoteAddress ?? '';
+    const wait = Math.max(perAddress.take(address), perClient.take(`${clientIdOf(req)}|${address}`));
+    if (wait <= 0) return false;
+    res
+      .status(429)
+      .set({ 'Cache-Control': 'no-store', 'Retry-After': String(wait) })
+      .json({ error: 'invalid_request', error_description: `Too many requests; retry after ${wait} s.` });
+    return true;
+  };
 
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
@@ -68,19 +79,25 @@ export function oauthRouter(options: { dataSource: DataSource; publicUrl: string
     '/oauth/token',
     bodyParser.urlencoded({ extended: false, limit: TOKEN_BODY_LIMIT, parameterLimit: 50 }),
     async (req: Request, res: Response) => {
-      const address = req.socket.remoteAddress ?? '';
-      const wait = Math.max(perAddress.take(address), perClient.take(`${clientIdOf(req)}|${address}`));
-      if (wait > 0) {
-        res
-          .status(429)
-          .set({ 'Cache-Control': 'no-store', 'Retry-After': String(wait) })
-          .json({ error: 'invalid_request', error_description: `Too many token requests; retry after ${wait} s.` });
-        return;
-      }
+      if (limited(req, res)) return;
       const answer = await handleTokenRequest(
         dataSource.manager,
         { method: req.method, headers: req.headers, query: req.query as Record<string, unknown>, body: (req.body as Record<string, unknown>) ?? {} },
         { tokenUrl: endpoints.tokenUrl, requestId: req.requestId },
+      );
+      res.status(answer.status).set(answer.headers).json(answer.body);
+    },
+  );
+
+  router.post(
+    '/oauth/revoke',
+    bodyParser.urlencoded({ extended: false, limit: TOKEN_BODY_LIMIT, parameterLimit: 50 }),
+    async (req: Request, res: Response) => {
+      if (limited(req, res)) return;
+      const answer = await handleRevocationRequest(
+        dataSource.manager,
+        { method: req.method, headers: req.headers, query: {}, body: (req.body as Record<string, unknown>) ?? {} },
+        { requestId: req.requestId },
       );
       res.status(answer.status).set(answer.headers).json(answer.body);
     },
@@ -113,13 +130,13 @@ export function oauthRouter(options: { dataSource: DataSource; publicUrl: string
     const status = (error as { status?: number }).status;
     if (isDatabaseUnavailable(error)) {
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-      if (req.path === '/oauth/token') {
+      if (req.path !== '/oauth/authorize') {
         res.status(503).set('Cache-Control', 'no-store').json({ error: 'temporarily_unavailable', error_description: 'The database is unavailable; retry shortly.' });
       } else errorPage(res, 503, 'Rollcall is briefly unavailable; try again in a few seconds.');
       return;
     }
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (req.path === '/oauth/token') {
+      if (req.path !== '/oauth/authorize') {
         res.status(400).set('Cache-Control', 'no-store').json({ error: 'invalid_request', error_description: 'The request body could not be read.' });
       } else errorPage(res, 400, 'The request could not be read.');
       return;

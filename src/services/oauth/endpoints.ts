@@ -24,6 +24,8 @@ export function oauthMetadata(publicUrl: string): Record<string, unknown> {
     issuer: endpoints.issuer,
     authorization_endpoint: endpoints.authorizeUrl,
     token_endpoint: endpoints.tokenUrl,
+    revocation_endpoint: `${publicUrl}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: ['scim'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

@@ -24,6 +24,7 @@ import { oauthClientService } from './client.service';
 import {
   OAUTH_SCOPE,
   REFRESH_TOKEN_LIFETIME_SECONDS,
+  forgetOAuthAuthentications,
   newAccessToken,
   newRefreshToken,
   oauthTokenService,
@@ -397,5 +398,62 @@ export async function handleTokenRequest(manager: EntityManager, request: TokenR
     return { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, body: res.body as Record<string, unknown> };
   } catch (error) {
     return answerError(error, options.requestId);
+  }
+}
+
+/** The client id and secret of client_secret_basic (RFC 6749 §2.3.1: form-encoded, then Basic) or client_secret_post. */
+function secretCredentials(request: TokenRequest, body: Record<string, unknown>): { clientId: string; secret: string } | null {
+  const header = request.headers.authorization;
+  const basic = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim()) : null;
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    try {
+      return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    } catch {
+      return null;
+    }
+  }
+  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') return { clientId: body.client_id, secret: body.client_secret };
+  return null;
+}
+
+/**
+ * POST /oauth/revoke (RFC 7009): a client revokes one of its own tokens. A refresh token takes its family with it, as
+ * a replay does. The answer is 200 whether or not the token was known or the client's (RFC 7009 §2.2), so it tells
+ * nothing about other clients' tokens; only the client's authentication can fail.
+ */
+export async function handleRevocationRequest(manager: EntityManager, request: TokenRequest, options: { requestId: string }): Promise<TokenAnswer> {
+  const headers = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  const body = request.body;
+  try {
+    if (Object.values(body).some((v) => typeof v !== 'string')) throw new InvalidRequestError('Invalid request');
+    const credentials = secretCredentials(request, body);
+    const client = credentials ? await oauthClientService.findByClientId(manager, credentials.clientId) : null;
+    if (!credentials || !client || !(await matchSecret(manager, client, credentials.secret))) throw new InvalidClientError('Invalid client');
+    const token = body.token;
+    if (typeof token !== 'string' || token === '') throw new InvalidRequestError('Missing parameter: `token`');
+    if (token.length <= 512) {
+      const row = await sql.one<{ tenant_id: string; family_id: string; kind: string }>(
+        { manager },
+        'SELECT tenant_id, family_id, kind FROM oauth_tokens WHERE token_hash = $1 AND tenant_id = $2 AND oauth_client_id = $3 AND revoked_at IS NULL',
+        [hashToken(token), client.tenantId, client.id],
+      );
+      if (row?.kind === 'refresh') {
+        await sql.affected({ manager }, 'UPDATE oauth_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL', [
+          row.tenant_id,
+          row.family_id,
+        ]);
+      } else if (row) {
+        await sql.affected({ manager }, 'UPDATE oauth_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [hashToken(token)]);
+      }
+      forgetOAuthAuthentications();
+    }
+    return { status: 200, headers, body: {} };
+  } catch (error) {
+    const answer = answerError(error, options.requestId);
+    if (error instanceof InvalidClientError && request.headers.authorization) answer.headers['WWW-Authenticate'] = 'Basic realm="rollcall"';
+    return answer;
   }
 }
