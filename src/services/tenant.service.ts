@@ -6,6 +6,7 @@ import { SCIM_IMPORT_FIELDS, ScimImportField, USERNAME_FORMATS, UsernameFormat }
 import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
+import { canonicalLocale, ensureCollation, isKnownLocale } from './collation';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
 import { isPhoneRegion } from './validation';
 import { DEFAULT_ROLE_NAME, defaultRoleMissing, loadDefaults } from './tenant-defaults';
@@ -28,6 +29,8 @@ export interface TenantSettings {
   usernameFormat: UsernameFormat;
   /** ISO 3166-1 alpha-2 region for national phone numbers; null: numbers need their +country code. */
   defaultPhoneRegion: string | null;
+  /** BCP 47 locale whose ICU collation orders names in lists (collation.ts), e.g. en-US. */
+  locale: string;
 }
 
 /** Bounds of `provisioningLogRetentionDays` and `eventRetentionDays`: at least a day, at most ten years. */
@@ -44,6 +47,7 @@ export interface TenantSettingsChanges {
   usernameFormat?: string;
   /** null: no default region. */
   defaultPhoneRegion?: string | null;
+  locale?: string;
 }
 
 export const tenantService = {
@@ -164,6 +168,18 @@ export const tenantService = {
           next.defaultPhoneRegion = region;
         }
       }
+      if (changes.locale !== undefined) {
+        const locale = canonicalLocale(changes.locale);
+        if (locale === undefined || !(await isKnownLocale(tx, locale))) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `locale must be a BCP 47 language tag PostgreSQL's ICU knows, such as en-US, fr-FR or sv-SE (language, optional script and region), got "${changes.locale}".`,
+            'locale',
+          );
+        } else {
+          next.locale = locale;
+        }
+      }
       issues.throwIfAny();
 
       const audit: AuditChanges = {};
@@ -173,10 +189,11 @@ export const tenantService = {
       if (next.defaultRoleId !== tenant.defaultRoleId) {
         audit.defaultRoleId = { from: tenant.defaultRoleId, to: next.defaultRoleId };
       }
-      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion'] as const) {
+      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion', 'locale'] as const) {
         if (next[field] !== tenant[field]) audit[field] = { from: tenant[field], to: next[field] };
       }
       if (Object.keys(audit).length === 0) return next;
+      if (audit.locale) await ensureCollation(tx, next.locale);
       await tx.manager.update(Tenant, { id: tenant.id }, next);
       await auditService.record(tx, {
         action: 'tenant.settings_updated',
@@ -217,5 +234,6 @@ function settingsOf(tenant: Tenant): TenantSettings {
     eventRetentionDays: tenant.eventRetentionDays,
     usernameFormat: tenant.usernameFormat,
     defaultPhoneRegion: tenant.defaultPhoneRegion,
+    locale: tenant.locale,
   };
 }

@@ -39,6 +39,12 @@ class UpdateTenantSettingsInput {
     description: 'ISO 3166-1 alpha-2 region for national phone numbers, e.g. US; null removes it.',
   })
   defaultPhoneRegion?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "BCP 47 locale whose ICU collation orders names, e.g. en-US or sv-SE (language, optional script and region; one PostgreSQL's ICU knows).",
+  })
+  locale?: string | null;
 }
 
 @PayloadOf('updateTenantSettings')
@@ -50,7 +56,7 @@ class UpdateTenantSettingsPayload extends ObjectPayload(TenantSettingsType, 'ten
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
   const changes: TenantSettingsChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat'] as const) {
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'locale'] as const) {
     if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
   }
   if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
@@ -60,6 +66,7 @@ function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChan
   if (input.eventRetentionDays !== undefined && input.eventRetentionDays !== null) changes.eventRetentionDays = input.eventRetentionDays;
   if (input.usernameFormat) changes.usernameFormat = input.usernameFormat;
   if (input.defaultPhoneRegion !== undefined) changes.defaultPhoneRegion = input.defaultPhoneRegion;
+  if (input.locale !== undefined && input.locale !== null) changes.locale = input.locale;
   if (input.defaultRoleId === null) changes.defaultRoleId = null;
   else if (input.defaultRoleId !== undefined) {
     const id = idOfType(input.defaultRoleId, 'Role');

@@ -91,6 +91,13 @@ export class TenantSettingsType {
   })
   defaultPhoneRegion: string | null;
 
+  @Field({
+    description:
+      'BCP 47 locale (e.g. en-US, the default; fr-FR; sv-SE) whose ICU collation orders names in lists ' +
+      '(`employees(orderBy: {field: NAME})`): "José Álvarez" before "Tim Zone", and in Swedish "Öberg" after "Zetterlund".',
+  })
+  locale: string;
+
   /** The explicitly chosen default role, for the `defaultRole` resolver; not exposed. */
   defaultRoleId: string | null;
 
@@ -101,6 +108,7 @@ export class TenantSettingsType {
       eventRetentionDays: settings.eventRetentionDays,
       usernameFormat: settings.usernameFormat,
       defaultPhoneRegion: settings.defaultPhoneRegion,
+      locale: settings.locale,
       defaultRoleId: settings.defaultRoleId,
     });
   }
