@@ -656,7 +656,7 @@ async function main(): Promise<void> {
     const globalIds = people.ids.slice(0, 5000).map((id) => Buffer.from(`Employee:${id}`).toString('base64url'));
     const searchTerm = ONBOARDING ? (i: number) => `user${(i * 7919) % EMPLOYEES}.` : (i: number) => `seed${1 + ((i * 7919) % EMPLOYEES)}@`;
     const graphql = await graphqlPhases(target, globalIds, searchTerm);
-    const deliveries = receiver && databaseUrl ? await awaitDeliveries(receiver, databaseUrl, tenantId, opts.webhooks) : undefined;
+    const deliveries = receiver && databaseUrl ? await awaitDeliveries(receiver, databaseUrl, tenantId, opts.webhooks, target) : undefined;
     const rss = peakRssMb(server.pid!);
     const statsAfter = databaseUrl ? await employeeStats(databaseUrl) : undefined;
     const loadAfterRollcall = loadAverage();
@@ -763,10 +763,14 @@ async function subscribeWebhooks(target: Target, receiver: BenchReceiver, n: num
 }
 
 /** After the phases: waits (at most 120 s) until every event reached every endpoint, and describes the deliveries. */
-async function awaitDeliveries(receiver: BenchReceiver, databaseUrl: string, tenantId: string, endpoints: number): Promise<string> {
+async function awaitDeliveries(receiver: BenchReceiver, databaseUrl: string, tenantId: string, endpoints: number, target: Target): Promise<string> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const started = Date.now();
+  // What a delivery costs, measured while nothing but deliveries runs (the backlog after the phases): the server's,
+  // PostgreSQL's and the receiver's (this process's) CPU per delivery.
+  const meter = new CpuMeter(target.pid, target.databasePid);
+  const receivedBefore = receiver.received;
   let expected: number;
   try {
     for (;;) {
@@ -777,11 +781,19 @@ async function awaitDeliveries(receiver: BenchReceiver, databaseUrl: string, ten
   } finally {
     await client.end();
   }
+  const drained = receiver.received - receivedBefore;
+  const drainSeconds = (Date.now() - started) / 1000;
+  const cost = meter.perRequest(drained);
+  const drain =
+    drained < 1000
+      ? ''
+      : ` Draining the last ${drained.toLocaleString('en-US')} deliveries alone: ${fmt(drained / drainSeconds, 0)}/s, CPU ms per delivery: server ${fmt(cost.cpuPerRequestMs ?? NaN, 3)}, ` +
+        `PostgreSQL ${fmt(cost.databaseCpuPerRequestMs ?? NaN, 3)}, receiver ${fmt(cost.clientCpuPerRequestMs ?? NaN, 3)}.`;
   const sorted = [...receiver.latenciesMs].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   await receiver.close();
   return `Webhooks: ${endpoints} endpoints, ${receiver.received.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} deliveries (${receiver.duplicates} duplicates), ` +
-    `${((Date.now() - started) / 1000).toFixed(1)} s after the last phase to deliver the rest; from the event's time to its arrival: p50 ${fmt(at(0.5), 0)} ms, p99 ${fmt(at(0.99), 0)} ms, max ${fmt(sorted.at(-1) ?? NaN, 0)} ms.`;
+    `${((Date.now() - started) / 1000).toFixed(1)} s after the last phase to deliver the rest; from the event's time to its arrival: p50 ${fmt(at(0.5), 0)} ms, p99 ${fmt(at(0.99), 0)} ms, max ${fmt(sorted.at(-1) ?? NaN, 0)} ms.${drain}`;
 }
 
 main().catch((error) => {

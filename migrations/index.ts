@@ -10,9 +10,11 @@ import { UsernameKey1795737500000 } from './1795737500000-UsernameKey';
 import { LiveEmployeeKey1795738000000 } from './1795738000000-LiveEmployeeKey';
 import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillfactor';
 import { Webhooks1795739500000 } from './1795739500000-Webhooks';
+import { WebhookDeliveriesLean1795739600000 } from './1795739600000-WebhookDeliveriesLean';
 import { Events1795739000000 } from './1795739000000-Events';
 import { OAuth1795740000000 } from './1795740000000-OAuth';
 import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
+import { Lists1795741000000 } from './1795741000000-Lists';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -30,6 +32,8 @@ export const MIGRATIONS: Function[] = [
   EmployeesFillfactor1795738200000,
   Events1795739000000,
   Webhooks1795739500000,
+  WebhookDeliveriesLean1795739600000,
   OAuth1795740000000,
   OAuthAssertionJti1795740100000,
+  Lists1795741000000,
 ];

@@ -60,18 +60,6 @@ interface Expectation {
  */
 const KNOWN_BAD: { statement: RegExp; reason: string }[] = [
   {
-    // TODO(members): a group's member check sends every id in one array; bound one by one a list of 50
-    // still costs more descents than the tenant PostgreSQL believes holds ten rows.
-    statement: /SELECT id, deleted_at IS NULL AS alive FROM employees/,
-    reason: 'TODO(members): the member check of a group write (src/services/group.service.ts checkMembers), many ids at once',
-  },
-  {
-    // TODO(group-count): the count beside a displayName lookup (planned with its values) reads the new tenant's groups;
-    // a short first page could tell the total by itself, as the employee list does.
-    statement: /SELECT count\(\*\)::int AS n FROM groups g WHERE g\.tenant_id = '[^']+' AND \(g\.display_name =/,
-    reason: 'TODO(group-count): the count of a group displayName lookup (src/services/group.service.ts list)',
-  },
-  {
     // A substring search is planned with its term (planEachTime): only statistics tell the trigram index from a walk of
     // the tenant's rows by username, and a walk of a tenant PostgreSQL believes small is its choice. Not fixed here.
     statement: /ILIKE '%/,

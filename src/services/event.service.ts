@@ -45,6 +45,66 @@ const COLUMNS = `e.id, n.seq::text AS seq, e.type, e.occurred_at AS "occurredAt"
 export const NUMBERED_EVENTS = `event_numbers n
   CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.tenant_id = n.tenant_id AND e.position = n.position OFFSET 0) e`;
 
+/** The seq window one statement of a filtered read scans (unfiltered reads scan exactly what they may return). */
+const TYPED_WINDOW = 1000;
+
+/**
+ * Up to `limit` numbered events of the tenant after `after`, in sequence order, as `columns` of NUMBERED_EVENTS;
+ * optionally of some types only. Also `through`: every number up to it has been looked at, so a reader that skips
+ * events (a webhook endpoint's types) may move its cursor there.
+ *
+ * Each statement asks for a bounded range of numbers (`seq > from AND seq <= from + window`), never "everything after
+ * the cursor": numbers are dense (the sequencer hands them out without gaps; only retention removes old ones), so the
+ * range holds at most `window` rows whatever plan PostgreSQL picks. Asked for `seq > cursor ORDER BY seq LIMIT 100`
+ * on a table it has no statistics for, it estimated 9 rows, chose a bitmap scan of the whole backlog and a sort, and
+ * a webhook endpoint 4,000 events behind paid 29 ms per page of 100 (measured, issue 18): the work grew with the
+ * backlog, so a backlog grew faster. A range that finds nothing may be a gap left by retention: the next kept number
+ * is looked up and the read goes on from there.
+ */
+export async function readNumbered<T extends Record<string, unknown>>(
+  q: { manager: EntityManager },
+  columns: string,
+  tenantId: string,
+  after: string,
+  limit: number,
+  types?: readonly string[] | null,
+): Promise<{ rows: T[]; through: string }> {
+  const typed = !!types && types.length > 0;
+  const head = await sql.one<{ last: string }>(q, 'SELECT last_seq::text AS last FROM event_sequences WHERE tenant_id = $1', [tenantId]);
+  const last = BigInt(head?.last ?? '0');
+  let from = BigInt(after);
+  const rows: T[] = [];
+  while (rows.length < limit && from < last) {
+    const want = limit - rows.length;
+    const window = typed ? BigInt(TYPED_WINDOW) : BigInt(want);
+    const to = from + window < last ? from + window : last;
+    const found = await sql.rows<T>(
+      q,
+      `SELECT ${columns} FROM ${NUMBERED_EVENTS}
+        WHERE n.tenant_id = $1 AND n.seq > $2::bigint AND n.seq <= $3::bigint ${typed ? 'AND e.type = ANY($5::text[])' : ''}
+        ORDER BY n.seq LIMIT $4`,
+      typed ? [tenantId, String(from), String(to), want, types] : [tenantId, String(from), String(to), want],
+    );
+    rows.push(...found);
+    if (found.length === want) return { rows, through: String(found[found.length - 1].seq) };
+    if (found.length === 0) {
+      const [next] = await sql.rows<{ seq: string | null }>(
+        q,
+        'SELECT min(seq)::text AS seq FROM event_numbers WHERE tenant_id = $1 AND seq > $2::bigint',
+        [tenantId, String(from)],
+      );
+      if (next?.seq == null) return { rows, through: String(last) };
+      const gapEnd = BigInt(next.seq) - 1n;
+      if (gapEnd > from) {
+        from = gapEnd;
+        continue;
+      }
+    }
+    from = to;
+  }
+  return { rows, through: String(from < last ? from : last) };
+}
+
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
@@ -127,13 +187,13 @@ export const eventService = {
     options: { after: string | null; first: number; types?: readonly EventType[] | null },
   ): Promise<{ events: FeedEvent[]; hasNextPage: boolean }> {
     await eventService.sequence(ctx.manager, ctx.tenantId);
-    const typed = options.types && options.types.length > 0;
-    const found = await sql.rows<FeedEvent>(
+    const { rows: found } = await readNumbered<FeedEvent & Record<string, unknown>>(
       ctx,
-      `SELECT ${COLUMNS} FROM ${NUMBERED_EVENTS}
-        WHERE n.tenant_id = $1 AND n.seq > $2::bigint ${typed ? 'AND e.type = ANY($4::text[])' : ''}
-        ORDER BY n.seq LIMIT $3`,
-      typed ? [ctx.tenantId, options.after ?? '0', options.first + 1, options.types] : [ctx.tenantId, options.after ?? '0', options.first + 1],
+      COLUMNS,
+      ctx.tenantId,
+      options.after ?? '0',
+      options.first + 1,
+      options.types,
     );
     return { events: found.slice(0, options.first), hasNextPage: found.length > options.first };
   },

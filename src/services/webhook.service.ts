@@ -145,6 +145,8 @@ export const webhookService = {
     return inTransaction(ctx, async (tx) => {
       const current = await this.get(tx, id);
       if (!current) throw notFound(id);
+      // Its log first: the log has no foreign key to cascade from (src/entities/webhook-endpoint.entity.ts).
+      await tx.manager.delete(WebhookDelivery, { tenantId: tx.tenantId, endpointId: current.id });
       await tx.manager.delete(WebhookEndpoint, { tenantId: tx.tenantId, id: current.id });
       await auditService.record(tx, {
         action: 'webhook.deleted',
