@@ -164,6 +164,7 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { la
       <button
         type="button"
         className="small-button danger"
+        title={confirmLabel}
         autoFocus
         onClick={() => {
           setAsking(false);
