@@ -4,7 +4,7 @@ import { Employee } from '../../entities';
 import { Coalesced } from '../coalesce';
 import { RequestContext } from '../context';
 import { tenantCollation } from '../collation';
-import { EmployeeSortField, NAME_ORDERS, SORT_FIELDS, SearchOrderField, compileQuery, isNameOrder, likePattern } from '../employee-query';
+import { NAME_ORDERS, SORT_FIELDS, SearchOrderField, compileQuery, isNameOrder, likePattern } from '../employee-query';
 import { CREATION_ORDER } from '../list-order';
 import { mapRow } from '../rows';
 import * as sql from '../sql';
