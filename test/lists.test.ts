@@ -28,8 +28,8 @@ async function walk(tenant: TestTenant, order: { field: string; direction?: stri
   for (let i = 0; i < 100; i++) {
     const result = await h.graphql(tenant.tokens.read, PAGE, { order, first, after, ...extra });
     expect(result.body.errors).toBeUndefined();
-    const page = result.body.data.employees;
-    names.push(...page.nodes.map((n: { firstName: string; lastName: string }) => `${n.lastName}, ${n.firstName}`));
+    const page: { nodes: { firstName: string; lastName: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = result.body.data.employees;
+    names.push(...page.nodes.map((n) => `${n.lastName}, ${n.firstName}`));
     if (!page.pageInfo.hasNextPage) return names;
     after = page.pageInfo.endCursor;
   }
@@ -261,15 +261,21 @@ describe('CSV export', () => {
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
       if (quoted) {
-        if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-        else if (c === '"') quoted = false;
+        if (c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else if (c === '"') quoted = false;
         else field += c;
       } else if (c === '"') quoted = true;
-      else if (c === ',') record.push(field), (field = '');
-      else if (c === '\r' && text[i + 1] === '\n') {
+      else if (c === ',') {
+        record.push(field);
+        field = '';
+      } else if (c === '\r' && text[i + 1] === '\n') {
         record.push(field);
         records.push(record);
-        (record = []), (field = ''), i++;
+        record = [];
+        field = '';
+        i++;
       } else field += c;
     }
     expect(field).toBe('');

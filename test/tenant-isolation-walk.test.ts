@@ -401,7 +401,8 @@ const GRAPHQL_CASES: Record<string, Case> = {
       for (const query of ['', '?search=zebra', '?orderBy=NAME']) {
         const csv = await h.request('GET', `/export/employees.csv${query}`, { token });
         expect(csv.status).toBe(200);
-        expect(csv.text).not.toMatch(/zebra/i);
+        // A has a "ZEBRA.ONE" of its own (made in the SCIM walk); B spells its names "zebra" and "Zebra".
+        expect(csv.text).not.toMatch(/zebra|Zebra/);
         for (const id of [B.employee, B.localEmployee]) expect(csv.text).not.toContain(gid('Employee', id));
       }
     }

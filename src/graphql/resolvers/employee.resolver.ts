@@ -113,7 +113,7 @@ class EmployeeFilter {
 class EmployeesArgs {
   @Field(() => String, {
     nullable: true,
-    description: 'Substring to find in first, last, middle or display name, username or email (case-insensitive).',
+    description: 'Substring to find in first, last, middle or display name, username or email, ignoring case and accents ("jose alvarez" finds "José Álvarez-Núñez").',
   })
   search?: string | null;
 
