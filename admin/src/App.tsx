@@ -91,6 +91,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
       main.current?.focus({ preventScroll: true });
     }
   }, [path]);
+  // On a phone the menu scrolls sideways: the current page's item is brought into view.
+  useEffect(() => {
+    document.querySelector('.topbar nav [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [path]);
   const who = useMemo(() => ({ scope: v?.scope ?? ('READ' as const), tokenId: v?.token.id ?? null }), [v]);
 
   return (

@@ -65,16 +65,16 @@ export function Provisioning() {
       </div>
       <p className="lead">
         Every SCIM request your identity provider made that wrote something or failed, newest first. A failure here is what the
-        identity provider reports as a provisioning error; open it for Rollcall's reason. A warning is a request that
+        identity provider reports as a provisioning error, with Rollcall's reason beside it. A warning is a request that
         succeeded, but with optional values Rollcall could not use: they were skipped, and the rest was saved.
       </p>
       <div className="toolbar toolbar-fields">
         <div className="field">
-          <label htmlFor="log-search">Person</label>
+          <label htmlFor="log-search">Person (user name)</label>
           <input
             id="log-search"
             type="search"
-            placeholder="User name sent by the identity provider"
+            placeholder="e.g. jane or @example.com"
             value={search}
             autoComplete="off"
             spellCheck={false}
