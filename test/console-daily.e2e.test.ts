@@ -95,6 +95,13 @@ if (chromiumMissing && underCi) {
         await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
         await ready();
         expect({ name, width, scrollWidth: await scrollWidth() }).toEqual({ name, width, scrollWidth: width });
+        // Signed in, the header keeps the tenant's name and Sign out on screen at any width.
+        const signOut = page.getByRole('button', { name: 'Sign out' });
+        if (await signOut.count()) {
+          const box = (await signOut.boundingBox())!;
+          const tenant = (await page.locator('.tenant-name').boundingBox())!;
+          expect({ name, width, signOut: box.x + box.width <= width, tenant: tenant.width > 20 && tenant.x >= 0 }).toEqual({ name, width, signOut: true, tenant: true });
+        }
         if (DOCS_SHOTS) {
           await page.evaluate('window.scrollTo(0, 0)');
           await page.screenshot({ path: path.join(DOCS_SHOTS, `${name}-${width}.png`) });
@@ -245,7 +252,12 @@ if (chromiumMissing && underCi) {
       await page.getByRole('link', { name: 'Add employee' }).click();
       await page.getByRole('heading', { name: 'Add employee' }).waitFor();
       await audit('add employee');
-      await fits('employee-new', () => page.getByLabel('Username').waitFor());
+      await fits('employee-new', async () => {
+        await page.getByLabel('Username').waitFor();
+        // One column on a phone: Email is under Username, not beside it.
+        const [username, email] = [await page.getByLabel('Username').boundingBox(), await page.getByLabel('Email').boundingBox()];
+        if ((page.viewportSize()?.width ?? 0) <= 375) expect(email!.y).toBeGreaterThan(username!.y + username!.height);
+      });
       // One column at a phone's width was checked by `fits`; here the fields, with the keyboard where it matters.
       await page.getByLabel('Username').fill('grace.local@daily.example');
       await page.getByLabel('Email').fill('grace.local@daily.example');
