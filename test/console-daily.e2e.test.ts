@@ -400,6 +400,46 @@ if (chromiumMissing && underCi) {
       await fits('employee', () => page.getByRole('heading', { name: /Audit history/ }).waitFor());
     });
 
+    test('keyboard only: skip to the content, search, open a person, edit and save, then the provisioning log', async () => {
+      /** Presses Tab until the focused element's text or label is `name` (at most 40 times). */
+      const tabTo = async (name: string) => {
+        const focused = () =>
+          page.evaluate<string>("(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent || '').trim()");
+        for (let i = 0; i < 40 && (await focused()) !== name; i++) await page.keyboard.press('Tab');
+        expect(await focused()).toBe(name);
+      };
+      await page.goto(`${h.baseUrl}/admin/employees`);
+      await page.getByRole('heading', { name: 'Employees' }).waitFor();
+      await page.keyboard.press('Tab');
+      await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      await tabTo('Search');
+      await page.keyboard.type('zola');
+      await page.getByText('1–1 of 1 employees').waitFor();
+      await tabTo('Zola, Émile');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Émile Zola' }).waitFor();
+      await tabTo('Display name');
+      await page.keyboard.type('É. Zola');
+      await tabTo('Save changes');
+      await page.keyboard.press('Enter');
+      await page.getByText('Saved.').waitFor();
+      await page.getByRole('heading', { name: 'É. Zola' }).waitFor();
+      // The menu, by keyboard: Shift+Tab back to the top, then along the menu to Provisioning.
+      await page.keyboard.press('Shift+Tab');
+      await tabTo('Provisioning');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Provisioning' }).waitFor();
+      await tabTo('Person (user name)');
+      await page.keyboard.type('zola');
+      // A radio group is one Tab stop (the checked choice, Failures); the arrows move the choice.
+      await tabTo('Failures');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await expect(page.getByRole('radio', { name: 'All requests' }).isChecked()).resolves.toBe(true);
+      await page.locator('.events > li').filter({ hasText: 'emile.zola@daily.example' }).waitFor();
+    });
+
     test('the other pages: no overflow at either width, no serious accessibility violation', async () => {
       for (const [name, heading] of [
         ['connections', 'Connections'],

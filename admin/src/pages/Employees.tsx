@@ -134,6 +134,7 @@ export function Employees() {
   const client = useClient();
   const canEdit = useCanEdit();
   const [state, setState] = useState<ListState>(() => initialState(query));
+  const [showFilters, setShowFilters] = useState(false);
   useEffect(() => {
     remembered = state;
   }, [state]);
@@ -213,6 +214,7 @@ export function Employees() {
   const filtered = Boolean(search || state.status || state.roleId || state.teamId || state.managedBy);
   const emptyTenant = page !== undefined && page.totalCount === 0 && !filtered && !loading;
   const pages = page ? Math.max(1, Math.ceil(page.totalCount / state.size)) : 1;
+  const activeFilters = [state.status, state.roleId, state.teamId, state.managedBy].filter(Boolean).length;
 
   return (
     <>
@@ -228,7 +230,7 @@ export function Employees() {
         </div>
       </div>
       {emptyTenant && <Onboarding />}
-      <form className="filters card" role="search" aria-label="Employees" onSubmit={(e) => e.preventDefault()}>
+      <form className={`filters card ${showFilters ? 'open' : ''}`} role="search" aria-label="Employees" onSubmit={(e) => e.preventDefault()}>
         <div className="filter filter-search">
           <label htmlFor="search">Search</label>
           <input
@@ -241,6 +243,11 @@ export function Employees() {
             spellCheck={false}
           />
         </div>
+        {/* On a phone the other filters fold away under this button, so the list starts on the first screen. */}
+        <button type="button" className="narrow-only filters-toggle" aria-expanded={showFilters} aria-controls="more-filters" onClick={() => setShowFilters((v) => !v)}>
+          {showFilters ? 'Hide filters and sort' : `Filters and sort${activeFilters ? ` (${activeFilters} on)` : ''}`}
+        </button>
+        <div className="more-filters" id="more-filters">
         <div className="filter">
           <label htmlFor="status">Status</label>
           <select id="status" value={state.status} onChange={(e) => change({ status: e.target.value })}>
@@ -299,6 +306,7 @@ export function Employees() {
               </option>,
             ])}
           </select>
+        </div>
         </div>
       </form>
 
