@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { EMPLOYEE_STATUSES, EmployeeStatus, MANAGED_BY, ManagedBy } from '../entities/enums';
 import { toGlobalId, idOfType } from '../graphql/global-id';
@@ -55,6 +54,22 @@ function csvLine(cells: (string | null)[]): string {
 }
 
 class BadExportRequest extends Error {}
+
+/**
+ * Resolves once the response takes more (`drain`) or is gone (`close`), its two listeners removed either way: a page
+ * per wait, and `events.once` would leave a `close` and an `error` listener behind on each.
+ */
+function writable(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 /** The list's search, filter and order from the query string, with the names and checks of GraphQL `employees`. */
 function exportOptions(url: URL): Omit<SearchOptions, 'first' | 'after'> {
@@ -148,7 +163,7 @@ export function employeesCsv(authenticate: Authenticate) {
     for (;;) {
       const lines = page.employees.map((employee, i) => csvLine(COLUMNS.map((c) => c.cell({ employee, references: page.references![i] })))).join('');
       rows += page.employees.length;
-      if (!res.write(lines)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(lines)) await writable(res);
       if (res.destroyed) return;
       const last = page.employees[page.employees.length - 1];
       if (!page.hasNextPage || !last) break;
