@@ -147,7 +147,7 @@ if (chromiumMissing && underCi) {
       await page.locator('[data-testid="first-request"][data-arrived="true"]').waitFor({ timeout: 15_000 });
       await expect(waiting.innerText()).resolves.toMatch(/Okta has connected\.[\s\S]*POST \/scim\/v2\/Users[\s\S]*first\.person@daily\.example/);
       await expect(waiting.evaluate((e) => (globalThis as any).getComputedStyle(e).backgroundColor)).resolves.toBe('rgb(227, 244, 234)');
-      if (DOCS_SHOTS) await page.screenshot({ path: path.join(DOCS_SHOTS, 'connect-arrived-1280.png') });
+      if (DOCS_SHOTS) await page.locator('.steps > li').last().screenshot({ path: path.join(DOCS_SHOTS, 'connect-arrived-1280.png') });
 
       await page.getByRole('link', { name: 'Okta guide' }).click();
       await page.getByRole('heading', { name: 'Provisioning Rollcall from Okta', level: 1 }).waitFor();
