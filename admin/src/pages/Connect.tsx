@@ -28,6 +28,7 @@ const PROVIDERS: Record<Provider, { name: string; doc: string; urlField: string;
 
 /** Shown on an empty tenant's Employees page: where people come from, and the way to the Connect page. */
 export function Onboarding() {
+  const canEdit = useCanEdit();
   return (
     <section className="card onboarding" aria-labelledby="onboarding-title" data-testid="onboarding">
       <h2 id="onboarding-title">No employees yet: connect your identity provider</h2>
@@ -39,7 +40,7 @@ export function Onboarding() {
         <Link to="/connect" className="button-link primary">
           Connect Okta or Entra
         </Link>
-        <span className="muted">or add an employee by hand with “Add employee”.</span>
+        {canEdit && <span className="muted">or add an employee by hand with “Add employee”.</span>}
       </p>
     </section>
   );
