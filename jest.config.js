@@ -16,9 +16,9 @@ module.exports = {
       },
     ],
     // ESM-only dependencies (Node loads them with require(); Jest's module system needs them in CommonJS).
-    '^.+/node_modules/unicode-case-folding/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    '^.+/node_modules/(unicode-case-folding|jose)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!unicode-case-folding/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(unicode-case-folding|jose)/)'],
   // The embedded databases live in the global-setup process (PGlite cannot load inside Jest's VM sandbox);
   // on PostgreSQL each test file gets its own database cloned from a migrated template.
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -12,6 +12,8 @@ import { EmployeesFillfactor1795738200000 } from './1795738200000-EmployeesFillf
 import { Webhooks1795739500000 } from './1795739500000-Webhooks';
 import { WebhookDeliveriesLean1795739600000 } from './1795739600000-WebhookDeliveriesLean';
 import { Events1795739000000 } from './1795739000000-Events';
+import { OAuth1795740000000 } from './1795740000000-OAuth';
+import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
 import { Lists1795741000000 } from './1795741000000-Lists';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
@@ -31,5 +33,7 @@ export const MIGRATIONS: Function[] = [
   Events1795739000000,
   Webhooks1795739500000,
   WebhookDeliveriesLean1795739600000,
+  OAuth1795740000000,
+  OAuthAssertionJti1795740100000,
   Lists1795741000000,
 ];

@@ -11,6 +11,7 @@ import { adminConsole } from './http/admin-console';
 import { authenticator } from './http/auth';
 import { employeesCsv } from './http/export';
 import { Metrics } from './http/metrics';
+import { oauthRouter } from './http/oauth';
 import { RateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { baseSecurityHeaders, noFramingHeaders } from './http/security-headers';
@@ -21,6 +22,7 @@ import { ProvisioningLogWriter, provisioningLogService } from './services/provis
 import * as sql from './services/sql';
 import { EventFeed } from './services/event-feed';
 import { eventService } from './services/event.service';
+import { oauthTokenService } from './services/oauth/tokens';
 import { scimErrorBody } from './scim/errors';
 import { WebhookDispatcher } from './services/webhook-dispatcher';
 import { webhookService } from './services/webhook.service';
@@ -79,6 +81,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
     webhookService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'webhook delivery log purge failed'));
     eventService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'event purge failed'));
+    oauthTokenService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'OAuth token purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const rateLimiter = new RateLimiter(config.rateLimit);
@@ -91,9 +94,18 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   events.onNewEvents(() => webhooks.wake());
   const graphql = await graphqlRouter(config, dataSource, rateLimiter, events);
 
+  // The OAuth authorization server for identity providers (docs/oauth.md).
+  app.use(oauthRouter({ dataSource, publicUrl: config.publicUrl, rateLimit: config.rateLimit }));
+
   // The admin console: a single-page app over /graphql, built into dist/admin.
   app.use('/admin', adminConsole());
-  // The current employee list as CSV (docs/graphql.md "Exporting employees").
+  // The start-up banner prints the bare address; a browser opening it lands in the console. To /admin/, the page
+  // itself (/admin answers with a redirect to it). The query string is not carried over: nothing at / reads it.
+  // Relative, so it holds behind a proxy; Express answers HEAD with this route too.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/admin/');
+  });
+  // The current employee list as CSV (docs/graphql.md, "Name order, search and export").
   app.get('/export/employees.csv', employeesCsv(authenticator(dataSource, rateLimiter)));
 
   app.use((req: Request, res: Response) => {

@@ -7,10 +7,11 @@ import { EmbeddedDatabaseBusyError } from './db/embedded';
 import { Tenant } from './entities';
 import { TOKEN_SCOPES, TokenScope } from './entities/enums';
 import { Actor, RequestContext } from './services/context';
-import { DomainError } from './services/errors';
+import { DomainError, ErrorCode, isDatabaseUnavailable } from './services/errors';
 import * as sql from './services/sql';
 import { tenantService } from './services/tenant.service';
 import { tokenService } from './services/token.service';
+import { isUuid } from './services/validation';
 
 const USAGE = `Usage: rollcall <command>
 
@@ -21,10 +22,12 @@ const USAGE = `Usage: rollcall <command>
                                           create a token (its secret is shown once)
   token list [--tenant SLUG]              list tokens (prefixes, never secrets)
   token revoke <prefix|id> [--tenant SLUG]
-                                          revoke a token
+                                          revoke a token (the prefix as \`token list\` prints it, with or without …)
 
-Options: --json prints one JSON object. The database is DATABASE_URL, or the embedded one in DATA_DIR
-(default ./data) when the server is not running.`;
+Options: --json prints one JSON object on stdout, also for a failure: {"error":{"code":"…","message":"…"}}.
+The database is DATABASE_URL, or the embedded one in DATA_DIR (default ./data) when the server is not running.
+Exit codes: 0 done, 1 unexpected failure, 2 usage, 3 invalid value, 4 not found, 5 conflict (exists, already revoked),
+6 database unavailable, 7 embedded database in use, 8 invalid configuration.`;
 
 const CLI: Actor = { surface: 'cli', tokenId: null };
 
@@ -41,7 +44,110 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-class UsageError extends Error {}
+/** The codes of CLI failures that no service raises (services raise DomainError codes, reported as they are). */
+type CliOnlyCode = 'USAGE' | 'AMBIGUOUS' | 'ALREADY_REVOKED' | 'DATABASE_IN_USE' | 'CONFIG' | 'INTERNAL';
+type CliErrorCode = ErrorCode | CliOnlyCode;
+
+/**
+ * The exit status of each failure, the one place scripts' contract is decided (README "Exit codes" lists it). 1 and 2
+ * keep their meaning from before the table existed: any other failure, and usage.
+ */
+const EXIT_STATUS = {
+  INTERNAL: 1,
+  [ErrorCode.UNAUTHENTICATED]: 1,
+  [ErrorCode.FORBIDDEN]: 1,
+  USAGE: 2,
+  AMBIGUOUS: 2,
+  [ErrorCode.INVALID_VALUE]: 3,
+  [ErrorCode.REQUIRED]: 3,
+  [ErrorCode.IDP_MANAGED_FIELD]: 3,
+  [ErrorCode.DEFAULT_ROLE_MISSING]: 3,
+  [ErrorCode.NOT_FOUND]: 4,
+  [ErrorCode.UNIQUENESS]: 5,
+  ALREADY_REVOKED: 5,
+  [ErrorCode.VERSION_CONFLICT]: 5,
+  [ErrorCode.IN_USE]: 5,
+  [ErrorCode.DATABASE_UNAVAILABLE]: 6,
+  DATABASE_IN_USE: 7,
+  CONFIG: 8,
+} as const satisfies Record<CliErrorCode, number>;
+
+/** A failure as the CLI reports it; `details` go beside `error` in --json output (e.g. the already revoked token). */
+class CliError extends Error {
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+function usageError(message: string): CliError {
+  return new CliError('USAGE', message);
+}
+
+function asCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof DomainError) return new CliError(error.code, error.message);
+  if (error instanceof ConfigError) return new CliError('CONFIG', error.message);
+  if (error instanceof EmbeddedDatabaseBusyError) return new CliError('DATABASE_IN_USE', error.message);
+  const e = error as { message?: unknown; code?: unknown };
+  const detail = (typeof e?.message === 'string' && e.message) || (typeof e?.code === 'string' && e.code) || String(error);
+  if (isDatabaseUnavailable(error)) {
+    return new CliError(
+      ErrorCode.DATABASE_UNAVAILABLE,
+      `The database cannot be reached (${detail}). Check DATABASE_URL and that the PostgreSQL server is running.`,
+    );
+  }
+  return new CliError('INTERNAL', detail);
+}
+
+/**
+ * Writes a failure. Text: the message on stderr (with the usage text for a usage error). --json: only the JSON object,
+ * on stdout, where scripts read the rest of the output: a script that merges the streams (`2>&1`) still reads one
+ * JSON document.
+ */
+function report(error: CliError, json: boolean, io: CliIo): number {
+  const text =
+    error.code === 'USAGE' ? `${error.message}\n\n${USAGE}` : error.code === 'INTERNAL' ? `rollcall: ${error.message}` : error.message;
+  if (json) {
+    io.out(JSON.stringify({ error: { code: error.code, message: error.message }, ...error.details }));
+  } else {
+    io.err(text);
+  }
+  return EXIT_STATUS[error.code];
+}
+
+/** A token reference as typed or pasted: `token list` prints prefixes with a trailing "…", which is not part of them. */
+function tokenRef(arg: string): string {
+  return arg.trim().replace(/…+$/u, '');
+}
+
+function noSuchToken(ref: string, tenant?: string): CliError {
+  const what = isUuid(ref) ? `id "${ref}"` : `prefix "${ref}"`;
+  const where = tenant ? ` in tenant "${tenant}"` : '';
+  return new CliError(ErrorCode.NOT_FOUND, `No token with ${what}${where}. \`rollcall token list\` shows each token's prefix and id.`);
+}
+
+/** `token list` as text: one aligned row per token under a header row. */
+function tokenTable(rows: { tenant: string; prefix: string; scope: string; name: string; revokedAt: string | null; expiresAt: string | null; id: string }[]): string {
+  const now = Date.now();
+  const cells = [
+    ['TENANT', 'PREFIX', 'SCOPE', 'NAME', 'STATE', 'ID'],
+    ...rows.map((r) => [
+      r.tenant,
+      `${r.prefix}…`,
+      r.scope,
+      r.name,
+      r.revokedAt ? `revoked ${r.revokedAt}` : r.expiresAt && Date.parse(r.expiresAt) <= now ? `expired ${r.expiresAt}` : 'active',
+      r.id,
+    ]),
+  ];
+  const widths = cells[0].map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+  return cells.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ')).join('\n');
+}
 
 async function withDatabase<T>(config: Config, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   let db: Database | undefined;
@@ -54,15 +160,15 @@ async function withDatabase<T>(config: Config, work: (dataSource: DataSource) =>
 }
 
 async function tenantContext(dataSource: DataSource, slug: string | undefined): Promise<RequestContext> {
-  if (!slug) throw new UsageError('--tenant SLUG is required.');
+  if (!slug) throw usageError('--tenant SLUG is required.');
   const tenant = await tenantService.findBySlug(dataSource.manager, slug);
-  if (!tenant) throw new UsageError(`No tenant with slug "${slug}". Create it with: rollcall tenant create ${slug}`);
+  if (!tenant) throw new CliError(ErrorCode.NOT_FOUND, `No tenant with slug "${slug}". Create it with: rollcall tenant create ${slug}`);
   return cliContext(tenant.id, dataSource.manager);
 }
 
 function scopeOf(value: string | undefined): TokenScope {
   if (!value || !(TOKEN_SCOPES as readonly string[]).includes(value)) {
-    throw new UsageError(`--scope must be one of ${TOKEN_SCOPES.join(', ')}.`);
+    throw usageError(`--scope must be one of ${TOKEN_SCOPES.join(', ')}.`);
   }
   return value as TokenScope;
 }
@@ -83,17 +189,22 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
       },
     });
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    // The arguments did not parse, but a script that asked for JSON still gets it.
+    return report(usageError((error as Error).message), argv.includes('--json'), io);
   }
   const { values, positionals } = parsed;
   const [group, action, arg] = positionals;
   const json = values.json === true;
   const print = (object: unknown, text: string) => io.out(json ? JSON.stringify(object) : text);
 
-  if (values.help || group === undefined || group === 'help') {
+  if (values.help || group === 'help') {
     io.out(USAGE);
-    return group === undefined && !values.help ? 2 : 0;
+    return 0;
+  }
+  if (group === undefined) {
+    if (json) return report(usageError('No command given.'), json, io);
+    io.out(USAGE);
+    return EXIT_STATUS.USAGE;
   }
 
   try {
@@ -112,7 +223,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
       return 0;
     }
     if (group === 'tenant' && action === 'create') {
-      if (!arg) throw new UsageError('tenant create needs a slug, e.g. rollcall tenant create acme');
+      if (!arg) throw usageError('tenant create needs a slug, e.g. rollcall tenant create acme');
       await withDatabase(config, async (dataSource) => {
         const result = await dataSource.transaction(async (manager) => {
           const tenant = await tenantService.create(manager, CLI, { slug: arg, name: values.name });
@@ -166,45 +277,45 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
           revokedAt: t.revokedAt?.toISOString() ?? null,
           expiresAt: t.expiresAt?.toISOString() ?? null,
         }));
-        print(
-          { tokens: rows },
-          rows.length === 0
-            ? 'No tokens.'
-            : rows
-                .map((r) => `${r.tenant}  ${r.prefix}…  ${r.scope.padEnd(5)}  ${r.name}  ${r.revokedAt ? `revoked ${r.revokedAt}` : 'active'}  ${r.id}`)
-                .join('\n'),
-        );
+        print({ tokens: rows }, rows.length === 0 ? 'No tokens.' : tokenTable(rows));
       });
       return 0;
     }
     if (group === 'token' && action === 'revoke') {
-      if (!arg) throw new UsageError('token revoke needs the token prefix or id shown by `token list`.');
+      const ref = tokenRef(arg ?? '');
+      if (!ref) throw usageError('token revoke needs the token prefix or id shown by `token list`.');
       await withDatabase(config, async (dataSource) => {
         let ctx: RequestContext;
         if (values.tenant) ctx = await tenantContext(dataSource, values.tenant);
         else {
-          const tenantIds = await tokenService.tenantsOf(dataSource.manager, arg);
-          if (tenantIds.length === 0) throw new UsageError(`No token with prefix or id "${arg}".`);
-          if (tenantIds.length > 1) throw new UsageError(`"${arg}" matches tokens of several tenants; add --tenant SLUG.`);
+          const tenantIds = await tokenService.tenantsOf(dataSource.manager, ref);
+          if (tenantIds.length === 0) throw noSuchToken(ref);
+          if (tenantIds.length > 1) throw new CliError('AMBIGUOUS', `"${ref}" matches tokens of several tenants; add --tenant SLUG.`);
           ctx = cliContext(tenantIds[0], dataSource.manager);
         }
-        const token = await tokenService.revoke(ctx, arg);
-        print({ token: { id: token.id, prefix: token.prefix, revokedAt: token.revokedAt } }, `Revoked ${token.prefix}… (${token.id}).`);
+        const matches = await tokenService.matching(ctx, ref);
+        if (matches.length === 0) throw noSuchToken(ref, values.tenant);
+        if (matches.length > 1) {
+          throw new CliError('AMBIGUOUS', `"${ref}" matches ${matches.length} tokens; revoke by id instead (\`rollcall token list\` shows the ids).`);
+        }
+        const [found] = matches;
+        const summary = (t: typeof found) => ({ token: { id: t.id, prefix: t.prefix, revokedAt: t.revokedAt } });
+        if (found.revokedAt !== null) {
+          throw new CliError(
+            'ALREADY_REVOKED',
+            `Token ${found.prefix}… (${found.id}) was already revoked at ${found.revokedAt.toISOString()}; nothing changed.`,
+            summary(found),
+          );
+        }
+        // By id: it locks the row, and audits the change it makes.
+        const token = await tokenService.revokeById(ctx, found.id);
+        print(summary(token), `Revoked ${token.prefix}… (${token.id}).`);
       });
       return 0;
     }
-    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+    throw usageError(`Unknown command: ${positionals.join(' ')}`);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError || error instanceof DomainError) {
-      io.err(json ? JSON.stringify({ error: error.message }) : error.message);
-      return 1;
-    }
-    io.err(`rollcall: ${(error as Error).message ?? String(error)}`);
-    return 1;
+    return report(asCliError(error), json, io);
   }
 }
 

@@ -88,9 +88,14 @@ interface CliResult {
 
 /** `rollcall <args>`, resolved with its exit code and output (a non-zero exit is a result, not an error). */
 async function rollcall(...args: string[]): Promise<CliResult> {
+  return rollcallWith({}, ...args);
+}
+
+/** `rollcall <args>` with `extra` in its environment. */
+async function rollcallWith(extra: Record<string, string>, ...args: string[]): Promise<CliResult> {
   let child: ChildProcess | undefined;
   const result = await new Promise<CliResult>((resolve, reject) => {
-    child = execFile(process.execPath, [LAUNCHER, ...args], { cwd: dir, env: childEnv(), timeout: 60_000 }, (error, stdout, stderr) => {
+    child = execFile(process.execPath, [LAUNCHER, ...args], { cwd: dir, env: childEnv(extra), timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (error as { code?: unknown }).code : 0;
       if (typeof code === 'number') resolve({ code, stdout, stderr });
       else reject(new Error(`rollcall ${args.join(' ')} did not finish: ${error?.message}\n${stdout}\n${stderr}`));
@@ -107,6 +112,25 @@ function json(result: CliResult): any {
   const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]);
+}
+
+/**
+ * A refusal under --json: exactly one JSON object `{"error":{"code","message"}}` on stdout (where scripts read), the
+ * exit status of the README's table, and nothing on stderr.
+ */
+function jsonError(result: CliResult, status: number, code: string): { error: { code: string; message: string }; [key: string]: unknown } {
+  expect({ status: result.code, stdout: result.stdout }).toEqual({ status, stdout: expect.stringMatching(/^\{.*\}\n$/) });
+  const body = JSON.parse(result.stdout);
+  expect(body.error).toEqual({ code, message: expect.any(String) });
+  expect(result.stderr).toBe('');
+  return body;
+}
+
+/** `token list` as text: the header row, then one row per token, columns aligned and split by two spaces or more. */
+function tokenTable(stdout: string): { header: string[]; rows: string[][]; lines: string[] } {
+  const lines = stdout.trimEnd().split('\n');
+  const [header, ...rows] = lines.map((line) => line.trimEnd().split(/ {2,}/));
+  return { header, rows, lines };
 }
 
 
@@ -172,14 +196,20 @@ test('tenant create acme --json prints one JSON object: the tenant and its SCIM 
 
 test('creating the same slug again exits non-zero with a clear message', async () => {
   const again = await rollcall('tenant', 'create', 'acme');
-  expect(again.code).toBe(1);
+  expect(again.code).toBe(5);
   expect(again.stdout).toBe('');
   expect(again.stderr.trim()).toBe('A tenant with slug "acme" already exists.');
 
-  const againJson = await rollcall('tenant', 'create', 'acme', '--json');
-  expect(againJson.code).toBe(1);
-  expect(againJson.stdout).toBe('');
-  expect(JSON.parse(againJson.stderr)).toEqual({ error: 'A tenant with slug "acme" already exists.' });
+  const againJson = jsonError(await rollcall('tenant', 'create', 'acme', '--json'), 5, 'UNIQUENESS');
+  expect(againJson).toEqual({ error: { code: 'UNIQUENESS', message: 'A tenant with slug "acme" already exists.' } });
+});
+
+test('a slug the service refuses is an invalid value (exit 3), as text and as JSON', async () => {
+  const text = await rollcall('tenant', 'create', 'Not A Slug');
+  expect(text).toMatchObject({ code: 3, stdout: '' });
+  expect(text.stderr).toContain('"Not A Slug" is not a valid tenant slug');
+  expect(text.stderr).not.toContain('Usage:');
+  expect(jsonError(await rollcall('tenant', 'create', 'Not A Slug', '--json'), 3, 'INVALID_VALUE').error.message).toBe(text.stderr.trim());
 });
 
 test('token create --tenant acme --scope read --json shows a read secret once', async () => {
@@ -226,9 +256,19 @@ test('token list --tenant acme --json lists the tokens by prefix and never shows
   }
 
   const text = await rollcall('token', 'list');
-  expect(text.code).toBe(0);
-  expect(text.stdout).toContain(`acme  ${readToken.token.prefix}…  read   read-cli  active  ${readToken.token.id}`);
+  expect(text).toMatchObject({ code: 0, stderr: '' });
   for (const secret of secrets) expect(text.stdout).not.toContain(secret.slice(prefixOf(secret).length));
+  // A header row, then one row per token; every column starts where its heading does.
+  const table = tokenTable(text.stdout);
+  expect(table.header).toEqual(['TENANT', 'PREFIX', 'SCOPE', 'NAME', 'STATE', 'ID']);
+  expect(table.rows).toHaveLength(4);
+  const row = table.rows.findIndex((cells) => cells[3] === 'read-cli');
+  expect(table.rows[row]).toEqual(['acme', `${readToken.token.prefix}…`, 'read', 'read-cli', 'active', readToken.token.id]);
+  table.header.forEach((heading, column) => {
+    const start = table.lines[0].indexOf(heading);
+    const cell = table.rows[row][column];
+    expect(table.lines[row + 1].slice(start, start + cell.length)).toBe(cell);
+  });
 });
 
 test('token revoke <prefix> revokes exactly that token: listed as revoked, refused by a running server', async () => {
@@ -254,6 +294,56 @@ test('token revoke <prefix> revokes exactly that token: listed as revoked, refus
   await killChild(server.child);
 });
 
+test('token revoke takes the prefix as token list prints it, with its "…"', async () => {
+  const pasted = json(await rollcall('token', 'create', '--tenant', 'acme', '--scope', 'read', '--name', 'pasted', '--json'));
+  secrets.push(pasted.secret);
+  const listed = tokenTable((await rollcall('token', 'list', '--tenant', 'acme')).stdout).rows.find((cells) => cells[3] === 'pasted')!;
+  expect(listed[1]).toBe(`${pasted.token.prefix}…`);
+
+  const revoked = json(await rollcall('token', 'revoke', listed[1], '--json'));
+  expect(revoked).toEqual({ token: { id: pasted.token.id, prefix: pasted.token.prefix, revokedAt: expect.any(String) } });
+  const { tokens } = json(await rollcall('token', 'list', '--tenant', 'acme', '--json'));
+  expect(tokens.find((t: any) => t.id === pasted.token.id).revokedAt).toBe(revoked.token.revokedAt);
+  expect(tokens.find((t: any) => t.name === 'dashboard').revokedAt).toBeNull();
+});
+
+test('revoking a revoked token says it was already revoked (exit 5) and changes nothing', async () => {
+  const before = json(await rollcall('token', 'list', '--tenant', 'acme', '--json')).tokens.find((t: any) => t.id === readToken.token.id);
+  expect(before.revokedAt).not.toBeNull();
+
+  const text = await rollcall('token', 'revoke', `${readToken.token.prefix}…`);
+  expect(text).toMatchObject({ code: 5, stdout: '' });
+  expect(text.stderr.trim()).toBe(
+    `Token ${readToken.token.prefix}… (${readToken.token.id}) was already revoked at ${before.revokedAt}; nothing changed.`,
+  );
+
+  for (const ref of [readToken.token.prefix, readToken.token.id]) {
+    const body = jsonError(await rollcall('token', 'revoke', ref, '--tenant', 'acme', '--json'), 5, 'ALREADY_REVOKED');
+    expect(body).toEqual({
+      error: { code: 'ALREADY_REVOKED', message: text.stderr.trim() },
+      token: { id: readToken.token.id, prefix: readToken.token.prefix, revokedAt: before.revokedAt },
+    });
+  }
+  const after = json(await rollcall('token', 'list', '--tenant', 'acme', '--json')).tokens.find((t: any) => t.id === readToken.token.id);
+  expect(after).toEqual(before);
+});
+
+test('an unknown token or tenant is "not found" (exit 4) with a clear message, never the usage text', async () => {
+  const unknown = await rollcall('token', 'revoke', 'rc_read_zzzzzz…');
+  expect(unknown).toMatchObject({ code: 4, stdout: '' });
+  expect(unknown.stderr.trim()).toBe('No token with prefix "rc_read_zzzzzz". `rollcall token list` shows each token\'s prefix and id.');
+
+  const inTenant = jsonError(await rollcall('token', 'revoke', 'rc_read_zzzzzz', '--tenant', 'acme', '--json'), 4, 'NOT_FOUND');
+  expect(inTenant.error.message).toBe('No token with prefix "rc_read_zzzzzz" in tenant "acme". `rollcall token list` shows each token\'s prefix and id.');
+  const byId = jsonError(await rollcall('token', 'revoke', '00000000-0000-4000-8000-000000000000', '--json'), 4, 'NOT_FOUND');
+  expect(byId.error.message).toMatch(/^No token with id "00000000-0000-4000-8000-000000000000"\./);
+
+  const noTenant = await rollcall('token', 'list', '--tenant', 'nope');
+  expect(noTenant).toMatchObject({ code: 4, stdout: '' });
+  expect(noTenant.stderr.trim()).toBe('No tenant with slug "nope". Create it with: rollcall tenant create nope');
+  jsonError(await rollcall('token', 'create', '--tenant', 'nope', '--scope', 'read', '--json'), 4, 'NOT_FOUND');
+});
+
 test('token create --scope bogus exits 2 with the usage text', async () => {
   const result = await rollcall('token', 'create', '--tenant', 'acme', '--scope', 'bogus');
   expect(result.code).toBe(2);
@@ -263,16 +353,40 @@ test('token create --scope bogus exits 2 with the usage text', async () => {
   expect(result.stderr).toContain('token create --tenant SLUG --scope scim|admin|read');
 });
 
+test('usage errors under --json are JSON on stdout too (exit 2): a bad value, an unknown option or command, no command', async () => {
+  expect(jsonError(await rollcall('token', 'create', '--tenant', 'acme', '--scope', 'bogus', '--json'), 2, 'USAGE').error.message).toBe(
+    '--scope must be one of scim, admin, read.',
+  );
+  expect(jsonError(await rollcall('token', 'list', '--bogus', '--json'), 2, 'USAGE').error.message).toContain("Unknown option '--bogus'");
+  expect(jsonError(await rollcall('tenant', 'delete', 'acme', '--json'), 2, 'USAGE').error.message).toBe('Unknown command: tenant delete acme');
+  expect(jsonError(await rollcall('--json'), 2, 'USAGE').error.message).toBe('No command given.');
+  // Without --json, no command prints the usage (exit 2), and --help prints it (exit 0), as before.
+  expect(await rollcall()).toMatchObject({ code: 2, stdout: expect.stringContaining('Usage: rollcall <command>') });
+  expect(await rollcall('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Exit codes:') });
+});
+
+test('an unreachable database exits 6 and bad configuration exits 8, as JSON with --json', async () => {
+  const down = { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/rollcall` };
+  const text = await rollcallWith(down, 'token', 'list');
+  expect(text).toMatchObject({ code: 6, stdout: '' });
+  expect(text.stderr).toMatch(/^The database cannot be reached \(.*ECONNREFUSED.*\)\. Check DATABASE_URL/);
+  jsonError(await rollcallWith(down, 'token', 'list', '--json'), 6, 'DATABASE_UNAVAILABLE');
+
+  const config = jsonError(await rollcallWith({ DB_POOL_SIZE: 'many' }, 'token', 'list', '--json'), 8, 'CONFIG');
+  expect(config.error.message).toMatch(/^Invalid configuration: DB_POOL_SIZE /);
+});
+
 (SERVER_URL ? describe.skip : describe)('the embedded database while a server runs on it', () => {
   test('the CLI refuses it, naming the running process; once the server stops the same command succeeds', async () => {
     const server = await serve();
     const refused = await rollcall('tenant', 'create', 'x');
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(7);
     expect(refused.stdout).toBe('');
     expect(refused.stderr.trim()).toBe(
       `The embedded database in ${dataDir} is in use by a running Rollcall process (pid ${server.child.pid}). ` +
         'Stop that server first, or point DATABASE_URL at a PostgreSQL server to use the CLI while Rollcall runs.',
     );
+    expect(jsonError(await rollcall('token', 'list', '--json'), 7, 'DATABASE_IN_USE').error.message).toBe(refused.stderr.trim());
     // The server is unharmed.
     const ready = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
     expect(ready.status).toBe(200);

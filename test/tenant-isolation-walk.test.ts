@@ -36,6 +36,9 @@ interface BIds {
   provisioningEvents: string[];
   webhookEndpoint: string;
   webhookDelivery: string;
+  oauthClient: string;
+  oauthSecret: string;
+  oauthRequest: string;
 }
 let B: BIds;
 /** Tenant A's own objects, to try attaching B's objects to them. */
@@ -131,6 +134,21 @@ beforeAll(async () => {
      RETURNING id`,
     [b.tenant.id, uuid(hook.webhookEndpoint.id)],
   )) as { id: string }[];
+  // An OAuth client with a secret, an access token and a pending authorization request (issue 19).
+  const oauth = await bGraphql(
+    'mutation($input: CreateOAuthClientInput!) { createOAuthClient(input: $input) { oauthClient { id clientId secrets { id prefix } } clientSecret userErrors { code } } }',
+    { name: 'Zebra Okta', grantTypes: ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'], redirectUris: ['https://zebra.example.test/cb'] },
+  );
+  const oauthToken = await h.request('POST', '/oauth/token', {
+    rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: oauth.oauthClient.clientId, client_secret: oauth.clientSecret }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  expect(oauthToken.status).toBe(200);
+  const consent = await fetch(
+    `${h.baseUrl}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: oauth.oauthClient.clientId, redirect_uri: 'https://zebra.example.test/cb', state: 'zebra-state' })}`,
+    { redirect: 'manual' },
+  );
+  const oauthRequest = consent.headers.get('location')!.split('/').pop()!;
   // A failed SCIM request, so B has a FAILURE provisioning event too.
   expect((await h.scim('GET', '/Users/zebra-missing', b.tokens.scim)).status).toBe(404);
   await h.app.provisioningLog.flush();
@@ -149,6 +167,9 @@ beforeAll(async () => {
     provisioningEvents: await ids('SELECT id FROM provisioning_events WHERE tenant_id = $1'),
     webhookEndpoint: uuid(hook.webhookEndpoint.id),
     webhookDelivery: delivery.id,
+    oauthClient: uuid(oauth.oauthClient.id),
+    oauthSecret: oauth.oauthClient.secrets[0].id,
+    oauthRequest,
   };
   expect(B.provisioningEvents.length).toBeGreaterThan(0);
   const prefixes = ((await h.dataSource.query('SELECT prefix FROM access_tokens WHERE tenant_id = $1', [b.tenant.id])) as { prefix: string }[]).map(
@@ -158,8 +179,9 @@ beforeAll(async () => {
   const allIds = [
     B.employee, B.localEmployee, B.group, B.role, B.team, B.authenticator, B.template, b.tenant.id,
     ...B.tokens, ...B.auditEvents, ...B.provisioningEvents, ...bDefaults, B.webhookEndpoint, B.webhookDelivery,
+    B.oauthClient, B.oauthSecret, B.oauthRequest,
   ];
-  const types = ['Employee', 'Group', 'Role', 'Team', 'LoginAuthenticator', 'EmployeeTemplate', 'Tenant', 'AccessToken', 'AuditEvent', 'ProvisioningEvent', 'WebhookEndpoint', 'WebhookDelivery'];
+  const types = ['Employee', 'Group', 'Role', 'Team', 'LoginAuthenticator', 'EmployeeTemplate', 'Tenant', 'AccessToken', 'AuditEvent', 'ProvisioningEvent', 'WebhookEndpoint', 'WebhookDelivery', 'OAuthClient'];
   secrets = [
     ...allIds,
     ...allIds.flatMap((id) => types.map((type) => gid(type, id))),
@@ -167,6 +189,10 @@ beforeAll(async () => {
     ...prefixes,
     hook.secret,
     'zebra-hook',
+    oauth.oauthClient.clientId,
+    oauth.clientSecret,
+    oauth.oauthClient.secrets[0].prefix,
+    oauthToken.body.access_token,
     'zebra', 'Zebra', 'walk-b',
   ];
 
@@ -308,6 +334,7 @@ const TYPES_AND_IDS = (): [string, string[]][] => [
   ['AccessToken', B.tokens],
   ['AuditEvent', B.auditEvents],
   ['ProvisioningEvent', B.provisioningEvents],
+  ['OAuthClient', [B.oauthClient]],
 ];
 
 /** A connection query answers only A's rows: none of B's, and its totalCount is A's own count. */
@@ -654,6 +681,58 @@ const GRAPHQL_CASES: Record<string, Case> = {
         { input: { id: gid('WebhookDelivery', B.webhookDelivery) } },
       ),
       'webhookDelivery',
+    ),
+  'Query.oauthClients': async () => {
+    const result = await graphqlAs(a.tokens.admin, '{ oauthClients { id clientId name secrets { id prefix } } }');
+    noLeak(result, '');
+    const [{ n }] = await h.dataSource.query('SELECT count(*)::int AS n FROM oauth_clients WHERE tenant_id = $1', [a.tenant.id]);
+    expect(result.body.data.oauthClients).toHaveLength(n);
+  },
+  'Query.oauthEndpoints': async () => noLeak(await graphqlAs(a.tokens.admin, '{ oauthEndpoints { scimBaseUrl tokenUrl authorizeUrl issuer } }'), ''),
+  'Query.oauthAuthorizationRequest': async () => {
+    const query = 'query($id: ID!) { oauthAuthorizationRequest(id: $id) { id clientName redirectUri tenantName } }';
+    const result = await graphqlAs(a.tokens.admin, query, { id: B.oauthRequest });
+    noLeak(result, B.oauthRequest);
+    expect(result.body.data.oauthAuthorizationRequest).toBeNull();
+  },
+  'Mutation.createOAuthClient': async () => {
+    const payload = await mutateAs(
+      'mutation($input: CreateOAuthClientInput!) { createOAuthClient(input: $input) { oauthClient { id } clientSecret userErrors { code } } }',
+      { input: { name: 'Alpha Entra', grantTypes: ['CLIENT_CREDENTIALS'] } },
+    );
+    expect(payload.userErrors).toEqual([]);
+  },
+  'Mutation.addOAuthClientSecret': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: AddOAuthClientSecretInput!) { addOAuthClientSecret(input: $input) { oauthClient { id } clientSecret userErrors { code } } }',
+        { input: { oauthClientId: gid('OAuthClient', B.oauthClient) } },
+      ),
+      'oauthClient',
+    ),
+  'Mutation.revokeOAuthClientSecret': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: RevokeOAuthClientSecretInput!) { revokeOAuthClientSecret(input: $input) { oauthClient { id } userErrors { code } } }',
+        { input: { oauthClientId: gid('OAuthClient', B.oauthClient), secretId: B.oauthSecret } },
+      ),
+      'oauthClient',
+    ),
+  'Mutation.deleteOAuthClient': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: DeleteOAuthClientInput!) { deleteOAuthClient(input: $input) { deletedOAuthClientId userErrors { code } } }',
+        { input: { id: gid('OAuthClient', B.oauthClient) } },
+      ),
+      'deletedOAuthClientId',
+    ),
+  'Mutation.decideOAuthAuthorization': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: DecideOAuthAuthorizationInput!) { decideOAuthAuthorization(input: $input) { redirectTo userErrors { code } } }',
+        { input: { requestId: B.oauthRequest, approve: true } },
+      ),
+      'redirectTo',
     ),
   'Mutation.updateTenantSettings': async () =>
     refusedReference(

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { VIEWER, ViewerData } from './api';
 import { createClient } from './client';
+import { Connections } from './pages/Connections';
+import { Consent } from './pages/Consent';
 import { EmployeePage } from './pages/EmployeePage';
 import { Employees, forgetListState } from './pages/Employees';
 import { Events } from './pages/Events';
@@ -14,7 +16,12 @@ import { forgetToken, storeToken, storedToken } from './session';
 import { ErrorNotice } from './ui';
 import { ViewerContext } from './viewer';
 
+/** Shown on the sign-in page when an identity provider sent the browser here to ask for consent. */
+const CONSENT_REASON = 'An app asks for SCIM provisioning access to your Rollcall tenant. Sign in with an admin token of that tenant to approve or deny it.';
+
 export function App() {
+  const path = usePath();
+  const consent = /^\/consent\/([^/]+)$/.exec(path);
   const [token, setToken] = useState<string | null>(storedToken);
   const [reason, setReason] = useState<string | null>(null);
 
@@ -29,13 +36,24 @@ export function App() {
   if (!token || !client) {
     return (
       <SignIn
-        reason={reason}
+        reason={reason ?? (consent ? CONSENT_REASON : null)}
         onSignedIn={(value) => {
           storeToken(value);
           setReason(null);
           setToken(value);
         }}
       />
+    );
+  }
+  // The consent page stands alone (no menu): the person came from their identity provider and goes back to it. Signing
+  // in above keeps the URL, so they land here again.
+  if (consent) {
+    return (
+      <Provider value={client}>
+        <main className="signin consent">
+          <Consent key={consent[1]} id={decodeURIComponent(consent[1])} onSignOut={signOut} />
+        </main>
+      </Provider>
     );
   }
   return (
@@ -48,6 +66,7 @@ export function App() {
 const NAV = [
   { to: '/employees', label: 'Employees' },
   { to: '/provisioning', label: 'Provisioning' },
+  { to: '/connections', label: 'Connections' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/events', label: 'Events' },
   { to: '/settings', label: 'Settings' },
@@ -118,6 +137,7 @@ function Page({ path }: { path: string }) {
   if (employee) return <EmployeePage key={employee[1]} id={decodeURIComponent(employee[1])} />;
   if (path === '/settings') return <Settings />;
   if (path === '/provisioning') return <Provisioning />;
+  if (path === '/connections') return <Connections />;
   if (path === '/webhooks') return <Webhooks />;
   const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
   if (webhook) return <WebhookPage key={webhook[1]} id={decodeURIComponent(webhook[1])} />;

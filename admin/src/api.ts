@@ -479,3 +479,125 @@ export const EVENTS = `
 export interface EventsData {
   events: Connection<FeedEvent>;
 }
+
+/** OAuth 2.0 connections of identity providers (issue 19): Okta uses the authorization code grant, Entra client credentials or federation. */
+export type OAuthGrantType = 'CLIENT_CREDENTIALS' | 'AUTHORIZATION_CODE' | 'JWT_BEARER';
+export interface OAuthFederation {
+  issuer: string;
+  subject: string;
+  audience: string;
+  jwksUrl: string | null;
+}
+export interface OAuthClientSecret {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+}
+export interface OAuthClient {
+  id: string;
+  clientId: string;
+  name: string;
+  grantTypes: OAuthGrantType[];
+  redirectUris: string[];
+  federation: OAuthFederation | null;
+  secrets: OAuthClientSecret[];
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+/** What an identity provider's admin pastes, derived by the server from PUBLIC_URL. */
+export interface OAuthEndpoints {
+  scimBaseUrl: string;
+  tokenUrl: string;
+  authorizeUrl: string;
+  issuer: string;
+}
+
+const OAUTH_CLIENT_FIELDS = `
+  id clientId name grantTypes redirectUris createdAt lastUsedAt
+  federation { issuer subject audience jwksUrl }
+  secrets { id prefix createdAt expiresAt lastUsedAt }
+`;
+
+export const OAUTH_CLIENTS = `
+  query OAuthClients {
+    oauthClients { ${OAUTH_CLIENT_FIELDS} }
+    oauthEndpoints { scimBaseUrl tokenUrl authorizeUrl issuer }
+    tenantSettings { oauthAccessTokenLifetimeSeconds }
+  }
+`;
+export interface OAuthClientsData {
+  oauthClients: OAuthClient[];
+  oauthEndpoints: OAuthEndpoints;
+  tenantSettings: { oauthAccessTokenLifetimeSeconds: number };
+}
+export const UPDATE_OAUTH_TOKEN_LIFETIME = `
+  mutation UpdateOAuthTokenLifetime($input: UpdateTenantSettingsInput!) {
+    updateTenantSettings(input: $input) {
+      tenantSettings { oauthAccessTokenLifetimeSeconds }
+      userErrors { code field message }
+    }
+  }
+`;
+
+export const CREATE_OAUTH_CLIENT = `
+  mutation CreateOAuthClient($input: CreateOAuthClientInput!) {
+    createOAuthClient(input: $input) {
+      clientSecret
+      oauthClient { ${OAUTH_CLIENT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const ADD_OAUTH_CLIENT_SECRET = `
+  mutation AddOAuthClientSecret($input: AddOAuthClientSecretInput!) {
+    addOAuthClientSecret(input: $input) {
+      clientSecret
+      oauthClient { ${OAUTH_CLIENT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const REVOKE_OAUTH_CLIENT_SECRET = `
+  mutation RevokeOAuthClientSecret($input: RevokeOAuthClientSecretInput!) {
+    revokeOAuthClientSecret(input: $input) {
+      oauthClient { ${OAUTH_CLIENT_FIELDS} }
+      userErrors { code field message }
+    }
+  }
+`;
+export const DELETE_OAUTH_CLIENT = `
+  mutation DeleteOAuthClient($input: DeleteOAuthClientInput!) {
+    deleteOAuthClient(input: $input) {
+      deletedOAuthClientId
+      userErrors { code field message }
+    }
+  }
+`;
+
+/** A pending authorization request of `GET /oauth/authorize`; null when unknown, expired or of another tenant. */
+export interface OAuthAuthorizationRequest {
+  id: string;
+  clientName: string;
+  redirectUri: string;
+  tenantName: string;
+  scopes: string[];
+  expiresAt: string;
+}
+export const OAUTH_AUTHORIZATION_REQUEST = `
+  query OAuthAuthorizationRequest($id: ID!) {
+    oauthAuthorizationRequest(id: $id) { id clientName redirectUri tenantName scopes expiresAt }
+  }
+`;
+export interface OAuthAuthorizationRequestData {
+  oauthAuthorizationRequest: OAuthAuthorizationRequest | null;
+}
+export const DECIDE_OAUTH_AUTHORIZATION = `
+  mutation DecideOAuthAuthorization($input: DecideOAuthAuthorizationInput!) {
+    decideOAuthAuthorization(input: $input) {
+      redirectTo
+      userErrors { code field message }
+    }
+  }
+`;

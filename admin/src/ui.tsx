@@ -196,3 +196,25 @@ export function SecretBox({ label, value, onDone, children }: { label: string; v
     </div>
   );
 }
+
+/** Copies one value (a URL or a client id to paste into an identity provider); says "Copied" until the value changes. */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <button
+      type="button"
+      className="small-button"
+      aria-label={`Copy ${label}`}
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+          setCopied(value);
+        } catch {
+          setCopied(null);
+        }
+      }}
+    >
+      {copied === value ? 'Copied' : 'Copy'}
+    </button>
+  );
+}

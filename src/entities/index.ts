@@ -5,7 +5,11 @@ import { EmployeeTemplate } from './employee-template.entity';
 import { Employee } from './employee.entity';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
+import { OAuthAuthorization } from './oauth-authorization.entity';
+import { OAuthClient, OAuthClientSecret } from './oauth-client.entity';
+import { OAuthToken } from './oauth-token.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
+import { OAuthAssertionJti } from './oauth-assertion-jti.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
@@ -24,6 +28,11 @@ export {
   Group,
   GroupMember,
   LoginAuthenticator,
+  OAuthAuthorization,
+  OAuthClient,
+  OAuthClientSecret,
+  OAuthToken,
+  OAuthAssertionJti,
   ProvisioningEvent,
   Role,
   Team,
@@ -51,4 +60,9 @@ export const ENTITIES = [
   EventSequence,
   EventPending,
   EventNumber,
+  OAuthClient,
+  OAuthClientSecret,
+  OAuthToken,
+  OAuthAuthorization,
+  OAuthAssertionJti,
 ];

@@ -6,6 +6,7 @@ import { ScimImportField, USERNAME_FORMATS, UsernameFormat, sqlList } from './en
 @Index('uq_tenants_slug', ['slug'], { unique: true })
 @Check('ck_tenants_username_format', `username_format IN (${sqlList(USERNAME_FORMATS)})`)
 @Check('ck_tenants_default_phone_region', `default_phone_region ~ '^[A-Z]{2}$'`)
+@Check('ck_tenants_oauth_access_token_lifetime', 'oauth_access_token_lifetime_seconds BETWEEN 300 AND 21600')
 export class Tenant {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -43,6 +44,10 @@ export class Tenant {
   /** How long change-feed events are kept (the events API and subscriptions cannot resume from further back). */
   @Column({ type: 'integer', default: 30 })
   eventRetentionDays: number;
+
+  /** Lifetime of OAuth access tokens issued to the tenant's clients (300..21600 s, tenant.service.ts). */
+  @Column({ type: 'integer', default: 3600 })
+  oauthAccessTokenLifetimeSeconds: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

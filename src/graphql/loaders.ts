@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { Employee, Group, LoginAuthenticator, Role, Team } from '../entities';
+import { ActorName, auditService } from '../services/audit.service';
 import { catalogService } from '../services/catalog.service';
 import { RequestContext } from '../services/context';
 import { employeeService } from '../services/employee.service';
@@ -29,6 +30,11 @@ export function createLoaders(ctx: RequestContext) {
     group: byId<Group>((ids) => groupService.getMany(ctx, ids)),
     /** The tenant's default phone region, read once per request (for `Employee.mobileNumberE164`). */
     phoneRegion: once(async () => (await tenantService.settings(ctx)).defaultPhoneRegion),
+    /** Who an audit row's actor id names: an access token or an OAuth client, with its name (for `Actor`). */
+    actor: new DataLoader<string, ActorName | null>(async (ids) => {
+      const found = await auditService.actorNames(ctx, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
     /** Group ids of each employee, for `Employee.groups`. */
     groupIdsOfEmployee: new DataLoader<string, string[]>(async (employeeIds) => {
       const byEmployee = await groupService.groupsOfEmployees(ctx, employeeIds);

@@ -8,7 +8,8 @@ import { EventResolver } from './resolvers/event.resolver';
 import { EmployeeResolver } from './resolvers/employee.resolver';
 import { EmployeeGroupsResolver, GroupResolver } from './resolvers/group.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
-import { AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
+import { OAuthResolver } from './resolvers/oauth.resolver';
+import { ActorResolver, AuditEventResolver, FieldChangeResolver, ProvisioningEventResolver } from './resolvers/log.resolver';
 import { TenantSettingsResolver, ViewerResolver } from './resolvers/tenant.resolver';
 import { WebhookResolver } from './resolvers/webhook.resolver';
 
@@ -29,10 +30,12 @@ export async function createSchema(): Promise<GraphQLSchema> {
       TenantSettingsResolver,
       AccessTokenResolver,
       AuditEventResolver,
+      ActorResolver,
       FieldChangeResolver,
       ProvisioningEventResolver,
       WebhookResolver,
       EventResolver,
+      OAuthResolver,
       ...CATALOG_RESOLVERS,
     ],
     authChecker,

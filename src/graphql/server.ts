@@ -197,7 +197,7 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
         throw unavailable ? serviceUnavailable(unavailable.message) : error;
       });
       if (!auth.ok) throw fromAuthRefusal(auth.refusal);
-      return { ctx: auth.ctx, scope: auth.scope, loaders: createLoaders(auth.ctx), log: req.log };
+      return { ctx: auth.ctx, scope: auth.scope, loaders: createLoaders(auth.ctx), log: req.log, publicUrl: config.publicUrl };
     }),
   );
   const router = new Router();

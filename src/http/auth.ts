@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { TokenScope } from '../entities/enums';
 import type { RequestContext } from '../services/context';
-import { tokenService } from '../services/token.service';
+import { OAUTH_ACCESS_TOKEN_PREFIX, lastKnownOAuthToken, oauthTokenService } from '../services/oauth/tokens';
+import { AuthenticatedToken, tokenService } from '../services/token.service';
 import type { RateLimiter } from './rate-limit';
 import type { HttpRequest } from './types';
 
@@ -35,7 +36,7 @@ export function presentedToken(req: IncomingMessage): string | undefined {
  */
 export function lastKnownAttribution(req: IncomingMessage): { tenantId: string; tokenId: string } | undefined {
   const secret = presentedToken(req);
-  return (secret && tokenService.lastKnown(secret)) || undefined;
+  return (secret && (tokenService.lastKnown(secret) ?? lastKnownOAuthToken(secret))) || undefined;
 }
 
 /** What a surface accepts: its name in the audit log, and the token scopes that may use it. */
@@ -58,6 +59,17 @@ export type AuthOutcome = { ok: true; ctx: RequestContext; scope: TokenScope } |
 export type Authenticate = (req: HttpRequest, access: Access) => Promise<AuthOutcome>;
 
 /**
+ * A bearer token (tokenService) or an OAuth access token (`rc_oauth_…`, issued by POST /oauth/token). An OAuth access
+ * token has scope `scim`, and stands for its OAuth client: the client's id is the actor's token id (audit log,
+ * provisioning log, rate-limit bucket), so that what it does shows under the client's name.
+ */
+async function authenticate(dataSource: DataSource, secret: string): Promise<AuthenticatedToken | null> {
+  if (!secret.startsWith(OAUTH_ACCESS_TOKEN_PREFIX)) return tokenService.authenticate(dataSource.manager, secret);
+  const token = await oauthTokenService.authenticate(dataSource.manager, secret);
+  return token && { tokenId: token.oauthClientId, tenantId: token.tenantId, scope: 'scim' };
+}
+
+/**
  * The one authentication of both APIs: the token (looked up by tokenService.authenticate), its scope, then the
  * token's rate limit, in that order, and the request context the services get. A database failure is thrown as the
  * driver's error, for each surface to answer as unavailable.
@@ -65,7 +77,7 @@ export type Authenticate = (req: HttpRequest, access: Access) => Promise<AuthOut
 export function authenticator(dataSource: DataSource, rateLimiter: RateLimiter): Authenticate {
   return async (req, access) => {
     const secret = presentedToken(req);
-    const token = secret ? await tokenService.authenticate(dataSource.manager, secret) : null;
+    const token = secret ? await authenticate(dataSource, secret) : null;
     if (!token) return { ok: false, refusal: { reason: 'unauthenticated' } };
     if (!access.scopes.includes(token.scope)) return { ok: false, refusal: { reason: 'forbidden', scope: token.scope } };
     const wait = rateLimiter.take(token.tokenId);

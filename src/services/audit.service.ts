@@ -4,6 +4,7 @@ import { AuditChanges } from '../entities/audit-event.entity';
 import { EMPLOYEE_REFERENCE_LIST, ReferenceKind } from './references';
 import { RequestContext } from './context';
 import { KEYSET_TIME } from './keyset';
+import * as sql from './sql';
 import { isUuid } from './validation';
 
 export interface AuditRecord {
@@ -67,6 +68,12 @@ export async function newestFirstPage<T extends { id: string }>(
   };
 }
 
+/** What an audit row's actor id names: an access token, or an OAuth client (whose access tokens act as it). */
+export interface ActorName {
+  kind: 'access_token' | 'oauth_client';
+  name: string;
+}
+
 /** Writes audit rows through the context's manager, i.e. inside the transaction of the change they describe. */
 export const auditService = {
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
@@ -100,6 +107,20 @@ export const auditService = {
   async get(ctx: RequestContext, id: string): Promise<AuditEvent | null> {
     if (!isUuid(id)) return null;
     return ctx.manager.findOneBy(AuditEvent, { tenantId: ctx.tenantId, id });
+  },
+
+  /** The access tokens and OAuth clients of the tenant among `ids`, with their current names. */
+  async actorNames(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, ActorName>> {
+    const uuids = ids.filter(isUuid);
+    if (uuids.length === 0) return new Map();
+    const rows = await sql.rows<{ id: string; kind: ActorName['kind']; name: string }>(
+      ctx,
+      `SELECT id, 'access_token' AS kind, name FROM access_tokens WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+       UNION ALL
+       SELECT id, 'oauth_client' AS kind, name FROM oauth_clients WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [ctx.tenantId, uuids],
+    );
+    return new Map(rows.map((r) => [r.id, { kind: r.kind, name: r.name }]));
   },
 
   async listForTarget(ctx: RequestContext, targetType: string, targetId: string): Promise<AuditEvent[]> {

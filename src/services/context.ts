@@ -4,7 +4,10 @@ import { ActorSurface } from '../entities/enums';
 
 export interface Actor {
   surface: ActorSurface;
-  /** The access token that authenticated the request; null for the CLI and the system itself. */
+  /**
+   * The access token that authenticated the request, or for an OAuth access token its OAuth client's id; null for the
+   * CLI and the system itself.
+   */
   tokenId: string | null;
 }
 

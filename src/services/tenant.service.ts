@@ -29,6 +29,8 @@ export interface TenantSettings {
   usernameFormat: UsernameFormat;
   /** ISO 3166-1 alpha-2 region for national phone numbers; null: numbers need their +country code. */
   defaultPhoneRegion: string | null;
+  /** Lifetime of the OAuth access tokens issued to the tenant's clients (docs/oauth.md). */
+  oauthAccessTokenLifetimeSeconds: number;
   /** BCP 47 locale whose ICU collation orders names in lists (collation.ts), e.g. en-US. */
   locale: string;
 }
@@ -36,6 +38,9 @@ export interface TenantSettings {
 /** Bounds of `provisioningLogRetentionDays` and `eventRetentionDays`: at least a day, at most ten years. */
 export const RETENTION_DAYS_MIN = 1;
 export const RETENTION_DAYS_MAX = 3650;
+/** Bounds of `oauthAccessTokenLifetimeSeconds`: Microsoft's gallery asks for 60 minutes to 6 hours; 5 minutes allowed for tighter set-ups. */
+export const OAUTH_ACCESS_TOKEN_LIFETIME_MIN = 300;
+export const OAUTH_ACCESS_TOKEN_LIFETIME_MAX = 21_600;
 
 /** Changes to the settings; an omitted field stays as it is. */
 export interface TenantSettingsChanges {
@@ -47,6 +52,7 @@ export interface TenantSettingsChanges {
   usernameFormat?: string;
   /** null: no default region. */
   defaultPhoneRegion?: string | null;
+  oauthAccessTokenLifetimeSeconds?: number;
   locale?: string;
 }
 
@@ -148,6 +154,18 @@ export const tenantService = {
           next[field] = days;
         }
       }
+      const lifetime = changes.oauthAccessTokenLifetimeSeconds;
+      if (lifetime !== undefined) {
+        if (!Number.isInteger(lifetime) || lifetime < OAUTH_ACCESS_TOKEN_LIFETIME_MIN || lifetime > OAUTH_ACCESS_TOKEN_LIFETIME_MAX) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `oauthAccessTokenLifetimeSeconds must be a whole number from ${OAUTH_ACCESS_TOKEN_LIFETIME_MIN} to ${OAUTH_ACCESS_TOKEN_LIFETIME_MAX}.`,
+            'oauthAccessTokenLifetimeSeconds',
+          );
+        } else {
+          next.oauthAccessTokenLifetimeSeconds = lifetime;
+        }
+      }
       if (changes.usernameFormat !== undefined) {
         if (!(USERNAME_FORMATS as readonly string[]).includes(changes.usernameFormat)) {
           issues.add(ErrorCode.INVALID_VALUE, `usernameFormat must be one of ${USERNAME_FORMATS.join(', ')}.`, 'usernameFormat');
@@ -189,7 +207,7 @@ export const tenantService = {
       if (next.defaultRoleId !== tenant.defaultRoleId) {
         audit.defaultRoleId = { from: tenant.defaultRoleId, to: next.defaultRoleId };
       }
-      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion', 'locale'] as const) {
+      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion', 'oauthAccessTokenLifetimeSeconds', 'locale'] as const) {
         if (next[field] !== tenant[field]) audit[field] = { from: tenant[field], to: next[field] };
       }
       if (Object.keys(audit).length === 0) return next;
@@ -234,6 +252,7 @@ function settingsOf(tenant: Tenant): TenantSettings {
     eventRetentionDays: tenant.eventRetentionDays,
     usernameFormat: tenant.usernameFormat,
     defaultPhoneRegion: tenant.defaultPhoneRegion,
+    oauthAccessTokenLifetimeSeconds: tenant.oauthAccessTokenLifetimeSeconds,
     locale: tenant.locale,
   };
 }

@@ -231,8 +231,13 @@ export const tokenService = {
     return inTransaction(ctx, (tx) => this.revokeIn(tx, ref));
   },
 
+  /** The tenant's tokens whose visible prefix or id is `ref` (normally one; bootstrap secrets may share a prefix). */
+  async matching(ctx: RequestContext, ref: string): Promise<AccessToken[]> {
+    return (await this.list(ctx)).filter((t) => t.id === ref || t.prefix === ref);
+  },
+
   async revokeIn(ctx: RequestContext, ref: string): Promise<AccessToken> {
-    const matches = (await this.list(ctx)).filter((t) => t.id === ref || t.prefix === ref);
+    const matches = await this.matching(ctx, ref);
     if (matches.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `No token "${ref}" in this tenant.`, 'prefix');
     if (matches.length > 1) {
       throw new DomainError(ErrorCode.INVALID_VALUE, `"${ref}" matches ${matches.length} tokens; revoke by id instead.`, 'prefix');

@@ -4,11 +4,11 @@ import { provisioningLogService } from '../../services/provisioning-log.service'
 import { GraphQLContext } from '../context';
 import { hasControlCharacters } from '../../services/validation';
 import { badUserInput } from '../errors';
-import { idOfType } from '../global-id';
+import { idOfType, toGlobalId } from '../global-id';
 import { CURSOR_PART, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection } from '../pagination';
 import { Connection } from '../types/connection.type';
 import { EmployeeType } from '../types/employee.type';
-import { AuditEventType, FieldChangeType, ProvisioningEventType, ProvisioningOutcomeEnum } from '../types/log.type';
+import { ActorType, AuditEventType, FieldChangeType, ProvisioningEventType, ProvisioningOutcomeEnum } from '../types/log.type';
 
 @ObjectType('AuditEventConnection', { description: 'A page of audit events, newest first.' })
 export class AuditEventConnection extends Connection(AuditEventType, 'AuditEvent') {}
@@ -111,6 +111,37 @@ export class FieldChangeResolver {
   }
 }
 
+@Resolver(() => ActorType)
+export class ActorResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The current name of the access token or OAuth client that made the change; null for the command line and the ' +
+      'system, or when it was deleted since.',
+  })
+  async name(@Root() actor: ActorType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return actor.actorId ? ((await loaders.actor.load(actor.actorId))?.name ?? null) : null;
+  }
+
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: 'Global id of the OAuth client whose access token made the change (an OAuthClient id); null otherwise.',
+  })
+  async oauthClientId(@Root() actor: ActorType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    if (!actor.actorId) return null;
+    return (await loaders.actor.load(actor.actorId))?.kind === 'oauth_client' ? toGlobalId('OAuthClient', actor.actorId) : null;
+  }
+
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: 'Global id of the access token used (an AccessToken id); null for the command line, the system and OAuth clients.',
+  })
+  async tokenId(@Root() actor: ActorType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    if (!actor.actorId) return null;
+    return (await loaders.actor.load(actor.actorId))?.kind === 'oauth_client' ? null : toGlobalId('AccessToken', actor.actorId);
+  }
+}
+
 @Resolver(() => ProvisioningEventType)
 export class ProvisioningEventResolver {
   @Query(() => ProvisioningEventConnection, {
@@ -137,6 +168,15 @@ export class ProvisioningEventResolver {
     });
     const nodes = page.events.map(ProvisioningEventType.from);
     return NEWEST_FIRST.connection(ProvisioningEventConnection, request, nodes, page, keysOf(page.positions));
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The current name of the access token or OAuth client that sent the request; null when unauthenticated or deleted since.',
+  })
+  async actorName(@Root() event: ProvisioningEventType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return event.tokenId ? ((await loaders.actor.load(event.tokenId))?.name ?? null) : null;
   }
 
   @FieldResolver(() => EmployeeType, {

@@ -5,6 +5,7 @@ import { employeeService } from '../../services/employee.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
 import { tenantService } from '../../services/tenant.service';
 import { tokenService } from '../../services/token.service';
+import { oauthClientService } from '../../services/oauth/client.service';
 import { webhookService } from '../../services/webhook.service';
 import { GraphQLContext } from '../context';
 import { fromGlobalId } from '../global-id';
@@ -15,6 +16,7 @@ import { GroupType } from '../types/group.type';
 import { AuditEventType, ProvisioningEventType } from '../types/log.type';
 import { TenantType } from '../types/tenant.type';
 import { NodeType } from '../types/node.type';
+import { OAuthClientType } from '../types/oauth.type';
 import { WebhookEndpointType } from '../types/webhook.type';
 
 /** Fetches any object of the caller's tenant by its global id; ids of other tenants resolve to null. */
@@ -23,7 +25,7 @@ export class NodeResolver {
   @Query(() => NodeType, { nullable: true, description: 'Any object by its global id; null when it does not exist in your tenant.' })
   async node(
     @Arg('id', () => ID, { description: 'A global id, as returned in any `id` field.' }) id: string,
-    @Ctx() { ctx, loaders }: GraphQLContext,
+    @Ctx() { ctx, loaders, scope }: GraphQLContext,
   ): Promise<NodeType | null> {
     const parsed = fromGlobalId(id);
     if (!parsed) return null;
@@ -69,6 +71,12 @@ export class NodeResolver {
       case 'WebhookEndpoint': {
         const endpoint = await webhookService.get(ctx, parsed.id);
         return endpoint ? WebhookEndpointType.from(endpoint) : null;
+      }
+      case 'OAuthClient': {
+        // Connections are admin business, as the oauthClients query is.
+        if (scope !== 'admin') return null;
+        const client = await oauthClientService.get(ctx, parsed.id);
+        return client ? OAuthClientType.from(client, await oauthClientService.secrets(ctx, [client.id])) : null;
       }
       default:
         return null;

@@ -32,7 +32,7 @@ export class EventActorType {
   @Field(() => ActorSurfaceEnum, { description: 'Through which door the change came in.' })
   surface: ActorSurfaceEnum;
 
-  @Field(() => String, { nullable: true, description: "The name of the access token used, as it was then; null without a token (command line, system)." })
+  @Field(() => String, { nullable: true, description: "The name of the access token used (or of the OAuth client whose access token it was), as it was then; null without a token (command line, system)." })
   tokenName: string | null;
 }
 

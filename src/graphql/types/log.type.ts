@@ -59,9 +59,14 @@ export class ActorType {
 
   @Field(() => ID, {
     nullable: true,
-    description: 'Global id of the access token used (an AccessToken id); null for the command line and the system.',
+    description: 'Global id of the access token used (an AccessToken id); null for the command line, the system and OAuth clients.',
   })
   tokenId: string | null;
+
+  /** The stored actor id: an access token's, or an OAuth client's (src/http/auth.ts); for the field resolvers. */
+  actorId: string | null;
+
+  // name and oauthClientId are resolved in batch by the Actor resolver (src/graphql/resolvers/log.resolver.ts).
 }
 
 @ObjectType('FieldChange', { description: 'One field a change touched, with its values before and after.' })
@@ -122,6 +127,7 @@ export class AuditEventType extends NodeType {
       actor: Object.assign(new ActorType(), {
         surface: event.actorSurface as ActorSurfaceEnum,
         tokenId: event.actorTokenId ? toGlobalId('AccessToken', event.actorTokenId) : null,
+        actorId: event.actorTokenId,
       }),
       action: event.action,
       targetType: event.targetType,
@@ -178,6 +184,9 @@ export class ProvisioningEventType extends NodeType {
   /** For the `employee` resolver; not exposed. */
   employeeId: string | null;
 
+  /** The access token or OAuth client that sent the request, for the `actorName` resolver; not exposed. */
+  tokenId: string | null;
+
   static from(event: ProvisioningEvent): ProvisioningEventType {
     return Object.assign(new ProvisioningEventType(), {
       id: toGlobalId('ProvisioningEvent', event.id),
@@ -194,6 +203,7 @@ export class ProvisioningEventType extends NodeType {
       durationMs: event.durationMs,
       requestId: event.requestId,
       employeeId: event.employeeId,
+      tokenId: event.tokenId,
     });
   }
 }

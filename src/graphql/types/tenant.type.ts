@@ -91,6 +91,10 @@ export class TenantSettingsType {
   })
   defaultPhoneRegion: string | null;
 
+  @Field(() => Int, {
+    description: 'Lifetime in seconds of the OAuth access tokens issued to your connections (300 to 21600; default 3600).',
+  })
+  oauthAccessTokenLifetimeSeconds: number;
   @Field({
     description:
       'BCP 47 locale (e.g. en-US, the default; fr-FR; sv-SE) whose ICU collation orders names in lists ' +
@@ -108,6 +112,7 @@ export class TenantSettingsType {
       eventRetentionDays: settings.eventRetentionDays,
       usernameFormat: settings.usernameFormat,
       defaultPhoneRegion: settings.defaultPhoneRegion,
+      oauthAccessTokenLifetimeSeconds: settings.oauthAccessTokenLifetimeSeconds,
       locale: settings.locale,
       defaultRoleId: settings.defaultRoleId,
     });
