@@ -105,7 +105,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   app.get('/', (_req, res) => {
     res.redirect(302, '/admin/');
   });
-  // The current employee list as CSV (docs/graphql.md "Exporting employees").
+  // The current employee list as CSV (docs/graphql.md, "Name order, search and export").
   app.get('/export/employees.csv', employeesCsv(authenticator(dataSource, rateLimiter)));
 
   app.use((req: Request, res: Response) => {
