@@ -2,7 +2,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
 import { OAuthClient } from '../../entities/oauth-client.entity';
 import { OAuthPlatformClient, OAuthPlatformClientSecret } from '../../entities/oauth-platform-client.entity';
-import { logger } from '../../logging';
 import { auditService } from '../audit.service';
 import { Actor } from '../context';
 import { DomainError, ErrorCode, IssueCollector } from '../errors';
@@ -58,15 +57,12 @@ function checkInput(input: PlatformClientInput): { name: string; redirectUris: s
   return { name, redirectUris };
 }
 
-/** What is logged of a client: never a secret. */
-function described(client: OAuthPlatformClient): Record<string, unknown> {
-  return { platformClientId: client.id, clientId: client.clientId, name: client.name };
-}
-
 /**
  * Audits, in every tenant holding a grant of `client`, what the operator did to it: audit rows belong to a tenant,
- * and each tenant should see in its own log why its connection changed or ended. The operator's action itself goes to
- * the server log (the CLI's output and exit code are the operator's record).
+ * and each tenant should see in its own log why its connection changed or ended. What concerns no tenant (a new client
+ * or secret) is recorded by the rows themselves (created_at; secrets are revoked, never deleted) and by the CLI's
+ * output: the CLI runs as its own process, with no server log to write to, and its stdout is the operator's (one JSON
+ * object under --json).
  */
 async function auditGrants(ctx: PlatformContext, client: OAuthPlatformClient, action: string, changes: Record<string, { from: unknown; to: unknown }>): Promise<void> {
   const grants = await ctx.manager.find(OAuthClient, { where: { platformClientId: client.id }, select: { tenantId: true, id: true } });
@@ -101,8 +97,7 @@ export const oauthPlatformClientService = {
       const client = await manager.save(
         manager.create(OAuthPlatformClient, { clientId: CLIENT_ID_PREFIX + randomBytes(12).toString('hex'), name: checked.name, redirectUris: checked.redirectUris }),
       );
-      const { secret, row } = await storeSecret(manager, client, null);
-      logger.info({ ...described(client), redirectUris: client.redirectUris, secretPrefix: row.prefix, actor: ctx.actor.surface, requestId: ctx.requestId }, 'oauth platform client created');
+      const { secret } = await storeSecret(manager, client, null);
       return { client, clientSecret: secret };
     });
   },
@@ -139,7 +134,6 @@ export const oauthPlatformClientService = {
         throw new DomainError(ErrorCode.INVALID_VALUE, `A client has at most ${MAX_ACTIVE_SECRETS} active secrets; revoke one first.`, 'client');
       }
       const { secret, row } = await storeSecret(manager, client, expiresAt);
-      logger.info({ ...described(client), secretId: row.id, secretPrefix: row.prefix, actor: ctx.actor.surface, requestId: ctx.requestId }, 'oauth platform client secret added');
       return { client, clientSecret: secret, secret: row };
     });
   },
@@ -168,7 +162,6 @@ export const oauthPlatformClientService = {
       );
       forgetOAuthAuthentications();
       await auditGrants({ ...ctx, manager }, client, 'oauth_client.secret_revoked', { secret: { from: { id: secret.id, prefix: secret.prefix }, to: null } });
-      logger.info({ ...described(client), secretId: secret.id, secretPrefix: secret.prefix, actor: ctx.actor.surface, requestId: ctx.requestId }, 'oauth platform client secret revoked');
       return { client, secret, alreadyRevoked: false };
     });
   },
@@ -188,7 +181,6 @@ export const oauthPlatformClientService = {
       });
       await manager.delete(OAuthPlatformClient, { id: client.id });
       forgetOAuthAuthentications();
-      logger.info({ ...described(client), tenantGrants: grants, actor: ctx.actor.surface, requestId: ctx.requestId }, 'oauth platform client deleted');
       return { client, grants };
     });
   },
