@@ -91,7 +91,7 @@ export function Consent({ id, onSignOut }: { id: string; onSignOut: (why: string
         <p className="notice" data-testid="consent-platform">
           {request.clientName} is offered to every Rollcall tenant by the operator of this Rollcall. Approving connects it to{' '}
           <strong>{request.tenantName}</strong> only, the tenant you are signed in to; you can revoke it on the Connections page.
-          Approve only a request you started yourself, just now, from your own {request.clientName} admin console: whoever started
+          Approve only a request you started yourself, just now, from your own identity provider’s admin console: whoever started
           it gets the access.
         </p>
       )}
