@@ -15,6 +15,7 @@ import { Events1795739000000 } from './1795739000000-Events';
 import { OAuth1795740000000 } from './1795740000000-OAuth';
 import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
 import { OAuthPlatformClients1795740200000 } from './1795740200000-OAuthPlatformClients';
+import { Lists1795741000000 } from './1795741000000-Lists';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -36,4 +37,5 @@ export const MIGRATIONS: Function[] = [
   OAuth1795740000000,
   OAuthAssertionJti1795740100000,
   OAuthPlatformClients1795740200000,
+  Lists1795741000000,
 ];

@@ -8,6 +8,8 @@ import { graphqlInternalError } from './graphql/body-errors';
 import { graphqlRouter } from './graphql/server';
 import { accessLog, routeTemplate } from './http/access-log';
 import { adminConsole } from './http/admin-console';
+import { authenticator } from './http/auth';
+import { employeesCsv } from './http/export';
 import { Metrics } from './http/metrics';
 import { oauthRouter } from './http/oauth';
 import { RateLimiter } from './http/rate-limit';
@@ -103,6 +105,8 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   app.get('/', (_req, res) => {
     res.redirect(302, '/admin/');
   });
+  // The current employee list as CSV (docs/graphql.md "Exporting employees").
+  app.get('/export/employees.csv', employeesCsv(authenticator(dataSource, rateLimiter)));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: `Nothing at ${req.method} ${req.path}. Try /scim/v2 or /graphql.`, requestId: req.requestId });

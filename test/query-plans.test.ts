@@ -62,7 +62,13 @@ const KNOWN_BAD: { statement: RegExp; reason: string }[] = [
   {
     // A substring search is planned with its term (planEachTime): only statistics tell the trigram index from a walk of
     // the tenant's rows by username, and a walk of a tenant PostgreSQL believes small is its choice. Not fixed here.
-    statement: /ILIKE '%/,
+    // The term is folded as the document is (`ILIKE rollcall_search_fold('%…%')`, migration Lists). Tried for issue 20:
+    // a GIN index on (tenant_id::text, the folded document) with btree_gin, the first search page's tenant condition
+    // on `tenant_id::text` (no btree index has it) and deleted rows counted out by the window's FILTER (no partial
+    // index predicate matches): both situations then read the search index, but every search reads the tenant key's
+    // whole posting tree (30 more pages at 100,000 people, 1.2 → 1.7 ms for a rare term, growing with the tenant).
+    // A common tenant's search paid for a new tenant's plan: not kept.
+    statement: /ILIKE (rollcall_search_fold\()?'%/,
     reason: 'TODO(search): the GraphQL substring search walks a tenant without statistics by username',
   },
 ];
@@ -235,7 +241,8 @@ const ok = (result: HttpResult, status: number | number[] = 200): HttpResult => 
 };
 const filter = (text: string) => encodeURIComponent(text);
 // A page walks the creation-order index; its count reads the tenant's live rows from any index that holds exactly those.
-const PAGE_INDEX = ['ix_employees_tenant_created', 'uq_employees_tenant_username_key', 'uq_employees_tenant_id_live'];
+// ix_employees_tenant_name: name pages (migration Lists); being partial on live rows, counts may read it too.
+const PAGE_INDEX = ['ix_employees_tenant_created', 'uq_employees_tenant_username_key', 'uq_employees_tenant_id_live', 'ix_employees_tenant_name'];
 const EMPLOYEES_PAGE = `query($first: Int, $after: String, $search: String) {
   employees(first: $first, after: $after, search: $search) {
     totalCount nodes { id username primaryRole { name } team { name } } pageInfo { hasNextPage endCursor }

@@ -19,9 +19,10 @@ const BODY_BYTES = 1_000_000;
  * A concurrent request must answer within this. Measured on a 2-core machine: 0.1 to 0.4 s for the multi-valued
  * bodies and at most 0.8 s for the worst (a pathless value of 90,000 keys). Before, 5,000 emails in one operation
  * took 1 s, 1,000 operations of 20 emails 31 s and a pathless value of 5,000 keys 3.3 s, all growing quadratically,
- * so the 1 MB bodies here took minutes. 3 s leaves a wide margin for a noisy CI machine.
+ * so the 1 MB bodies here took minutes. 3 s was exceeded once (3.4 s, the pathless value) on this machine kind with
+ * other test runs beside it (load average above 10); 10 s still fails the quadratic behaviour by far.
  */
-const LATENCY_BOUND_MS = 3000;
+const LATENCY_BOUND_MS = 10_000;
 
 beforeAll(async () => {
   h = await Harness.start({ RATE_LIMIT_PER_SECOND: '0' });

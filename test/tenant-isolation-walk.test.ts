@@ -392,7 +392,7 @@ const GRAPHQL_CASES: Record<string, Case> = {
     }
   },
   'Query.tenantSettings': async () => {
-    const result = await graphqlAs(a.tokens.read, '{ tenantSettings { defaultRole { id name } provisioningLogRetentionDays } }');
+    const result = await graphqlAs(a.tokens.read, '{ tenantSettings { defaultRole { id name } provisioningLogRetentionDays locale } }');
     noLeak(result, '');
     expect(result.body.errors).toBeUndefined();
   },
@@ -421,7 +421,20 @@ const GRAPHQL_CASES: Record<string, Case> = {
   },
   'Query.employees': async () => {
     await onlyOwnRows('employees', '', 'employees', 'AND deleted_at IS NULL');
-    for (const search of ['zebra.local', 'Zebra Local', 'zebra-ext-1']) await onlyOwnRows('employees', `search: ${JSON.stringify(search)}`, '');
+    for (const search of ['zebra.local', 'Zebra Local', 'Zébra Lócal', 'zebra-ext-1']) await onlyOwnRows('employees', `search: ${JSON.stringify(search)}`, '');
+    for (const field of ['NAME', 'LAST_NAME', 'FIRST_NAME']) {
+      await onlyOwnRows('employees', `orderBy: { field: ${field} }, first: 100`, 'employees', 'AND deleted_at IS NULL');
+    }
+    // The CSV export is this list as a file (GET /export/employees.csv): A's tokens download A's people only.
+    for (const token of [a.tokens.admin, a.tokens.read]) {
+      for (const query of ['', '?search=zebra', '?orderBy=NAME']) {
+        const csv = await h.request('GET', `/export/employees.csv${query}`, { token });
+        expect(csv.status).toBe(200);
+        // A has a "ZEBRA.ONE" of its own (made in the SCIM walk); B spells its names "zebra" and "Zebra".
+        expect(csv.text).not.toMatch(/zebra|Zebra/);
+        for (const id of [B.employee, B.localEmployee]) expect(csv.text).not.toContain(gid('Employee', id));
+      }
+    }
     await onlyOwnRows('employees', `filter: { primaryRoleIds: ["${gid('Role', B.role)}"] }`, '');
     await onlyOwnRows('employees', `filter: { teamIds: ["${gid('Team', B.team)}"] }`, '');
   },
@@ -470,13 +483,13 @@ const GRAPHQL_CASES: Record<string, Case> = {
     // A's own log records A's failed attempts on B's ids (their paths name them, as A sent them); it must hold none
     // of B's entries and resolve none of B's employees.
     await h.app.provisioningLog.flush();
-    for (const args of ['', `employeeId: "${gid('Employee', B.employee)}"`]) {
+    for (const args of ['', `employeeId: "${gid('Employee', B.employee)}"`, 'userName: "zebra"']) {
       for (const token of [a.tokens.admin, a.tokens.read]) {
         const result = await graphqlAs(token, `{ provisioningEvents(first: 100${args ? `, ${args}` : ''}) { totalCount nodes { id employee { id username } } } }`);
         expect(result.body.errors).toBeUndefined();
         const connection = result.body.data.provisioningEvents;
-        const where = args ? 'AND employee_id = $2' : '';
-        const [{ n }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM provisioning_events WHERE tenant_id = $1 ${where}`, args ? [a.tenant.id, B.employee] : [a.tenant.id]);
+        const where = args.startsWith('employeeId') ? 'AND employee_id = $2' : args ? "AND user_name ILIKE '%zebra%'" : '';
+        const [{ n }] = await h.dataSource.query(`SELECT count(*)::int AS n FROM provisioning_events WHERE tenant_id = $1 ${where}`, args.startsWith('employeeId') ? [a.tenant.id, B.employee] : [a.tenant.id]);
         expect(connection.totalCount).toBe(n);
         for (const node of connection.nodes as { id: string; employee: { id: string; username: string } | null }[]) {
           expect(B.provisioningEvents.map((id) => gid('ProvisioningEvent', id))).not.toContain(node.id);

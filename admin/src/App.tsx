@@ -2,11 +2,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { VIEWER, ViewerData } from './api';
 import { createClient } from './client';
+import { Connect } from './pages/Connect';
 import { Connections } from './pages/Connections';
 import { Consent } from './pages/Consent';
-import { EmployeePage } from './pages/EmployeePage';
+import { Docs } from './pages/Docs';
+import { EmployeePage, NewEmployeePage } from './pages/EmployeePage';
 import { Employees, forgetListState } from './pages/Employees';
 import { Events } from './pages/Events';
+import { GroupPage, Groups } from './pages/Groups';
 import { Provisioning } from './pages/Provisioning';
 import { Settings } from './pages/Settings';
 import { SignIn } from './pages/SignIn';
@@ -65,7 +68,9 @@ export function App() {
 
 const NAV = [
   { to: '/employees', label: 'Employees' },
+  { to: '/groups', label: 'Groups' },
   { to: '/provisioning', label: 'Provisioning' },
+  { to: '/connect', label: 'Connect' },
   { to: '/connections', label: 'Connections' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/events', label: 'Events' },
@@ -85,6 +90,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
       firstPath.current = '';
       main.current?.focus({ preventScroll: true });
     }
+  }, [path]);
+  // On a phone the menu scrolls sideways: the current page's item is brought into view.
+  useEffect(() => {
+    document.querySelector('.topbar nav [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [path]);
   const who = useMemo(() => ({ scope: v?.scope ?? ('READ' as const), tokenId: v?.token.id ?? null }), [v]);
 
@@ -113,8 +122,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             </ul>
           </nav>
           <div className="whoami">
-            <span className="tenant" title={v ? `Token “${v.token.name}” (${v.token.prefix}…)` : undefined}>
-              {v ? `${v.tenant.name}` : '\u00a0'}
+            <span className="tenant" title={v ? `${v.tenant.name}: token “${v.token.name}” (${v.token.prefix}…)` : undefined}>
+              <span className="tenant-name">{v ? `${v.tenant.name}` : '\u00a0'}</span>
               {v?.scope === 'READ' && <span className="badge">read-only</span>}
             </span>
             <button type="button" onClick={onSignOut}>
@@ -133,11 +142,18 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
 
 function Page({ path }: { path: string }) {
   if (path === '/' || path === '/employees') return <Employees />;
+  if (path === '/employees/new') return <NewEmployeePage />;
   const employee = /^\/employees\/([^/]+)$/.exec(path);
   if (employee) return <EmployeePage key={employee[1]} id={decodeURIComponent(employee[1])} />;
   if (path === '/settings') return <Settings />;
   if (path === '/provisioning') return <Provisioning />;
   if (path === '/connections') return <Connections />;
+  if (path === '/connect') return <Connect />;
+  if (path === '/groups') return <Groups />;
+  const group = /^\/groups\/([^/]+)$/.exec(path);
+  if (group) return <GroupPage key={group[1]} id={decodeURIComponent(group[1])} />;
+  const doc = /^\/docs\/([a-z-]+)$/.exec(path);
+  if (doc) return <Docs key={doc[1]} name={doc[1]} />;
   if (path === '/webhooks') return <Webhooks />;
   const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
   if (webhook) return <WebhookPage key={webhook[1]} id={decodeURIComponent(webhook[1])} />;

@@ -120,7 +120,7 @@ export const EMPLOYEE = `
     employee(id: $id) { ${EMPLOYEE_FIELDS} }
     auditEvents(employeeId: $id, first: 50) {
       totalCount
-      nodes { id action occurredAt requestId actor { surface } changes { field from to fromName toName } }
+      nodes { id action occurredAt requestId actor { surface name } changes { field from to fromName toName } }
     }
     provisioningEvents(employeeId: $id, first: 50) {
       totalCount
@@ -137,7 +137,8 @@ export interface AuditEvent {
   action: string;
   occurredAt: string;
   requestId: string | null;
-  actor: { surface: string };
+  /** `name`: the current name of the token or OAuth connection that made the change, when there is one. */
+  actor: { surface: string; name: string | null };
   /** `fromName`/`toName`: the current name of the role, team or authenticator an id field names, else null. */
   changes: { field: string; from: string | null; to: string | null; fromName: string | null; toName: string | null }[];
 }
@@ -156,7 +157,7 @@ export interface ProvisioningEvent {
   warnings: ProvisioningWarning[];
   userName?: string | null;
   durationMs?: number;
-  employee?: { id: string; username: string } | null;
+  employee?: { id: string; username: string; firstName: string; lastName: string; displayName: string | null } | null;
 }
 export interface ProvisioningWarning {
   /** The SCIM path, e.g. `timezone` or `phoneNumbers[type eq "mobile"].value`. */
@@ -183,15 +184,24 @@ export const UPDATE_EMPLOYEE = `
   }
 `;
 
+export const CREATE_EMPLOYEE = `
+  mutation CreateEmployee($input: CreateEmployeeInput!) {
+    createEmployee(input: $input) {
+      employee { id }
+      userErrors { code field message }
+    }
+  }
+`;
+
 export const PROVISIONING_EVENTS = `
-  query ProvisioningEvents($outcome: ProvisioningOutcome, $first: Int!, $after: String) {
-    provisioningEvents(outcome: $outcome, first: $first, after: $after) {
+  query ProvisioningEvents($outcome: ProvisioningOutcome, $userName: String, $first: Int!, $after: String) {
+    provisioningEvents(outcome: $outcome, userName: $userName, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes {
         id occurredAt method path status outcome scimType detail ignoredAttributes requestId userName durationMs
         warnings { attribute value reason }
-        employee { id username }
+        employee { id username firstName lastName displayName }
       }
     }
   }
@@ -206,12 +216,20 @@ export const SCIM_IMPORT_FIELDS = [
   ['MOBILE_NUMBER', 'Mobile number', 'phoneNumbers[type eq "mobile"]'],
   ['TIME_ZONE', 'Time zone', 'timezone'],
   ['TYPE', 'Employee type', 'userType'],
-  ['PRIMARY_ROLE', 'Primary role', 'Rollcall extension: role'],
+  ['PRIMARY_ROLE', 'Primary role', 'Rollcall extension: primaryRole'],
   ['TEAM', 'Team', 'Rollcall extension: team'],
   ['LOGIN_AUTHENTICATOR', 'Login authenticator', 'Rollcall extension: loginAuthenticator'],
 ] as const;
 
-const EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+/** The SCIM schema extension that carries Rollcall's own attributes (src/scim/schema-definitions.ts). */
+export const EXTENSION = 'urn:ietf:params:scim:schemas:extension:rollcall:2.0:User';
+/** Its attributes, as an identity provider's mapping names them (Okta: "External name"). */
+export const EXTENSION_ATTRIBUTES = [
+  ['primaryRole', 'Primary role', 'PRIMARY_ROLE'],
+  ['team', 'Team', 'TEAM'],
+  ['loginAuthenticator', 'Login authenticator', 'LOGIN_AUTHENTICATOR'],
+  ['employeeTemplate', 'Employee template (presets on create)', null],
+] as const;
 
 /** The SCIM paths a provisioning warning can name, as the console labels them (other paths are shown as sent). */
 export const SCIM_ATTRIBUTE_LABELS: Record<string, string> = {
@@ -614,3 +632,62 @@ export const DECIDE_OAUTH_AUTHORIZATION = `
     }
   }
 `;
+
+export const GROUPS = `
+  query Groups($search: String, $first: Int!, $after: String) {
+    groups(search: $search, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id displayName externalId createdAt updatedAt members(first: 1) { totalCount } }
+    }
+  }
+`;
+export interface GroupRow {
+  id: string;
+  displayName: string;
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  members: { totalCount: number };
+}
+export interface GroupsData {
+  groups: Connection<GroupRow>;
+}
+export const GROUP = `
+  query Group($id: ID!, $first: Int!, $after: String) {
+    group(id: $id) {
+      id displayName externalId createdAt updatedAt
+      members(first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { id username firstName lastName displayName email status managedBy primaryRole { id name } team { id name } }
+      }
+    }
+  }
+`;
+export interface GroupData {
+  group: (Omit<GroupRow, 'members'> & { members: Connection<EmployeeRow> }) | null;
+}
+
+/**
+ * What the Connect page shows and polls: where the identity provider sends SCIM, the tenant's import settings, and
+ * whether anything has arrived yet (a SCIM token or connection used, or an entry in the provisioning log).
+ */
+export const CONNECT = `
+  query Connect {
+    oauthEndpoints { scimBaseUrl }
+    tenantSettings { scimImportFields defaultRole { id name } usernameFormat }
+    accessTokens(first: 100) { nodes { id name scope prefix lastUsedAt revokedAt } }
+    oauthClients { id name lastUsedAt }
+    provisioningEvents(first: 1) { totalCount nodes { id occurredAt method path status outcome userName } }
+    employees(first: 1) { totalCount }
+  }
+`;
+export interface ConnectData {
+  oauthEndpoints: { scimBaseUrl: string };
+  tenantSettings: { scimImportFields: string[]; defaultRole: Named | null; usernameFormat: UsernameFormat };
+  accessTokens: { nodes: Pick<AccessToken, 'id' | 'name' | 'scope' | 'prefix' | 'lastUsedAt' | 'revokedAt'>[] };
+  oauthClients: { id: string; name: string; lastUsedAt: string | null }[];
+  provisioningEvents: { totalCount: number; nodes: Pick<ProvisioningEvent, 'id' | 'occurredAt' | 'method' | 'path' | 'status' | 'outcome' | 'userName'>[] };
+  employees: { totalCount: number };
+}

@@ -4,13 +4,38 @@ import { AnchorHTMLAttributes, MouseEvent, useSyncExternalStore } from 'react';
 export const BASE = '/admin';
 const CHANGE = 'rollcall:navigate';
 
+/**
+ * A page with unsaved edits registers a guard: leaving it in the app (a link, Back) asks first. The browser's own
+ * prompt covers reloads and closing the tab (the page's beforeunload handler).
+ */
+let guard: string | null = null;
+/** The URL shown, to go back to when Back is refused. */
+let shownUrl = window.location.pathname + window.location.search + window.location.hash;
+
+export function setNavigationGuard(message: string | null): void {
+  guard = message;
+}
+
+function allowed(): boolean {
+  if (guard === null) return true;
+  if (!window.confirm(guard)) return false;
+  guard = null;
+  return true;
+}
+
+// Back and Forward have already changed the URL when popstate fires: a refused one is undone by putting it back.
+window.addEventListener('popstate', () => {
+  if (!allowed()) {
+    window.history.pushState(null, '', shownUrl);
+    return;
+  }
+  shownUrl = window.location.pathname + window.location.search + window.location.hash;
+  window.dispatchEvent(new Event(CHANGE));
+});
+
 function subscribe(onChange: () => void): () => void {
-  window.addEventListener('popstate', onChange);
   window.addEventListener(CHANGE, onChange);
-  return () => {
-    window.removeEventListener('popstate', onChange);
-    window.removeEventListener(CHANGE, onChange);
-  };
+  return () => window.removeEventListener(CHANGE, onChange);
 }
 
 function currentPath(): string {
@@ -35,14 +60,20 @@ export function useQueryString(): string {
 export function replaceQueryString(query: string): void {
   if (query === window.location.search) return;
   window.history.replaceState(window.history.state, '', window.location.pathname + query + window.location.hash);
+  shownUrl = window.location.pathname + window.location.search + window.location.hash;
 }
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+/** Goes to `to` inside the app; false when the admin chose to stay on a page with unsaved edits. */
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): boolean {
+  if (!options.force && !allowed()) return false;
+  if (options.force) guard = null;
   const url = BASE + to;
   if (options.replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);
+  shownUrl = url;
   window.dispatchEvent(new Event(CHANGE));
   window.scrollTo(0, 0);
+  return true;
 }
 
 /** A real link (keyboard, middle click and "open in new tab" work) that navigates in place on a plain click. */

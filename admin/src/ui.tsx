@@ -4,9 +4,27 @@ import { describeError } from './client';
 import { EmployeeStatus, ManagedBy, ProvisioningOutcome, ProvisioningWarning, SCIM_ATTRIBUTE_LABELS, UserError } from './api';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** To the second, with the time zone: for logs, where two requests a few seconds apart must read apart. */
+const exactTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
 
 export function formatDate(value: string | null | undefined): string {
   return value ? dateTime.format(new Date(value)) : '—';
+}
+
+export function formatExactTime(value: string | null | undefined): string {
+  return value ? exactTime.format(new Date(value)) : '—';
+}
+
+/** "Last, First": the name the list sorts by (EmployeeOrderField.NAME), so the order on screen reads as sorted. */
+export function sortName(e: { firstName: string; lastName: string }): string {
+  if (!e.lastName) return e.firstName;
+  if (!e.firstName) return e.lastName;
+  return `${e.lastName}, ${e.firstName}`;
+}
+
+/** The name a person goes by: the display name, else "First Last". */
+export function personName(e: { firstName: string; lastName: string; displayName: string | null }): string {
+  return e.displayName || `${e.firstName} ${e.lastName}`.trim();
 }
 
 export function StatusBadge({ status }: { status: EmployeeStatus }) {
@@ -146,6 +164,7 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { la
       <button
         type="button"
         className="small-button danger"
+        title={confirmLabel}
         autoFocus
         onClick={() => {
           setAsking(false);

@@ -130,6 +130,9 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
   const { pg_trgm } = await importEsm<typeof import('@electric-sql/pglite/contrib/pg_trgm')>(
     '@electric-sql/pglite/contrib/pg_trgm',
   );
+  const { unaccent } = await importEsm<typeof import('@electric-sql/pglite/contrib/unaccent')>(
+    '@electric-sql/pglite/contrib/unaccent',
+  );
   const { PGLiteSocketServer } = await importEsm<typeof import('@electric-sql/pglite-socket')>(
     '@electric-sql/pglite-socket',
   );
@@ -141,7 +144,7 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
   }
   try {
     const db = await PGlite.create(options.dataDir, {
-      extensions: { citext, pg_trgm },
+      extensions: { citext, pg_trgm, unaccent },
       loadDataDir: options.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });

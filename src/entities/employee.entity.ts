@@ -33,6 +33,9 @@ import { Team } from './team.entity';
 @Index('ix_employees_tenant_created', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
 // Trigram index for substring search, created by migration EmployeeSearchIndex (an expression TypeORM cannot model).
 @Index('ix_employees_search_trgm', { synchronize: false })
+// Name order (last, first, id) in the ICU root collation, created by migration Lists (TypeORM cannot model a column's
+// collation in an index); see src/services/collation.ts.
+@Index('ix_employees_tenant_name', { synchronize: false })
 @Check('ck_employees_status', `status IN (${sqlList(EMPLOYEE_STATUSES)})`)
 @Check('ck_employees_managed_by', `managed_by IN (${sqlList(MANAGED_BY)})`)
 export class Employee {

@@ -20,6 +20,8 @@ export type ProvisioningOutcome = (typeof PROVISIONING_OUTCOMES)[number];
 @Entity({ name: 'provisioning_events' })
 @Index('ix_provisioning_events_tenant_time', ['tenantId', 'occurredAt'])
 @Index('ix_provisioning_events_tenant_employee', ['tenantId', 'employeeId', 'occurredAt'])
+// Trigram index for the userName search of the log, created by migration Lists (TypeORM cannot model GIN indexes).
+@Index('ix_provisioning_events_user_name_trgm', { synchronize: false })
 @Check('ck_provisioning_events_outcome', `outcome IN (${sqlList(PROVISIONING_OUTCOMES)})`)
 export class ProvisioningEvent {
   @PrimaryColumn({ type: 'uuid' })

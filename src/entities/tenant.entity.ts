@@ -33,6 +33,10 @@ export class Tenant {
   @Column({ type: 'varchar', length: 2, nullable: true })
   defaultPhoneRegion: string | null;
 
+  /** BCP 47 locale whose ICU collation orders names in lists (src/services/collation.ts). */
+  @Column({ type: 'varchar', length: 35, default: 'en-US' })
+  locale: string;
+
   /** How long SCIM provisioning-log entries are kept. */
   @Column({ type: 'integer', default: 30 })
   provisioningLogRetentionDays: number;

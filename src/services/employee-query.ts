@@ -89,3 +89,21 @@ export const SORT_FIELDS = {
   updatedAt: { sql: KEYSET_TIME.milliseconds('e.updated_at'), cast: KEYSET_TIME.cast },
 } as const;
 export type EmployeeSortField = keyof typeof SORT_FIELDS;
+
+/**
+ * Orders of admin lists by name: text columns compared in the tenant's collation (collation.ts), then id. LAST_NAME is
+ * NAME (ties by first name), so both read off ix_employees_tenant_name; FIRST_NAME has no index, as before.
+ */
+export const NAME_ORDERS = {
+  name: ['last_name', 'first_name'],
+  lastName: ['last_name', 'first_name'],
+  firstName: ['first_name', 'last_name'],
+} as const;
+export type NameOrder = keyof typeof NAME_ORDERS;
+
+/** What `employees.search` orders by: a name order, or any sort key of SORT_FIELDS. */
+export type SearchOrderField = NameOrder | Exclude<EmployeeSortField, NameOrder>;
+
+export function isNameOrder(field: SearchOrderField): field is NameOrder {
+  return Object.hasOwn(NAME_ORDERS, field);
+}

@@ -5,6 +5,7 @@ import { ProvisioningOutcome, ProvisioningWarning } from '../entities/provisioni
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { asDatabaseUnavailable } from './errors';
+import { likePattern } from './query-compiler';
 import * as sql from './sql';
 import { isUuid } from './validation';
 
@@ -162,18 +163,21 @@ export class ProvisioningLogWriter {
 
 export const provisioningLogService = {
   /**
-   * Newest first; `outcome` narrows to successes or failures, `employeeId` to one employee. Keyset paging on
+   * Newest first; `outcome` narrows to successes, warnings or failures, `employeeId` to one employee, `userName` to
+   * entries whose userName contains it (case-insensitively; the trigram index ix_provisioning_events_user_name_trgm
+   * finds a rare name in a long log). Keyset paging on
    * (occurred_at, id); `positions[i]` is where `events[i]` sits, to pass back as `after`. `totalCount` is exact.
    */
   async list(
     ctx: RequestContext,
-    options: { outcome?: ProvisioningOutcome; employeeId?: string; first: number; after?: LogPosition },
+    options: { outcome?: ProvisioningOutcome; employeeId?: string; userName?: string; first: number; after?: LogPosition },
   ): Promise<{ events: ProvisioningEvent[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
     const qb = ctx.manager
       .createQueryBuilder(ProvisioningEvent, 'p')
       .where('p.tenant_id = :tenantId', { tenantId: ctx.tenantId });
     if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
     if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
+    if (options.userName) qb.andWhere('p.user_name ILIKE :userName', { userName: likePattern(options.userName, 'co') });
     return newestFirstPage(qb, 'p', options);
   },
 

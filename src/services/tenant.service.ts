@@ -6,6 +6,7 @@ import { SCIM_IMPORT_FIELDS, ScimImportField, USERNAME_FORMATS, UsernameFormat }
 import { Actor, RequestContext, inTransaction } from './context';
 import { auditService } from './audit.service';
 import { catalogService } from './catalog.service';
+import { canonicalLocale, ensureCollation, isKnownLocale } from './collation';
 import { DomainError, ErrorCode, IssueCollector, isUniqueViolation } from './errors';
 import { isPhoneRegion } from './validation';
 import { DEFAULT_ROLE_NAME, defaultRoleMissing, loadDefaults } from './tenant-defaults';
@@ -30,6 +31,8 @@ export interface TenantSettings {
   defaultPhoneRegion: string | null;
   /** Lifetime of the OAuth access tokens issued to the tenant's clients (docs/oauth.md). */
   oauthAccessTokenLifetimeSeconds: number;
+  /** BCP 47 locale whose ICU collation orders names in lists (collation.ts), e.g. en-US. */
+  locale: string;
 }
 
 /** Bounds of `provisioningLogRetentionDays` and `eventRetentionDays`: at least a day, at most ten years. */
@@ -50,6 +53,7 @@ export interface TenantSettingsChanges {
   /** null: no default region. */
   defaultPhoneRegion?: string | null;
   oauthAccessTokenLifetimeSeconds?: number;
+  locale?: string;
 }
 
 export const tenantService = {
@@ -182,6 +186,18 @@ export const tenantService = {
           next.defaultPhoneRegion = region;
         }
       }
+      if (changes.locale !== undefined) {
+        const locale = canonicalLocale(changes.locale);
+        if (locale === undefined || !(await isKnownLocale(tx, locale))) {
+          issues.add(
+            ErrorCode.INVALID_VALUE,
+            `locale must be a BCP 47 language tag PostgreSQL's ICU knows, such as en-US, fr-FR or sv-SE (language, optional script and region), got "${changes.locale}".`,
+            'locale',
+          );
+        } else {
+          next.locale = locale;
+        }
+      }
       issues.throwIfAny();
 
       const audit: AuditChanges = {};
@@ -191,10 +207,11 @@ export const tenantService = {
       if (next.defaultRoleId !== tenant.defaultRoleId) {
         audit.defaultRoleId = { from: tenant.defaultRoleId, to: next.defaultRoleId };
       }
-      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion', 'oauthAccessTokenLifetimeSeconds'] as const) {
+      for (const field of ['provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'defaultPhoneRegion', 'oauthAccessTokenLifetimeSeconds', 'locale'] as const) {
         if (next[field] !== tenant[field]) audit[field] = { from: tenant[field], to: next[field] };
       }
       if (Object.keys(audit).length === 0) return next;
+      if (audit.locale) await ensureCollation(tx, next.locale);
       await tx.manager.update(Tenant, { id: tenant.id }, next);
       await auditService.record(tx, {
         action: 'tenant.settings_updated',
@@ -236,5 +253,6 @@ function settingsOf(tenant: Tenant): TenantSettings {
     usernameFormat: tenant.usernameFormat,
     defaultPhoneRegion: tenant.defaultPhoneRegion,
     oauthAccessTokenLifetimeSeconds: tenant.oauthAccessTokenLifetimeSeconds,
+    locale: tenant.locale,
   };
 }

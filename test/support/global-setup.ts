@@ -46,7 +46,9 @@ export default async function globalSetup(): Promise<void> {
 
   state.server = http.createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
+      // One request per connection: a kept-alive socket that this server closes when idle races the test process's next
+      // request on it ("other side closed"), which a loaded CI machine hit.
+      res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
       res.end(JSON.stringify(body));
     };
     if (req.method === 'POST' && req.url === '/databases') {

@@ -1,7 +1,7 @@
 import { FormEvent, useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { CATALOG, CatalogData, EMPLOYEE, Employee, EmployeeData, EmployeeField, UPDATE_EMPLOYEE, UserError } from '../api';
-import { Link } from '../router';
+import { CATALOG, CREATE_EMPLOYEE, CatalogData, EMPLOYEE, Employee, EmployeeData, EmployeeField, UPDATE_EMPLOYEE, UserError } from '../api';
+import { Link, navigate, setNavigationGuard } from '../router';
 import {
   Empty,
   ErrorNotice,
@@ -13,11 +13,13 @@ import {
   StatusBadge,
   WarningsTable,
   formatDate,
+  formatExactTime,
+  personName,
   warningLabel,
 } from '../ui';
 import { useCanEdit } from '../viewer';
 
-type Kind = 'text' | 'email' | 'tel' | 'role' | 'team' | 'authenticator' | 'status';
+type Kind = 'text' | 'email' | 'tel' | 'role' | 'team' | 'authenticator' | 'status' | 'timeZone';
 
 interface FieldSpec {
   /** The UpdateEmployeeInput field, also the last element of a userError's `field` path. */
@@ -27,7 +29,8 @@ interface FieldSpec {
   label: string;
   kind: Kind;
   required?: boolean;
-  placeholder?: string;
+  /** Shown under the field: an example, never a placeholder that could pass for a stored value. */
+  help?: string;
 }
 
 const FIELDS: FieldSpec[] = [
@@ -38,9 +41,9 @@ const FIELDS: FieldSpec[] = [
   { input: 'status', field: 'STATUS', label: 'Status', kind: 'status', required: true },
   { input: 'middleName', field: 'MIDDLE_NAME', label: 'Middle name', kind: 'text' },
   { input: 'displayName', field: 'DISPLAY_NAME', label: 'Display name', kind: 'text' },
-  { input: 'mobileNumber', field: 'MOBILE_NUMBER', label: 'Mobile number', kind: 'tel', placeholder: '+14155550100' },
-  { input: 'timeZone', field: 'TIME_ZONE', label: 'Time zone', kind: 'text', placeholder: 'Europe/Paris' },
-  { input: 'type', field: 'TYPE', label: 'Employee type', kind: 'text', placeholder: 'Employee or Contractor' },
+  { input: 'mobileNumber', field: 'MOBILE_NUMBER', label: 'Mobile number', kind: 'tel', help: 'With its +country code, e.g. +1 415 555 0100.' },
+  { input: 'timeZone', field: 'TIME_ZONE', label: 'Time zone', kind: 'timeZone' },
+  { input: 'type', field: 'TYPE', label: 'Employee type', kind: 'text', help: 'Free text, e.g. Employee or Contractor.' },
   { input: 'primaryRoleId', field: 'PRIMARY_ROLE', label: 'Primary role', kind: 'role' },
   { input: 'teamId', field: 'TEAM', label: 'Team', kind: 'team' },
   { input: 'loginAuthenticatorId', field: 'LOGIN_AUTHENTICATOR', label: 'Login authenticator', kind: 'authenticator' },
@@ -83,8 +86,11 @@ export function EmployeePage({ id }: { id: string }) {
   const [result] = useQuery<EmployeeData>({ query: EMPLOYEE, variables: { id } });
   const [catalog] = useQuery<CatalogData>({ query: CATALOG });
   const employee = result.data?.employee;
+  // An id that is not an employee's (`/admin/employees/abc`) is refused by the API as bad input: to the admin it is
+  // the same as an id of nobody.
+  const badId = result.error?.graphQLErrors.some((e) => e.extensions?.code === 'BAD_USER_INPUT');
 
-  if (!result.data) {
+  if (!result.data && !badId) {
     return (
       <>
         <p className="breadcrumb">
@@ -95,14 +101,16 @@ export function EmployeePage({ id }: { id: string }) {
       </>
     );
   }
-  if (!employee) {
+  if (!employee || !result.data) {
     return (
       <>
         <p className="breadcrumb">
           <Link to="/employees">← Employees</Link>
         </p>
         <h1>No such employee</h1>
-        <p>There is no employee with this id in your tenant.</p>
+        <p>
+          There is no employee with this id in your tenant. They may have been deleted; <Link to="/employees">search the list</Link> for them.
+        </p>
       </>
     );
   }
@@ -112,7 +120,7 @@ export function EmployeePage({ id }: { id: string }) {
         <Link to="/employees">← Employees</Link>
       </p>
       <div className="page-header">
-        <h1>{employee.displayName || `${employee.firstName} ${employee.lastName}`}</h1>
+        <h1 className="break">{personName(employee)}</h1>
         <StatusBadge status={employee.status} />
         <ManagedByBadge managedBy={employee.managedBy} />
       </div>
@@ -165,6 +173,7 @@ function EmployeeForm({ employee, catalog }: { employee: Employee; catalog: Cata
 
   const pending = changes(original, values, locked);
   const dirty = Object.keys(pending).length > 0;
+  useUnsavedChanges(dirty);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -241,7 +250,8 @@ function FieldRow(props: {
   const { spec, value, employee, catalog, locked, readOnly, errors, onChange } = props;
   const id = `field-${spec.input}`;
   const hasError = errors.some((e) => e.field && e.field[e.field.length - 1] === spec.input);
-  const describedBy = [locked ? `${id}-locked` : null, hasError ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+  const describedBy =
+    [locked ? `${id}-locked` : null, !locked && spec.help ? `${id}-help` : null, hasError ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   const common = {
     id,
     name: spec.input,
@@ -275,13 +285,14 @@ function FieldRow(props: {
         ))}
       </select>
     );
+  } else if (spec.kind === 'timeZone') {
+    control = <TimeZoneSelect {...common} value={value} onChange={onChange} disabled={readOnly} />;
   } else {
     control = (
       <input
         {...common}
         type={spec.kind}
         value={value}
-        placeholder={spec.placeholder}
         onChange={(e) => onChange(e.target.value)}
         readOnly={readOnly}
         autoComplete="off"
@@ -304,6 +315,11 @@ function FieldRow(props: {
       {locked && (
         <p className="help" id={`${id}-locked`}>
           Managed by your identity provider
+        </p>
+      )}
+      {!locked && spec.help && (
+        <p className="help" id={`${id}-help`}>
+          {spec.help}
         </p>
       )}
       {spec.input === 'mobileNumber' && <E164Note employee={employee} value={value} />}
@@ -367,7 +383,35 @@ function Details({ employee }: { employee: Employee }) {
   );
 }
 
-const SURFACES: Record<string, string> = { SCIM: 'Identity provider', GRAPHQL: 'Admin API', CLI: 'Command line', SYSTEM: 'Rollcall' };
+const SURFACES: Record<string, string> = { SCIM: 'Identity provider (SCIM)', GRAPHQL: 'Admin API', CLI: 'Command line', SYSTEM: 'Rollcall' };
+
+/** What an audit action means, in words (the API's action names are for scripts). */
+const ACTIONS: Record<string, string> = {
+  'employee.created': 'Created',
+  'employee.updated': 'Changed',
+  'employee.deleted': 'Deleted',
+  'employee.claimed': 'Taken over by the identity provider',
+  'group.members_added': 'Added to a group',
+  'group.members_removed': 'Removed from a group',
+};
+
+/** Stored values shown as the form shows them (enum values of status and managedBy). */
+const VALUE_LABELS: Record<string, Record<string, string>> = {
+  status: { ACTIVE: 'Active', INACTIVE: 'Inactive' },
+  managedBy: { IDENTITY_PROVIDER: 'Identity provider', LOCAL: 'Rollcall' },
+};
+
+/** "Okta production" over "Identity provider (SCIM)": the token or connection by name, and the door it came through. */
+function Actor({ actor }: { actor: { surface: string; name: string | null } }) {
+  const surface = SURFACES[actor.surface] ?? actor.surface;
+  if (!actor.name) return <>{surface}</>;
+  return (
+    <>
+      <span className="actor-name">{actor.name}</span>
+      <span className="small muted"> · {surface}</span>
+    </>
+  );
+}
 
 /** Audit field names as the form labels them; fields the form has no input for keep their API name. */
 const CHANGE_LABELS: Record<string, string> = {
@@ -383,9 +427,11 @@ function ChangeLabel({ field }: { field: string }) {
 }
 
 /** A role, team or authenticator by the name the API resolved, else the stored value (e.g. an id since deleted). */
-function ChangeValue({ value, name, className }: { value: string | null; name: string | null; className: string }) {
+function ChangeValue({ field, value, name, className }: { field: string; value: string | null; name: string | null; className: string }) {
   if (value === null) return <span className="muted">—</span>;
   if (name !== null) return <span className={className} title={value}>{name}</span>;
+  const label = VALUE_LABELS[field]?.[value];
+  if (label) return <span className={className} title={value}>{label}</span>;
   return <span className={className}>{value}</span>;
 }
 
@@ -409,9 +455,11 @@ function History({ data }: { data: EmployeeData }) {
               <tbody>
                 {data.auditEvents.nodes.map((a) => (
                   <tr key={a.id}>
-                    <td className="nowrap">{formatDate(a.occurredAt)}</td>
-                    <td className="mono">{a.action}</td>
-                    <td>{SURFACES[a.actor.surface] ?? a.actor.surface}</td>
+                    <td className="nowrap">{formatExactTime(a.occurredAt)}</td>
+                    <td title={a.action}>{ACTIONS[a.action] ?? a.action}</td>
+                    <td>
+                      <Actor actor={a.actor} />
+                    </td>
                     <td>
                       {a.changes.length === 0 ? (
                         <span className="muted">—</span>
@@ -419,8 +467,8 @@ function History({ data }: { data: EmployeeData }) {
                         <ul className="changes">
                           {a.changes.map((c) => (
                             <li key={c.field} data-field={c.field}>
-                              <ChangeLabel field={c.field} />: <ChangeValue value={c.from} name={c.fromName} className="from" /> →{' '}
-                              <ChangeValue value={c.to} name={c.toName} className="to" />
+                              <ChangeLabel field={c.field} />: <ChangeValue field={c.field} value={c.from} name={c.fromName} className="from" /> →{' '}
+                              <ChangeValue field={c.field} value={c.to} name={c.toName} className="to" />
                             </li>
                           ))}
                         </ul>
@@ -450,7 +498,7 @@ function History({ data }: { data: EmployeeData }) {
               <tbody>
                 {data.provisioningEvents.nodes.map((p) => (
                   <tr key={p.id}>
-                    <td className="nowrap">{formatDate(p.occurredAt)}</td>
+                    <td className="nowrap">{formatExactTime(p.occurredAt)}</td>
                     <td className="mono">
                       {p.method} {p.path}
                     </td>
@@ -476,6 +524,128 @@ function History({ data }: { data: EmployeeData }) {
             </table>
           </div>
         )}
+      </Section>
+    </>
+  );
+}
+
+const UNSAVED = 'This page has unsaved changes. Leave it and lose them?';
+
+/** While `dirty`, leaving the page asks first: in the app (links, Back) and in the browser (reload, closing the tab). */
+function useUnsavedChanges(dirty: boolean): void {
+  useEffect(() => {
+    if (!dirty) return;
+    setNavigationGuard(UNSAVED);
+    const prompt = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      // Older browsers show the prompt only when returnValue is set.
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', prompt);
+    return () => {
+      setNavigationGuard(null);
+      window.removeEventListener('beforeunload', prompt);
+    };
+  }, [dirty]);
+}
+
+/** The IANA time zones the browser knows (Intl), which are the names the server accepts. */
+const TIME_ZONES: string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf(key: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return [];
+  }
+})();
+
+/** A time zone picked from the IANA list; a stored value the browser does not list is kept as a choice. */
+function TimeZoneSelect(props: {
+  id: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  disabled?: boolean;
+  'aria-describedby'?: string;
+  'aria-invalid'?: boolean;
+}) {
+  const { value, onChange, ...rest } = props;
+  const zones = value && !TIME_ZONES.includes(value) ? [value, ...TIME_ZONES] : TIME_ZONES;
+  return (
+    <select {...rest} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">None</option>
+      {zones.map((zone) => (
+        <option key={zone} value={zone}>
+          {zone.replace(/_/g, ' ')}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** The fields of a new LOCAL employee: the profile form's, all editable. */
+const NEW_FIELDS = FIELDS;
+const NEW_BLANK: Values = Object.fromEntries(FIELDS.map((f) => [f.input, f.input === 'status' ? 'ACTIVE' : '']));
+
+/** Adds an employee kept in Rollcall (LOCAL): for people the identity provider does not send, e.g. a contractor. */
+export function NewEmployeePage() {
+  const canEdit = useCanEdit();
+  const [catalog] = useQuery<CatalogData>({ query: CATALOG });
+  const [values, setValues] = useState<Values>(NEW_BLANK);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const [state, run] = useMutation(CREATE_EMPLOYEE);
+  const dirty = Object.entries(values).some(([k, v]) => v !== NEW_BLANK[k]);
+  useUnsavedChanges(dirty);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const input: Record<string, string> = {};
+    for (const spec of NEW_FIELDS) {
+      const value = spec.kind === 'text' || spec.kind === 'tel' || spec.kind === 'email' ? values[spec.input].trim() : values[spec.input];
+      if (value !== '' || spec.required) input[spec.input] = value;
+    }
+    const response = await run({ input });
+    const payload = response.data?.createEmployee as { userErrors: UserError[]; employee: { id: string } | null } | undefined;
+    if (!payload) return;
+    setErrors(payload.userErrors);
+    if (payload.employee) navigate(`/employees/${encodeURIComponent(payload.employee.id)}`, { replace: true, force: true });
+  };
+
+  const placeholder = { id: '', username: '', firstName: '', lastName: '', status: 'ACTIVE' } as unknown as Employee;
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/employees">← Employees</Link>
+      </p>
+      <div className="page-header">
+        <h1>Add employee</h1>
+      </div>
+      <p className="lead">
+        An employee added here is kept in Rollcall: every field is edited here. People your identity provider sends are added by it.
+        {!canEdit && ' Adding employees needs an admin token.'}
+      </p>
+      <Section title="Profile" id="new-employee">
+        <form className="form-grid" onSubmit={submit} noValidate aria-label="New employee">
+          {NEW_FIELDS.map((spec) => (
+            <FieldRow
+              key={spec.input}
+              spec={spec}
+              value={values[spec.input]}
+              employee={placeholder}
+              catalog={catalog.data}
+              locked={false}
+              readOnly={!canEdit}
+              errors={errors}
+              onChange={(v) => setValues((old) => ({ ...old, [spec.input]: v }))}
+            />
+          ))}
+          <div className="form-actions">
+            <FormErrors errors={errors} shown={FIELD_INPUTS} />
+            <button type="submit" className="primary" disabled={!canEdit || state.fetching}>
+              {state.fetching ? 'Adding…' : 'Add employee'}
+            </button>
+          </div>
+        </form>
+        <ErrorNotice error={state.error} />
       </Section>
     </>
   );

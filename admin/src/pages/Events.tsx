@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { ActorSurface, EVENTS, EVENT_TYPES, EventType, EventsData, FeedEvent, eventTypeName } from '../api';
 import { Link } from '../router';
-import { Empty, ErrorNotice, formatDate } from '../ui';
+import { Empty, ErrorNotice, formatExactTime } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -100,18 +100,20 @@ export function Events() {
           <ul className="events feed">
             {page?.nodes.map((event) => (
               <li key={event.id} data-sequence={event.sequence} data-type={event.type}>
+                <div className="event-row feed-row">
+                  <span className="mono">#{event.sequence}</span>
+                  <code className="event-type" title={event.type}>
+                    {eventTypeName(event.type)}
+                  </code>
+                  <span className="nowrap">{formatExactTime(event.occurredAt)}</span>
+                  <span className="event-actor">{actorOf(event)}</span>
+                  <span className="event-resource">
+                    <Resource event={event} />
+                  </span>
+                </div>
                 <details>
                   <summary>
-                    <span className="chevron" aria-hidden="true" />
-                    <span className="mono">#{event.sequence}</span>
-                    <code className="event-type" title={event.type}>
-                      {eventTypeName(event.type)}
-                    </code>
-                    <span className="nowrap">{formatDate(event.occurredAt)}</span>
-                    <span className="event-actor">{actorOf(event)}</span>
-                    <span className="event-resource">
-                      <Resource event={event} />
-                    </span>
+                    <span className="chevron" aria-hidden="true" /> Data
                   </summary>
                   <pre className="event-data" aria-label={`Data of event ${event.sequence}`}>
                     {JSON.stringify(event.data, null, 2)}

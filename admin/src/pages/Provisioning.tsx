@@ -1,8 +1,9 @@
 import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { PROVISIONING_EVENTS, ProvisioningEvent, ProvisioningEventsData } from '../api';
+import { useDebounced } from '../debounce';
 import { Link } from '../router';
-import { Empty, ErrorNotice, OutcomeBadge, WarningsTable, formatDate, warningLabel } from '../ui';
+import { Empty, ErrorNotice, OutcomeBadge, WarningsTable, formatExactTime, personName, warningLabel } from '../ui';
 
 const PAGE_SIZE = 25;
 
@@ -20,7 +21,22 @@ const FILTERS: { outcome: Shown; label: string; counted: [string, string]; empty
   { outcome: '', label: 'All requests', counted: ['request', 'requests'], empty: 'No SCIM requests in the log yet.' },
 ];
 
-/** What the collapsed row says: a failure's detail, or which values a warning skipped. */
+/** The attributes a tenant does not import, as the settings name them (`timeZone` is "time zone"). */
+const IGNORED_LABELS: Record<string, string> = {
+  displayName: 'display name',
+  middleName: 'middle name',
+  mobileNumber: 'mobile number',
+  timeZone: 'time zone',
+  type: 'employee type',
+  primaryRole: 'primary role',
+  team: 'team',
+  loginAuthenticator: 'login authenticator',
+};
+function ignoredList(attributes: string[]): string {
+  return attributes.map((a) => IGNORED_LABELS[a] ?? a).join(', ');
+}
+
+/** What the row says without opening it: a failure's detail, or which values a warning skipped and why. */
 function summaryOf(p: ProvisioningEvent): string {
   if (p.outcome === 'WARNING') return `Skipped: ${p.warnings.map((w) => `${warningLabel(w.attribute)} “${w.value}”`).join(', ')}`;
   return p.detail ?? '';
@@ -31,13 +47,16 @@ export function Provisioning() {
   const [outcome, setOutcome] = useState<Shown>('FAILURE');
   const filter = FILTERS.find((f) => f.outcome === outcome)!;
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [search, setSearch] = useState('');
+  const userName = useDebounced(search.trim(), 300);
   const [result] = useQuery<ProvisioningEventsData>({
     query: PROVISIONING_EVENTS,
-    variables: { outcome: outcome || null, first: PAGE_SIZE, after: cursors[cursors.length - 1] },
+    variables: { outcome: outcome || null, userName: userName || null, first: PAGE_SIZE, after: cursors[cursors.length - 1] },
   });
   const shown = useRef<ProvisioningEventsData | undefined>(undefined);
   if (result.data) shown.current = result.data;
   const page = shown.current?.provisioningEvents;
+  const loading = result.fetching || userName !== search.trim();
 
   return (
     <>
@@ -46,10 +65,27 @@ export function Provisioning() {
       </div>
       <p className="lead">
         Every SCIM request your identity provider made that wrote something or failed, newest first. A failure here is what the
-        identity provider reports as a provisioning error; open it for Rollcall's reason. A warning is a request that
+        identity provider reports as a provisioning error, with Rollcall's reason beside it. A warning is a request that
         succeeded, but with optional values Rollcall could not use: they were skipped, and the rest was saved.
       </p>
-      <div className="toolbar" role="group" aria-label="Which requests">
+      <div className="toolbar toolbar-fields">
+        <div className="field">
+          <label htmlFor="log-search">Person (user name)</label>
+          <input
+            id="log-search"
+            type="search"
+            placeholder="e.g. jane or @example.com"
+            value={search}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setCursors([null]);
+            }}
+          />
+        </div>
+        <fieldset className="outcome-filter">
+          <legend>Which requests</legend>
         {FILTERS.map((f) => (
           <label className="radio" key={f.label}>
             <input
@@ -64,29 +100,51 @@ export function Provisioning() {
             {f.label}
           </label>
         ))}
-        <span className={`loading ${result.fetching ? 'visible' : ''}`}>Loading…</span>
+        </fieldset>
+        <span className={`loading ${loading ? 'visible' : ''}`} aria-hidden={!loading}>
+          Loading…
+        </span>
       </div>
       <ErrorNotice error={result.error} />
-      <div className="card">
-        <div className="table-summary">
-          <span>{page ? `${page.totalCount} ${filter.counted[page.totalCount === 1 ? 0 : 1]} in the log` : 'Loading…'}</span>
+      <div className={`card ${loading && page ? 'stale' : ''}`} aria-busy={loading}>
+        <div className="table-summary" aria-live="polite">
+          <span>
+            {page ? `${page.totalCount} ${filter.counted[page.totalCount === 1 ? 0 : 1]} in the log${userName ? ` for “${userName}”` : ''}` : 'Loading…'}
+          </span>
         </div>
         {page && page.nodes.length === 0 ? (
-          <Empty>{filter.empty}</Empty>
+          <Empty>{userName ? `No ${filter.label === 'All requests' ? 'requests' : filter.label.toLowerCase()} for a user name containing “${userName}”.` : filter.empty}</Empty>
         ) : (
           <ul className="events">
             {page?.nodes.map((p) => (
-              <li key={p.id}>
+              <li key={p.id} data-outcome={p.outcome}>
+                <div className="event-row">
+                  <OutcomeBadge outcome={p.outcome} status={p.status} />
+                  <span className="event-time">{formatExactTime(p.occurredAt)}</span>
+                  <span className="mono event-request">
+                    {p.method} {p.path}
+                  </span>
+                  <span className="event-user">
+                    {p.employee ? (
+                      <Link to={`/employees/${encodeURIComponent(p.employee.id)}`}>{personName(p.employee)}</Link>
+                    ) : (
+                      p.userName && <span className="muted">No employee</span>
+                    )}
+                    {p.userName && <span className="small mono event-username">{p.userName}</span>}
+                  </span>
+                  <span className="event-detail">
+                    {summaryOf(p)}
+                    {p.outcome === 'WARNING' && p.warnings.length > 0 && (
+                      <span className="event-reasons">{p.warnings.map((w) => w.reason).join(' ')}</span>
+                    )}
+                    {p.ignoredAttributes.length > 0 && <span className="small muted event-ignored" title={p.ignoredAttributes.join(', ')}>
+                        Not imported: {ignoredList(p.ignoredAttributes)}
+                      </span>}
+                  </span>
+                </div>
                 <details>
                   <summary>
-                    <span className="chevron" aria-hidden="true" />
-                    <OutcomeBadge outcome={p.outcome} status={p.status} />
-                    <span className="nowrap">{formatDate(p.occurredAt)}</span>
-                    <span className="mono">
-                      {p.method} {p.path}
-                    </span>
-                    <span className="event-user">{p.userName ?? ''}</span>
-                    <span className="event-detail">{summaryOf(p)}</span>
+                    <span className="chevron" aria-hidden="true" /> Details
                   </summary>
                   {p.warnings.length > 0 && (
                     <div className="event-warnings">
@@ -117,7 +175,7 @@ export function Provisioning() {
                     </div>
                     <div>
                       <dt>Not imported</dt>
-                      <dd>{p.ignoredAttributes.length ? p.ignoredAttributes.join(', ') : '—'}</dd>
+                      <dd>{p.ignoredAttributes.length ? ignoredList(p.ignoredAttributes) : '—'}</dd>
                     </div>
                     <div>
                       <dt>Request id</dt>

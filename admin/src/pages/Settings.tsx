@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import {
   AccessToken,
   CREATE_TOKEN,
+  EXTENSION,
   Named,
   REVOKE_TOKEN,
   SCIM_IMPORT_FIELDS,
@@ -14,6 +15,7 @@ import {
   UsernameFormat,
   catalogMutation,
 } from '../api';
+import { Link } from '../router';
 import { ConfirmButton, Empty, ErrorNotice, FieldError, FormErrors, SecretBox, Section, formatDate } from '../ui';
 import { ViewerContext, useCanEdit } from '../viewer';
 
@@ -150,6 +152,10 @@ function ImportSettings({ data, refresh }: { data: SettingsData; refresh: Refres
             </label>
           ))}
           <FieldError errors={errors} field="scimImportFields" id="import-fields-error" />
+          <p className="help" data-testid="extension-note">
+            “Rollcall extension” attributes are sent in the SCIM schema extension <code className="break-anywhere">{EXTENSION}</code>, under
+            the names shown (in Okta: External namespace and External name). <Link to="/connect">Connect</Link> lists them with copy buttons.
+          </p>
         </fieldset>
         <div className="form-grid">
           <div className="field">
@@ -786,7 +792,7 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
         </SecretBox>
       )}
       <div className="table-scroll">
-        <table className="table">
+        <table className="table table-cards tokens-table">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -805,7 +811,7 @@ function Tokens({ tokens, refresh }: { tokens: AccessToken[]; refresh: Refresh }
               const expired = !t.revokedAt && t.expiresAt !== null && new Date(t.expiresAt) <= new Date();
               return (
                 <tr key={t.id} className={t.revokedAt || expired ? 'row-muted' : undefined}>
-                  <td>
+                  <td className="token-name">
                     {t.name} {t.id === currentTokenId && <span className="badge">This session</span>}
                   </td>
                   <td>{SCOPES[t.scope] ?? t.scope}</td>

@@ -18,7 +18,7 @@ import {
 import { GraphQLResolveInfo } from 'graphql';
 import type { Employee } from '../../entities';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
-import { EmployeeSortField } from '../../services/employee-query';
+import { NAME_ORDERS, SearchOrderField, isNameOrder } from '../../services/employee-query';
 import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { EMPLOYEE_REFERENCES } from '../../services/references';
@@ -37,6 +37,7 @@ import { OrderDirection } from '../types/order.type';
 export class EmployeeConnection extends Connection(EmployeeType, 'Employee') {}
 
 export enum EmployeeOrderField {
+  NAME = 'name',
   USERNAME = 'username',
   FIRST_NAME = 'firstName',
   LAST_NAME = 'lastName',
@@ -48,9 +49,14 @@ registerEnumType(EmployeeOrderField, {
   name: 'EmployeeOrderField',
   description: 'What employees can be ordered by.',
   valuesConfig: {
+    NAME: {
+      description:
+        "By last name, then first name, in the ICU collation of the tenant's locale (TenantSettings.locale): " +
+        '"José Álvarez" before "Tim Zone".',
+    },
     USERNAME: { description: 'By username.' },
-    FIRST_NAME: { description: 'By first name.' },
-    LAST_NAME: { description: 'By last name.' },
+    FIRST_NAME: { description: "By first name, then last name, in the ICU collation of the tenant's locale." },
+    LAST_NAME: { description: 'The same order as NAME: by last name, then first name, collated.' },
     EMAIL: { description: 'By email address.' },
     CREATED_AT: { description: 'By creation time.' },
     UPDATED_AT: { description: 'By time of the last change.' },
@@ -59,19 +65,22 @@ registerEnumType(EmployeeOrderField, {
 
 const byText = defineConnection(CURSOR_PART.text, CURSOR_PART.uuid);
 const byTime = defineConnection(CURSOR_PART.time('milliseconds'), CURSOR_PART.uuid);
+const byName = defineConnection(CURSOR_PART.text, CURSOR_PART.text, CURSOR_PART.uuid);
 
 /**
- * Cursors of `employees`, by order: `[sort value, id]`, the sort value as `employeeService.sortValue` gives it (a
- * timestamp from the entity's Date, so in milliseconds: employee-query.ts compares them so).
+ * Cursors of `employees`, by order: `[...sort values, id]`, the sort values as `employeeService.searchSortValues`
+ * gives them (a timestamp from the entity's Date, so in milliseconds: employee-query.ts compares them so; a name
+ * order's two names).
  */
-const EMPLOYEE_CURSORS = {
+const EMPLOYEE_CURSORS: Record<EmployeeOrderField, ConnectionKit<string[]>> = {
+  name: byName,
   username: byText,
-  firstName: byText,
-  lastName: byText,
+  firstName: byName,
+  lastName: byName,
   email: byText,
   createdAt: byTime,
   updatedAt: byTime,
-} satisfies Record<EmployeeOrderField, ConnectionKit<[string, string]>>;
+};
 
 @InputType('EmployeeOrder', { description: 'Ordering of an employee connection. Ties are broken by id.' })
 class EmployeeOrder {
@@ -104,7 +113,7 @@ class EmployeeFilter {
 class EmployeesArgs {
   @Field(() => String, {
     nullable: true,
-    description: 'Substring to find in first, last, middle or display name, username or email (case-insensitive).',
+    description: 'Substring to find in first, last, middle or display name, username or email, ignoring case and accents ("jose alvarez" finds "José Álvarez-Núñez").',
   })
   search?: string | null;
 
@@ -348,10 +357,12 @@ const FIELD_PROPERTIES: Record<string, readonly (keyof Employee)[]> = {
 };
 
 /** The properties a page must read for `fields` and its cursors (sorted by `sort`); undefined: every column. */
-function propertiesFor(fields: Set<string> | undefined, sort: EmployeeSortField): (keyof Employee)[] | undefined {
+function propertiesFor(fields: Set<string> | undefined, sort: SearchOrderField): (keyof Employee)[] | undefined {
   if (!fields) return undefined;
   // A page by username is ordered, and its cursors keyed, by the username's canonical key.
-  const properties = new Set<keyof Employee>(['id', sort === 'username' ? 'usernameKey' : sort]);
+  const properties = new Set<keyof Employee>(
+    isNameOrder(sort) ? ['id', ...NAME_ORDERS[sort].map((c): keyof Employee => (c === 'last_name' ? 'lastName' : 'firstName'))] : ['id', sort === 'username' ? 'usernameKey' : sort],
+  );
   for (const field of fields) {
     const needed = FIELD_PROPERTIES[field];
     if (!needed) return undefined;
@@ -388,7 +399,7 @@ export class EmployeeResolver {
     if (args.filter?.type && (args.filter.type.length > 200 || hasControlCharacters(args.filter.type))) {
       throw badUserInput('`filter.type` must be at most 200 characters without control characters.');
     }
-    const sort: EmployeeSortField = field;
+    const sort: SearchOrderField = field;
     const descending = args.orderBy?.direction === OrderDirection.DESC;
     const filter = args.filter ?? {};
     const fields = nodeFields(info);
@@ -403,14 +414,14 @@ export class EmployeeResolver {
       },
       orderBy: { field: sort, descending },
       first: request.first,
-      after: request.after ? { value: request.after[0], id: request.after[1] } : null,
+      after: request.after ? { values: request.after.slice(0, -1), id: request.after[request.after.length - 1] } : null,
       withTotal: selects(info, 'totalCount'),
       withReferences: REFERENCE_FIELDS.filter((f) => !fields || fields.has(f)),
       properties: propertiesFor(fields, sort),
     });
     const shared = sharedReferences();
     const nodes = page.employees.map((employee, i) => EmployeeType.from(employee, page.references?.[i], shared));
-    const keyOf = (node: EmployeeType, i: number): [string, string] => [employeeService.sortValue(page.employees[i], sort), node.uuid];
+    const keyOf = (node: EmployeeType, i: number): string[] => [...employeeService.searchSortValues(page.employees[i], sort), node.uuid];
     return kit.connection(EmployeeConnection, request, nodes, page, keyOf);
   }
 

@@ -2,6 +2,7 @@ import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, 
 import { LogPosition, auditReferenceKind, auditService } from '../../services/audit.service';
 import { provisioningLogService } from '../../services/provisioning-log.service';
 import { GraphQLContext } from '../context';
+import { hasControlCharacters } from '../../services/validation';
 import { badUserInput } from '../errors';
 import { idOfType, toGlobalId } from '../global-id';
 import { CURSOR_PART, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, defineConnection } from '../pagination';
@@ -37,6 +38,12 @@ class ProvisioningEventsArgs extends PageArgs {
 
   @Field(() => ID, { nullable: true, description: 'Only the entries about this employee (global Employee id).' })
   employeeId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Only the entries whose userName (as the identity provider sent it) contains this text, case-insensitively.',
+  })
+  userName?: string | null;
 }
 
 /** Cursors of the newest-first lists (logs, tokens): `[timestamp in microseconds, id]`, the services' positions. */
@@ -148,9 +155,14 @@ export class ProvisioningEventResolver {
   ): Promise<ProvisioningEventConnection> {
     const request = NEWEST_FIRST.page(args);
     const employeeId = args.employeeId ? employeeUuid(args.employeeId) : undefined;
+    const userName = args.userName?.trim();
+    if (userName && (userName.length > 300 || hasControlCharacters(userName))) {
+      throw badUserInput('`userName` must be at most 300 characters without control characters.');
+    }
     const page = await provisioningLogService.list(ctx, {
       outcome: args.outcome ?? undefined,
       employeeId,
+      userName: userName || undefined,
       first: request.first,
       after: positionOf(request.after),
     });

@@ -42,6 +42,11 @@ class UpdateTenantSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Lifetime in seconds of OAuth access tokens issued from now on (300 to 21600).' })
   oauthAccessTokenLifetimeSeconds?: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "BCP 47 locale whose ICU collation orders names, e.g. en-US or sv-SE (language, optional script and region; one PostgreSQL's ICU knows).",
+  })
+  locale?: string | null;
 }
 
 @PayloadOf('updateTenantSettings')
@@ -53,7 +58,7 @@ class UpdateTenantSettingsPayload extends ObjectPayload(TenantSettingsType, 'ten
 function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChanges {
   const changes: TenantSettingsChanges = {};
   const issues: ErrorIssue[] = [];
-  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'oauthAccessTokenLifetimeSeconds'] as const) {
+  for (const field of ['scimImportFields', 'provisioningLogRetentionDays', 'eventRetentionDays', 'usernameFormat', 'oauthAccessTokenLifetimeSeconds', 'locale'] as const) {
     if (input[field] === null) issues.push({ code: ErrorCode.REQUIRED, message: `${field} cannot be null.`, field });
   }
   if (input.scimImportFields) changes.scimImportFields = input.scimImportFields;
@@ -64,6 +69,7 @@ function toSettingsChanges(input: UpdateTenantSettingsInput): TenantSettingsChan
   if (typeof input.oauthAccessTokenLifetimeSeconds === 'number') changes.oauthAccessTokenLifetimeSeconds = input.oauthAccessTokenLifetimeSeconds;
   if (input.usernameFormat) changes.usernameFormat = input.usernameFormat;
   if (input.defaultPhoneRegion !== undefined) changes.defaultPhoneRegion = input.defaultPhoneRegion;
+  if (input.locale !== undefined && input.locale !== null) changes.locale = input.locale;
   if (input.defaultRoleId === null) changes.defaultRoleId = null;
   else if (input.defaultRoleId !== undefined) {
     const id = idOfType(input.defaultRoleId, 'Role');

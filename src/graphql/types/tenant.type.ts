@@ -95,6 +95,12 @@ export class TenantSettingsType {
     description: 'Lifetime in seconds of the OAuth access tokens issued to your connections (300 to 21600; default 3600).',
   })
   oauthAccessTokenLifetimeSeconds: number;
+  @Field({
+    description:
+      'BCP 47 locale (e.g. en-US, the default; fr-FR; sv-SE) whose ICU collation orders names in lists ' +
+      '(`employees(orderBy: {field: NAME})`): "José Álvarez" before "Tim Zone", and in Swedish "Öberg" after "Zetterlund".',
+  })
+  locale: string;
 
   /** The explicitly chosen default role, for the `defaultRole` resolver; not exposed. */
   defaultRoleId: string | null;
@@ -107,6 +113,7 @@ export class TenantSettingsType {
       usernameFormat: settings.usernameFormat,
       defaultPhoneRegion: settings.defaultPhoneRegion,
       oauthAccessTokenLifetimeSeconds: settings.oauthAccessTokenLifetimeSeconds,
+      locale: settings.locale,
       defaultRoleId: settings.defaultRoleId,
     });
   }

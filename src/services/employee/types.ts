@@ -1,7 +1,7 @@
 // Part of the employee service (src/services/employee.service.ts is its facade); see docs/architecture.md.
 import type { Employee } from '../../entities';
 import type { EmployeeStatus, ManagedBy } from '../../entities/enums';
-import type { EmployeeSortField, EmployeeQuery } from '../employee-query';
+import type { EmployeeQuery, EmployeeSortField, SearchOrderField } from '../employee-query';
 import type { GroupRef } from '../group.service';
 
 /** Values for the writable employee fields. `null` clears an optional field; `undefined` leaves it alone. */
@@ -94,9 +94,10 @@ export interface EmployeeSearchFilter {
 export interface SearchOptions {
   search?: string | null;
   filter?: EmployeeSearchFilter;
-  orderBy?: { field: EmployeeSortField; descending: boolean };
+  orderBy?: { field: SearchOrderField; descending: boolean };
   first: number;
-  after?: { value: string; id: string } | null;
+  /** The keyset of the last row of the previous page: its sort values (searchSortValues) and id. */
+  after?: { values: string[]; id: string } | null;
   /** Whether to count every match (GraphQL `totalCount`); default true. */
   withTotal?: boolean;
   /** Which of each employee's role, team and login authenticator to read in the same statement (`references`). */
@@ -115,12 +116,17 @@ export type EmployeeReference = keyof EmployeeReferences;
 
 /**
  * The text `search` looks in: first and last name side by side (so "Ada Lovelace" matches), the username's canonical
- * key (so that a username is found as lookups find it, see username-key.ts), email, display and middle name. Migration
- * UsernameKey indexes exactly this expression with gin_trgm_ops; keep the two identical.
+ * key (so that a username is found as lookups find it, see username-key.ts), email, display and middle name; folded by
+ * `rollcall_search_fold` (unaccent: "José Álvarez-Núñez" holds "Jose Alvarez-Nunez"), as the term is (SEARCH_FOLD), so
+ * accents do not matter and ILIKE ignores case. Migration Lists indexes exactly this expression with gin_trgm_ops;
+ * keep the two identical.
  */
 export const SEARCH_DOCUMENT =
-  "(e.first_name || ' ' || e.last_name || ' ' || e.username_key || ' ' || e.email::text || ' ' || " +
+  "rollcall_search_fold(e.first_name || ' ' || e.last_name || ' ' || e.username_key || ' ' || e.email::text || ' ' || " +
   "coalesce(e.display_name, '') || ' ' || coalesce(e.middle_name, ''))";
+
+/** SQL: a LIKE pattern (a parameter) folded as SEARCH_DOCUMENT is. */
+export const SEARCH_FOLD = (pattern: string): string => `rollcall_search_fold(${pattern})`;
 
 export interface EmployeePage {
   employees: Employee[];
