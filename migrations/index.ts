@@ -14,6 +14,7 @@ import { WebhookDeliveriesLean1795739600000 } from './1795739600000-WebhookDeliv
 import { Events1795739000000 } from './1795739000000-Events';
 import { OAuth1795740000000 } from './1795740000000-OAuth';
 import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
+import { OAuthPlatformClients1795740200000 } from './1795740200000-OAuthPlatformClients';
 import { Lists1795741000000 } from './1795741000000-Lists';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
@@ -35,5 +36,6 @@ export const MIGRATIONS: Function[] = [
   WebhookDeliveriesLean1795739600000,
   OAuth1795740000000,
   OAuthAssertionJti1795740100000,
+  OAuthPlatformClients1795740200000,
   Lists1795741000000,
 ];

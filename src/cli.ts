@@ -6,10 +6,12 @@ import { Database, openDatabase } from './db/database';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
 import { Tenant } from './entities';
 import { TOKEN_SCOPES, TokenScope } from './entities/enums';
+import { OAuthPlatformClient, OAuthPlatformClientSecret } from './entities/oauth-platform-client.entity';
 import { Actor, RequestContext } from './services/context';
 import { DomainError, ErrorCode, isDatabaseUnavailable } from './services/errors';
 import * as sql from './services/sql';
 import { tenantService } from './services/tenant.service';
+import { PlatformContext, oauthPlatformClientService } from './services/oauth/platform-client.service';
 import { tokenService } from './services/token.service';
 import { isUuid } from './services/validation';
 
@@ -23,6 +25,16 @@ const USAGE = `Usage: rollcall <command>
   token list [--tenant SLUG]              list tokens (prefixes, never secrets)
   token revoke <prefix|id> [--tenant SLUG]
                                           revoke a token (the prefix as \`token list\` prints it, with or without …)
+  oauth-client create --platform --name NAME --redirect-uri URI [--redirect-uri URI …]
+                                          create a platform OAuth client: one client id and secret for every tenant
+                                          (Okta's integration network); authorization code only; secret shown once
+  oauth-client list --platform            list platform OAuth clients, their secrets (prefixes) and tenant grants
+  oauth-client add-secret <client> --platform [--expires-at ISO-DATE]
+                                          add a secret (rotation; at most 3 years, default 2); shown once
+  oauth-client revoke-secret <client> <secret id|prefix> --platform
+                                          revoke a secret and every tenant's tokens obtained with it
+  oauth-client delete <client> --platform delete a platform client: every tenant's grant and tokens end
+                                          (<client> is the client id rc_client_… or the id \`list\` prints)
 
 Options: --json prints one JSON object on stdout, also for a failure: {"error":{"code":"…","message":"…"}}.
 The database is DATABASE_URL, or the embedded one in DATA_DIR (default ./data) when the server is not running.
@@ -173,6 +185,112 @@ function scopeOf(value: string | undefined): TokenScope {
   return value as TokenScope;
 }
 
+function platformContext(manager: EntityManager): PlatformContext {
+  return { actor: CLI, requestId: `cli-${process.pid}`, manager };
+}
+
+function expiryOf(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new CliError(ErrorCode.INVALID_VALUE, `--expires-at "${value}" is not a date (e.g. 2028-01-31 or 2028-01-31T12:00:00Z).`);
+  return date;
+}
+
+function secretSummary(s: OAuthPlatformClientSecret) {
+  return {
+    id: s.id,
+    prefix: s.prefix,
+    createdAt: s.createdAt.toISOString(),
+    expiresAt: s.expiresAt.toISOString(),
+    lastUsedAt: s.lastUsedAt?.toISOString() ?? null,
+    revokedAt: s.revokedAt?.toISOString() ?? null,
+  };
+}
+
+function platformSummary(c: OAuthPlatformClient) {
+  return {
+    id: c.id,
+    clientId: c.clientId,
+    name: c.name,
+    platform: true,
+    grantTypes: ['AUTHORIZATION_CODE'],
+    redirectUris: c.redirectUris,
+    createdAt: c.createdAt.toISOString(),
+    lastUsedAt: c.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * `oauth-client …`: the operator's deployment-wide ("platform") OAuth clients (docs/oauth.md "Platform clients").
+ * Tenants' own clients are their admins' business (the console's Connections page, GraphQL), so --platform is
+ * required: a command without it would otherwise look like it manages those.
+ */
+async function platformClientCommand(
+  config: Config,
+  action: string | undefined,
+  ref: string | undefined,
+  secretRef: string | undefined,
+  values: { platform?: boolean; name?: string; 'redirect-uri'?: string[]; 'expires-at'?: string },
+  print: (object: unknown, text: string) => void,
+): Promise<number> {
+  if (!['create', 'list', 'add-secret', 'revoke-secret', 'delete'].includes(action ?? '')) {
+    throw usageError(`Unknown command: oauth-client ${action ?? ''}`.trim());
+  }
+  if (!values.platform) {
+    throw usageError("oauth-client manages platform clients only: add --platform. A tenant's own OAuth clients are managed in the admin console (Connections).");
+  }
+  if (['add-secret', 'revoke-secret', 'delete'].includes(action!) && !ref) throw usageError(`oauth-client ${action} needs the client id (rc_client_…) or id.`);
+  if (action === 'revoke-secret' && !secretRef) throw usageError('oauth-client revoke-secret needs the secret id or prefix (`oauth-client list --platform` shows them).');
+  await withDatabase(config, async (dataSource) => {
+    const ctx = platformContext(dataSource.manager);
+    if (action === 'create') {
+      if (values.name === undefined) throw usageError('oauth-client create needs --name NAME.');
+      const { client, clientSecret } = await oauthPlatformClientService.create(ctx, { name: values.name, redirectUris: values['redirect-uri'] ?? [] });
+      print(
+        { oauthClient: platformSummary(client), clientSecret },
+        [
+          `Created platform OAuth client "${client.name}" (${client.id}). Every tenant's admin can approve it.`,
+          `  Client id    : ${client.clientId}`,
+          `  Client secret: ${clientSecret}   (shown only this once)`,
+        ].join('\n'),
+      );
+    } else if (action === 'list') {
+      const list = await oauthPlatformClientService.list(ctx);
+      const rows = list.map((l) => ({ ...platformSummary(l.client), tenantGrants: l.grants, secrets: l.secrets.map(secretSummary) }));
+      const text = rows
+        .map((r) =>
+          [
+            `${r.clientId}  ${r.name}  (${r.id})  ${r.tenantGrants} tenant grant(s), last used ${r.lastUsedAt ?? 'never'}`,
+            `  redirect URIs: ${r.redirectUris.join(' ')}`,
+            ...r.secrets.map((x) => `  secret ${x.prefix}…  ${x.id}  expires ${x.expiresAt}${Date.parse(x.expiresAt) <= Date.now() ? ' (expired)' : ''}`),
+          ].join('\n'),
+        )
+        .join('\n');
+      print({ oauthClients: rows }, rows.length === 0 ? 'No platform OAuth clients.' : text);
+    } else if (action === 'add-secret') {
+      const { client, clientSecret, secret } = await oauthPlatformClientService.addSecret(ctx, ref!, expiryOf(values['expires-at']));
+      print(
+        { oauthClient: platformSummary(client), secret: secretSummary(secret), clientSecret },
+        `Added secret ${secret.prefix}… (${secret.id}) to ${client.clientId}, expiring ${secret.expiresAt.toISOString()}. Shown only this once:\n  ${clientSecret}`,
+      );
+    } else if (action === 'revoke-secret') {
+      const { client, secret, alreadyRevoked } = await oauthPlatformClientService.revokeSecret(ctx, ref!, secretRef!);
+      const summary = { oauthClient: platformSummary(client), secret: secretSummary(secret) };
+      if (alreadyRevoked) {
+        throw new CliError('ALREADY_REVOKED', `Secret ${secret.prefix}… (${secret.id}) was already revoked at ${secret.revokedAt!.toISOString()}; nothing changed.`, summary);
+      }
+      print(summary, `Revoked secret ${secret.prefix}… (${secret.id}) of ${client.clientId}; tokens obtained with it no longer work.`);
+    } else {
+      const { client, grants } = await oauthPlatformClientService.remove(ctx, ref!);
+      print(
+        { deletedOAuthClient: platformSummary(client), revokedTenantGrants: grants },
+        `Deleted platform OAuth client ${client.clientId} ("${client.name}"); ${grants} tenant grant(s) and their tokens ended.`,
+      );
+    }
+  });
+  return 0;
+}
+
 /** Runs one CLI command; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo = { out: console.log, err: console.error }): Promise<number> {
   let parsed;
@@ -185,6 +303,9 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
         name: { type: 'string' },
         tenant: { type: 'string' },
         scope: { type: 'string' },
+        platform: { type: 'boolean', default: false },
+        'redirect-uri': { type: 'string', multiple: true },
+        'expires-at': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -193,7 +314,7 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
     return report(usageError((error as Error).message), argv.includes('--json'), io);
   }
   const { values, positionals } = parsed;
-  const [group, action, arg] = positionals;
+  const [group, action, arg, arg2] = positionals;
   const json = values.json === true;
   const print = (object: unknown, text: string) => io.out(json ? JSON.stringify(object) : text);
 
@@ -312,6 +433,9 @@ export async function runCli(argv: string[], io: CliIo = { out: console.log, err
         print(summary(token), `Revoked ${token.prefix}… (${token.id}).`);
       });
       return 0;
+    }
+    if (group === 'oauth-client') {
+      return await platformClientCommand(config, action, arg, arg2, values, print);
     }
     throw usageError(`Unknown command: ${positionals.join(' ')}`);
   } catch (error) {

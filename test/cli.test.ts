@@ -376,6 +376,101 @@ test('an unreachable database exits 6 and bad configuration exits 8, as JSON wit
   expect(config.error.message).toMatch(/^Invalid configuration: DB_POOL_SIZE /);
 });
 
+describe('oauth-client --platform: one OAuth client for every tenant (Okta integration network)', () => {
+  const REDIRECT = 'https://oin.example.test/oauth2/callback';
+  let platform: { oauthClient: { id: string; clientId: string; name: string; redirectUris: string[] }; clientSecret: string };
+
+  test('create --json prints the client id and its secret once; list shows the prefix only', async () => {
+    platform = json(await rollcall('oauth-client', 'create', '--platform', '--name', 'Okta (OIN)', '--redirect-uri', REDIRECT, '--json'));
+    expect(platform).toEqual({
+      oauthClient: {
+        id: expect.stringMatching(UUID),
+        clientId: expect.stringMatching(/^rc_client_[0-9a-f]{24}$/),
+        name: 'Okta (OIN)',
+        platform: true,
+        grantTypes: ['AUTHORIZATION_CODE'],
+        redirectUris: [REDIRECT],
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      },
+      clientSecret: expect.stringMatching(/^rc_secret_[A-Za-z0-9_-]{40,}$/),
+    });
+    secrets.push(platform.clientSecret);
+    const listed = await rollcall('oauth-client', 'list', '--platform', '--json');
+    const { oauthClients } = json(listed);
+    expect(oauthClients).toEqual([
+      expect.objectContaining({ clientId: platform.oauthClient.clientId, tenantGrants: 0, secrets: [expect.objectContaining({ prefix: platform.clientSecret.slice(0, 16) })] }),
+    ]);
+    const text = await rollcall('oauth-client', 'list', '--platform');
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toContain(`${platform.oauthClient.clientId}  Okta (OIN)`);
+    for (const secret of secrets) expect(listed.stdout + text.stdout).not.toContain(secret);
+  });
+
+  test("a tenant's admin approves it on a running server; the tokens provision that tenant", async () => {
+    const server = await serve();
+    const authorize = await fetch(
+      `${server.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: platform.oauthClient.clientId, redirect_uri: REDIRECT, state: 's1' })}`,
+      { redirect: 'manual' },
+    );
+    expect(authorize.status).toBe(302);
+    const requestId = authorize.headers.get('location')!.split('/').pop()!;
+    const decided = await graphql(server.url, acme.adminToken, `mutation { decideOAuthAuthorization(input: {requestId: "${requestId}", approve: true}) { redirectTo userErrors { code } } }`);
+    const code = new URL(decided.body.data.decideOAuthAuthorization.redirectTo).searchParams.get('code')!;
+    const basic = Buffer.from(`${platform.oauthClient.clientId}:${platform.clientSecret}`).toString('base64');
+    const issued = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }).toString(),
+    });
+    expect(issued.status).toBe(200);
+    const { access_token: accessToken } = (await issued.json()) as { access_token: string };
+    const users = await fetch(`${server.url}/scim/v2/Users?count=1`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect(users.status).toBe(200);
+    await users.text();
+    const grants = await graphql(server.url, acme.adminToken, '{ oauthClients { clientId platform authorizedAt } }');
+    expect(grants.body.data.oauthClients).toEqual(
+      expect.arrayContaining([{ clientId: platform.oauthClient.clientId, platform: true, authorizedAt: expect.any(String) }]),
+    );
+    await killChild(server.child);
+    expect(json(await rollcall('oauth-client', 'list', '--platform', '--json')).oauthClients[0].tenantGrants).toBe(1);
+  });
+
+  test('add-secret, revoke-secret (a second time: exit 5), delete', async () => {
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 365 * 24 * 3_600_000).toISOString();
+    const added = json(await rollcall('oauth-client', 'add-secret', platform.oauthClient.clientId, '--platform', '--expires-at', expiresAt, '--json'));
+    expect(added).toMatchObject({ oauthClient: { id: platform.oauthClient.id }, secret: { expiresAt }, clientSecret: expect.stringMatching(/^rc_secret_/) });
+    secrets.push(added.clientSecret);
+    const { oauthClients } = json(await rollcall('oauth-client', 'list', '--platform', '--json'));
+    expect(oauthClients[0].secrets).toHaveLength(2);
+    const first = oauthClients[0].secrets.find((x: { id: string }) => x.id !== added.secret.id);
+    const revoked = json(await rollcall('oauth-client', 'revoke-secret', platform.oauthClient.clientId, first.id, '--platform', '--json'));
+    expect(revoked.secret).toMatchObject({ id: first.id, revokedAt: expect.any(String) });
+    const again = jsonError(await rollcall('oauth-client', 'revoke-secret', platform.oauthClient.clientId, `${first.prefix}…`, '--platform', '--json'), 5, 'ALREADY_REVOKED');
+    expect(again.secret).toMatchObject({ id: first.id });
+    expect(json(await rollcall('oauth-client', 'list', '--platform', '--json')).oauthClients[0].secrets.map((x: { id: string }) => x.id)).toEqual([added.secret.id]);
+
+    const deleted = await rollcall('oauth-client', 'delete', platform.oauthClient.id, '--platform');
+    expect(deleted).toMatchObject({ code: 0, stderr: '' });
+    expect(deleted.stdout.trim()).toBe(`Deleted platform OAuth client ${platform.oauthClient.clientId} ("Okta (OIN)"); 1 tenant grant(s) and their tokens ended.`);
+    expect(json(await rollcall('oauth-client', 'list', '--platform', '--json'))).toEqual({ oauthClients: [] });
+    expect((await rollcall('oauth-client', 'list', '--platform')).stdout.trim()).toBe('No platform OAuth clients.');
+  });
+
+  test('refusals: no --platform (2), no or a plain-http redirect URI (3), a bad expiry (3), an unknown client (4)', async () => {
+    expect(jsonError(await rollcall('oauth-client', 'list', '--json'), 2, 'USAGE').error.message).toMatch(/add --platform/);
+    expect(jsonError(await rollcall('oauth-client', 'create', '--platform', '--name', 'x', '--json'), 3, 'REQUIRED').error.message).toMatch(/redirect URI/);
+    jsonError(await rollcall('oauth-client', 'create', '--platform', '--name', 'x', '--redirect-uri', 'http://oin.example.test/cb', '--json'), 3, 'INVALID_VALUE');
+    jsonError(await rollcall('oauth-client', 'create', '--platform', '--redirect-uri', REDIRECT, '--json'), 2, 'USAGE');
+    jsonError(await rollcall('oauth-client', 'add-secret', 'rc_client_00', '--platform', '--expires-at', 'soon', '--json'), 3, 'INVALID_VALUE');
+    jsonError(await rollcall('oauth-client', 'add-secret', 'rc_client_00', '--platform', '--expires-at', '2099-01-01', '--json'), 3, 'INVALID_VALUE');
+    const missing = await rollcall('oauth-client', 'delete', 'rc_client_00', '--platform');
+    expect(missing).toMatchObject({ code: 4, stdout: '' });
+    expect(missing.stderr.trim()).toBe('No platform OAuth client "rc_client_00". `rollcall oauth-client list --platform` shows them.');
+    jsonError(await rollcall('oauth-client', 'bogus', '--platform', '--json'), 2, 'USAGE');
+  });
+});
+
 (SERVER_URL ? describe.skip : describe)('the embedded database while a server runs on it', () => {
   test('the CLI refuses it, naming the running process; once the server stops the same command succeeds', async () => {
     const server = await serve();

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
 import { Employee } from '../src/entities';
+import { oauthPlatformClientService } from '../src/services/oauth/platform-client.service';
 import { CHROMIUM, CHROMIUM_ARGS, ensureAdminBuild } from './admin-console-support';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 
@@ -503,6 +504,57 @@ if (chromiumMissing && underCi) {
         await expect(reader.getByRole('button', { name: /Add secret|Revoke|Delete|Create connection|Save/ }).count()).resolves.toBe(0);
       } finally {
         await reader.close();
+      }
+      expect(pageErrors).toEqual([]);
+    });
+
+    test("a platform client (Okta's integration network): an admin of another tenant approves it for that tenant; Connections shows the grant and revokes it", async () => {
+      const operator = { actor: { surface: 'cli' as const, tokenId: null }, requestId: 'e2e', manager: h.dataSource.manager };
+      const platform = await oauthPlatformClientService.create(operator, { name: 'Okta (OIN)', redirectUris: [redirectUri] });
+      const tab = await newTab();
+      try {
+        // Okta's OIN flow: no PKCE; the one client secret authenticates the exchange.
+        const state = base64url(randomBytes(12));
+        await tab.goto(
+          `${h.baseUrl}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: platform.client.clientId, redirect_uri: redirectUri, state })}`,
+        );
+        await tab.waitForURL(/\/admin\/consent\/[^/]+$/);
+        await tab.getByLabel('Admin token').fill(other.tokens.admin);
+        await tab.getByRole('button', { name: 'Sign in' }).click();
+        await tab.getByTestId('consent').waitFor();
+        await expect(tab.getByTestId('consent').innerText()).resolves.toContain(other.tenant.name);
+        await expect(tab.getByTestId('consent-platform').innerText()).resolves.toContain(`${other.tenant.name} only`);
+        await shot(tab, 'consent-platform');
+        await tab.getByRole('button', { name: 'Approve' }).click();
+        await tab.waitForURL((url) => url.toString().startsWith(redirectUri));
+        const landed = new URL(tab.url());
+        expect(landed.searchParams.get('state')).toBe(state);
+        const granted = await token(
+          { grant_type: 'authorization_code', code: landed.searchParams.get('code')!, redirect_uri: redirectUri },
+          [platform.client.clientId, platform.clientSecret],
+        );
+        expect(granted.status).toBe(200);
+        const accessToken = String(granted.body.access_token);
+        expect((await h.scim('POST', '/Users', accessToken, oktaCreateUser('mary.jackson@oin.example'))).status).toBe(201);
+        expect(await h.dataSource.manager.countBy(Employee, { tenantId: other.tenant.id, username: 'mary.jackson@oin.example' })).toBe(1);
+        expect(await h.dataSource.manager.countBy(Employee, { tenantId: t.tenant.id, username: 'mary.jackson@oin.example' })).toBe(0);
+
+        // The other tenant's Connections page: "Okta (OIN) — authorized on …, last used …", and Revoke access.
+        await tab.goto(`${h.baseUrl}/admin/connections`);
+        const item = tab.locator(`li.connection[data-client-id="${platform.client.clientId}"]`);
+        await item.waitFor();
+        await expect(item.getByTestId('grant-summary').innerText()).resolves.toMatch(/^Okta \(OIN\) — authorized on .+, last used (?!never)/);
+        await expect(item.getByRole('button', { name: 'Add secret' }).count()).resolves.toBe(0);
+        await shot(tab, 'connections-platform');
+        await item.getByRole('button', { name: 'Revoke access' }).click();
+        await item.getByRole('button', { name: "Revoke this tenant's access" }).click();
+        await item.waitFor({ state: 'detached' });
+        expect((await h.scim('GET', '/Users?count=1', accessToken)).status).toBe(401);
+        // The first tenant never saw it.
+        await page.reload();
+        await expect(page.locator(`li.connection[data-client-id="${platform.client.clientId}"]`).count()).resolves.toBe(0);
+      } finally {
+        await tab.close();
       }
       expect(pageErrors).toEqual([]);
     });

@@ -4,6 +4,7 @@ import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { scimRouter } from '../src/scim/router';
+import { oauthPlatformClientService } from '../src/services/oauth/platform-client.service';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
 import { snapshotTenant } from './support/snapshot';
 
@@ -39,6 +40,7 @@ interface BIds {
   oauthClient: string;
   oauthSecret: string;
   oauthRequest: string;
+  oauthGrant: string;
 }
 let B: BIds;
 /** Tenant A's own objects, to try attaching B's objects to them. */
@@ -149,6 +151,29 @@ beforeAll(async () => {
     { redirect: 'manual' },
   );
   const oauthRequest = consent.headers.get('location')!.split('/').pop()!;
+  // B's grant of a platform client (one client for every tenant), approved by B's admin, with its tokens.
+  const platform = await oauthPlatformClientService.create(
+    { actor: { surface: 'cli', tokenId: null }, requestId: 'walk', manager: h.dataSource.manager },
+    { name: 'Zebra OIN', redirectUris: ['https://zebra.example.test/oin'] },
+  );
+  const platformConsent = await fetch(
+    `${h.baseUrl}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: platform.client.clientId, redirect_uri: 'https://zebra.example.test/oin', state: 'zebra-oin' })}`,
+    { redirect: 'manual' },
+  );
+  const platformDecision = await h.graphql(b.tokens.admin, 'mutation($input: DecideOAuthAuthorizationInput!) { decideOAuthAuthorization(input: $input) { redirectTo userErrors { code } } }', {
+    input: { requestId: platformConsent.headers.get('location')!.split('/').pop()!, approve: true },
+  });
+  const platformToken = await h.request('POST', '/oauth/token', {
+    rawBody: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: new URL(platformDecision.body.data!.decideOAuthAuthorization.redirectTo).searchParams.get('code')!,
+      redirect_uri: 'https://zebra.example.test/oin',
+      client_id: platform.client.clientId,
+      client_secret: platform.clientSecret,
+    }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  expect(platformToken.status).toBe(200);
   // A failed SCIM request, so B has a FAILURE provisioning event too.
   expect((await h.scim('GET', '/Users/zebra-missing', b.tokens.scim)).status).toBe(404);
   await h.app.provisioningLog.flush();
@@ -170,6 +195,7 @@ beforeAll(async () => {
     oauthClient: uuid(oauth.oauthClient.id),
     oauthSecret: oauth.oauthClient.secrets[0].id,
     oauthRequest,
+    oauthGrant: (await ids('SELECT id FROM oauth_clients WHERE tenant_id = $1 AND platform_client_id IS NOT NULL'))[0],
   };
   expect(B.provisioningEvents.length).toBeGreaterThan(0);
   const prefixes = ((await h.dataSource.query('SELECT prefix FROM access_tokens WHERE tenant_id = $1', [b.tenant.id])) as { prefix: string }[]).map(
@@ -179,7 +205,7 @@ beforeAll(async () => {
   const allIds = [
     B.employee, B.localEmployee, B.group, B.role, B.team, B.authenticator, B.template, b.tenant.id,
     ...B.tokens, ...B.auditEvents, ...B.provisioningEvents, ...bDefaults, B.webhookEndpoint, B.webhookDelivery,
-    B.oauthClient, B.oauthSecret, B.oauthRequest,
+    B.oauthClient, B.oauthSecret, B.oauthRequest, B.oauthGrant,
   ];
   const types = ['Employee', 'Group', 'Role', 'Team', 'LoginAuthenticator', 'EmployeeTemplate', 'Tenant', 'AccessToken', 'AuditEvent', 'ProvisioningEvent', 'WebhookEndpoint', 'WebhookDelivery', 'OAuthClient'];
   secrets = [
@@ -193,6 +219,9 @@ beforeAll(async () => {
     oauth.clientSecret,
     oauth.oauthClient.secrets[0].prefix,
     oauthToken.body.access_token,
+    platformToken.body.access_token,
+    platformToken.body.refresh_token,
+    platform.clientSecret,
     'zebra', 'Zebra', 'walk-b',
   ];
 
@@ -334,7 +363,7 @@ const TYPES_AND_IDS = (): [string, string[]][] => [
   ['AccessToken', B.tokens],
   ['AuditEvent', B.auditEvents],
   ['ProvisioningEvent', B.provisioningEvents],
-  ['OAuthClient', [B.oauthClient]],
+  ['OAuthClient', [B.oauthClient, B.oauthGrant]],
 ];
 
 /** A connection query answers only A's rows: none of B's, and its totalCount is A's own count. */
@@ -723,6 +752,14 @@ const GRAPHQL_CASES: Record<string, Case> = {
       await mutateAs(
         'mutation($input: DeleteOAuthClientInput!) { deleteOAuthClient(input: $input) { deletedOAuthClientId userErrors { code } } }',
         { input: { id: gid('OAuthClient', B.oauthClient) } },
+      ),
+      'deletedOAuthClientId',
+    ),
+  'Mutation.revokeOAuthGrant': async () =>
+    notFoundUserError(
+      await mutateAs(
+        'mutation($input: RevokeOAuthGrantInput!) { revokeOAuthGrant(input: $input) { deletedOAuthClientId userErrors { code } } }',
+        { input: { oauthClientId: gid('OAuthClient', B.oauthGrant) } },
       ),
       'deletedOAuthClientId',
     ),

@@ -523,6 +523,9 @@ export interface OAuthClient {
   secrets: OAuthClientSecret[];
   lastUsedAt: string | null;
   createdAt: string;
+  /** The tenant's grant of a platform client (one app for every tenant, Okta's integration network). */
+  platform: boolean;
+  authorizedAt: string | null;
 }
 /** What an identity provider's admin pastes, derived by the server from PUBLIC_URL. */
 export interface OAuthEndpoints {
@@ -533,7 +536,7 @@ export interface OAuthEndpoints {
 }
 
 const OAUTH_CLIENT_FIELDS = `
-  id clientId name grantTypes redirectUris createdAt lastUsedAt
+  id clientId name grantTypes redirectUris createdAt lastUsedAt platform authorizedAt
   federation { issuer subject audience jwksUrl }
   secrets { id prefix createdAt expiresAt lastUsedAt }
 `;
@@ -585,6 +588,14 @@ export const REVOKE_OAUTH_CLIENT_SECRET = `
     }
   }
 `;
+export const REVOKE_OAUTH_GRANT = `
+  mutation RevokeOAuthGrant($input: RevokeOAuthGrantInput!) {
+    revokeOAuthGrant(input: $input) {
+      deletedOAuthClientId
+      userErrors { code field message }
+    }
+  }
+`;
 export const DELETE_OAUTH_CLIENT = `
   mutation DeleteOAuthClient($input: DeleteOAuthClientInput!) {
     deleteOAuthClient(input: $input) {
@@ -602,10 +613,12 @@ export interface OAuthAuthorizationRequest {
   tenantName: string;
   scopes: string[];
   expiresAt: string;
+  /** A platform client: any tenant's admin may approve it, for their own tenant only. */
+  platform: boolean;
 }
 export const OAUTH_AUTHORIZATION_REQUEST = `
   query OAuthAuthorizationRequest($id: ID!) {
-    oauthAuthorizationRequest(id: $id) { id clientName redirectUri tenantName scopes expiresAt }
+    oauthAuthorizationRequest(id: $id) { id clientName redirectUri tenantName scopes expiresAt platform }
   }
 `;
 export interface OAuthAuthorizationRequestData {

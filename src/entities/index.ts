@@ -8,6 +8,7 @@ import { Group } from './group.entity';
 import { OAuthAuthorization } from './oauth-authorization.entity';
 import { OAuthClient, OAuthClientSecret } from './oauth-client.entity';
 import { OAuthToken } from './oauth-token.entity';
+import { OAuthPlatformAuthorizationRequest, OAuthPlatformClient, OAuthPlatformClientSecret } from './oauth-platform-client.entity';
 import { LoginAuthenticator } from './login-authenticator.entity';
 import { OAuthAssertionJti } from './oauth-assertion-jti.entity';
 import { ProvisioningEvent } from './provisioning-event.entity';
@@ -33,6 +34,9 @@ export {
   OAuthClientSecret,
   OAuthToken,
   OAuthAssertionJti,
+  OAuthPlatformClient,
+  OAuthPlatformClientSecret,
+  OAuthPlatformAuthorizationRequest,
   ProvisioningEvent,
   Role,
   Team,
@@ -65,4 +69,7 @@ export const ENTITIES = [
   OAuthToken,
   OAuthAuthorization,
   OAuthAssertionJti,
+  OAuthPlatformClient,
+  OAuthPlatformClientSecret,
+  OAuthPlatformAuthorizationRequest,
 ];

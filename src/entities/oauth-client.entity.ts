@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { OAuthPlatformClient } from './oauth-platform-client.entity';
 import { Tenant } from './tenant.entity';
 
 /** What a connection may do at the token endpoint (docs/oauth.md "Grants"). */
@@ -23,7 +24,11 @@ export interface OAuthFederation {
  * pending authorizations (cascade), which ends every token it holds.
  */
 @Entity({ name: 'oauth_clients' })
-@Index('uq_oauth_clients_client_id', ['clientId'], { unique: true })
+// A tenant's grant of a platform client carries the platform client's id (what the tenant sees); only the tenant's own
+// clients' ids must be unique, and only those are looked up by client id (oauthClientService.findByClientId).
+@Index('uq_oauth_clients_client_id', ['clientId'], { unique: true, where: 'platform_client_id IS NULL' })
+// One grant per tenant and platform client; also the index of the cascade when the platform client is deleted.
+@Index('uq_oauth_clients_platform_client', ['platformClientId', 'tenantId'], { unique: true })
 @Check('ck_oauth_clients_grant_types', `grant_types <@ ARRAY['CLIENT_CREDENTIALS','AUTHORIZATION_CODE','JWT_BEARER']::text[] AND cardinality(grant_types) > 0`)
 export class OAuthClient {
   @PrimaryColumn({ type: 'uuid' })
@@ -52,6 +57,18 @@ export class OAuthClient {
 
   @Column({ type: 'jsonb', nullable: true })
   federation: OAuthFederation | null;
+
+  /**
+   * Set on a tenant's grant of a platform client (docs/oauth.md "Platform clients"): the row an admin's approval made,
+   * which the tenant's codes and tokens of that client belong to. It has no secrets and no redirect URIs of its own
+   * (the platform client's apply); deleting it revokes the tenant's grant, deleting the platform client deletes it.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  platformClientId: string | null;
+
+  @ManyToOne(() => OAuthPlatformClient, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'platform_client_id', foreignKeyConstraintName: 'fk_oauth_clients_platform_client' })
+  platformClient?: OAuthPlatformClient;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

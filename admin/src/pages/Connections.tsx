@@ -10,6 +10,7 @@ import {
   OAuthEndpoints,
   OAuthGrantType,
   REVOKE_OAUTH_CLIENT_SECRET,
+  REVOKE_OAUTH_GRANT,
   UPDATE_OAUTH_TOKEN_LIFETIME,
   UserError,
 } from '../api';
@@ -174,6 +175,58 @@ function ClientFacts({ client }: { client: OAuthClient }) {
         <dd data-testid="client-last-used">{client.lastUsedAt ? formatDate(client.lastUsedAt) : 'Never'}</dd>
       </div>
     </dl>
+  );
+}
+
+/**
+ * The tenant's grant of a platform client (docs/oauth.md "Platform clients"): an app the operator offers to every
+ * tenant (Okta's integration network), which an admin of this tenant approved. Nothing to paste and no secrets here
+ * (they are the operator's); revoking ends this tenant's access only.
+ */
+function GrantItem({ client, onChanged }: { client: OAuthClient; onChanged: () => void }) {
+  const canEdit = useCanEdit();
+  const [revokeState, runRevoke] = useMutation(REVOKE_OAUTH_GRANT);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const revoke = async () => {
+    const response = await runRevoke({ input: { oauthClientId: client.id } });
+    const payload = response.data?.revokeOAuthGrant as Payload | undefined;
+    if (!payload) return;
+    setErrors(payload.userErrors);
+    if (payload.userErrors.length === 0) onChanged();
+  };
+  return (
+    <li className="connection" data-client-id={client.clientId} data-name={client.name} data-platform="true">
+      <div className="endpoint-head">
+        <h3 className="connection-name">{client.name}</h3>
+        <span className="badge badge-idp">Platform app</span>
+      </div>
+      <p data-testid="grant-summary">
+        {client.name} — authorized on {client.authorizedAt ? formatDate(client.authorizedAt) : formatDate(client.createdAt)}, last used{' '}
+        {client.lastUsedAt ? formatDate(client.lastUsedAt) : 'never'}
+      </p>
+      <p className="help">
+        Offered to every Rollcall tenant by the operator of this Rollcall (one client id for all, as in Okta’s integration
+        network); an admin of this tenant approved it for this tenant. Revoking ends its access to this tenant at once; Okta then
+        needs an admin to authorize it again.
+      </p>
+      <dl className="details">
+        <div>
+          <dt>Client id</dt>
+          <dd className="mono">{client.clientId}</dd>
+        </div>
+        <div>
+          <dt>Access</dt>
+          <dd>SCIM provisioning</dd>
+        </div>
+      </dl>
+      {canEdit && (
+        <div className="endpoint-actions connection-actions">
+          <ConfirmButton label="Revoke access" confirmLabel="Revoke this tenant's access" disabled={revokeState.fetching} onConfirm={revoke} />
+        </div>
+      )}
+      <FormErrors errors={errors} shown={new Set()} />
+      <ErrorNotice error={revokeState.error} />
+    </li>
   );
 }
 
@@ -562,9 +615,13 @@ export function Connections() {
           <Empty>No connections yet.{canEdit ? ' Add one below.' : ''}</Empty>
         ) : (
           <ul className="endpoints connections">
-            {clients.map((client) => (
-              <ClientItem key={client.id} client={client} endpoints={endpoints} onChanged={refresh} />
-            ))}
+            {clients.map((client) =>
+              client.platform ? (
+                <GrantItem key={client.id} client={client} onChanged={refresh} />
+              ) : (
+                <ClientItem key={client.id} client={client} endpoints={endpoints} onChanged={refresh} />
+              ),
+            )}
           </ul>
         )}
       </Section>

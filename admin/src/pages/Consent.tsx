@@ -14,7 +14,7 @@ function hostOf(uri: string): string {
 
 /**
  * The consent page of `GET /oauth/authorize` (Okta's authorization code grant): an admin of the tenant the client
- * belongs to approves or denies SCIM provisioning access, and the browser goes back to the registered redirect URI
+ * belongs to (for a platform client, of any tenant: their own gets the access) approves or denies SCIM provisioning access, and the browser goes back to the registered redirect URI
  * with the code (or error=access_denied) and the state. A request of another tenant, an expired or used one, and any
  * token but an admin token of that tenant all read as unknown: the page never says which.
  */
@@ -87,6 +87,14 @@ export function Consent({ id, onSignOut }: { id: string; onSignOut: (why: string
         <strong>{request.tenantName}</strong>: it will create, update and deactivate employees and groups. It gets nothing else: no
         access to this console or the admin API.
       </p>
+      {request.platform && (
+        <p className="notice" data-testid="consent-platform">
+          {request.clientName} is offered to every Rollcall tenant by the operator of this Rollcall. Approving connects it to{' '}
+          <strong>{request.tenantName}</strong> only, the tenant you are signed in to; you can revoke it on the Connections page.
+          Approve only a request you started yourself, just now, from your own identity provider’s admin console: whoever started
+          it gets the access.
+        </p>
+      )}
       <dl className="details consent-details">
         <div>
           <dt>App</dt>

@@ -90,6 +90,15 @@ class DeleteOAuthClientInput {
 @PayloadOf('deleteOAuthClient')
 class DeleteOAuthClientPayload extends DeletePayload('OAuthClient') {}
 
+@InputType('RevokeOAuthGrantInput', { description: "Your tenant's grant of a platform client to revoke." })
+class RevokeOAuthGrantInput {
+  @Field(() => ID, { description: 'Global id of the grant (the OAuthClient with platform: true).' })
+  oauthClientId: string;
+}
+
+@PayloadOf('revokeOAuthGrant')
+class RevokeOAuthGrantPayload extends DeletePayload('OAuthClient') {}
+
 @InputType('DecideOAuthAuthorizationInput', { description: 'An admin\'s answer to an OAuth client\'s request for access.' })
 class DecideOAuthAuthorizationInput {
   @Field(() => ID, { description: 'The id of the request (OAuthAuthorizationRequest.id).' })
@@ -130,7 +139,9 @@ async function shown(ctx: RequestContext, result: OAuthClientWithSecret): Promis
 @Resolver(() => OAuthClientType)
 export class OAuthResolver {
   @Authorized('admin')
-  @Query(() => [OAuthClientType], { description: "Your tenant's OAuth clients, oldest first. Secrets are never shown." })
+  @Query(() => [OAuthClientType], {
+    description: "Your tenant's OAuth clients, and its grants of platform clients (platform: true), oldest first. Secrets are never shown.",
+  })
   async oauthClients(@Ctx() { ctx }: GraphQLContext): Promise<OAuthClientType[]> {
     const clients = await oauthClientService.list(ctx);
     const secrets = await oauthClientService.secrets(
@@ -213,6 +224,23 @@ export class OAuthResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<DeleteOAuthClientPayload> {
     return payload(DeleteOAuthClientPayload, () => oauthClientService.remove(ctx, clientUuid(input.id)), () => input.id);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RevokeOAuthGrantPayload, {
+    description:
+      "Revokes your tenant's grant of a platform client: its access and refresh tokens in your tenant stop working (on " +
+      'every instance within 10 s). Other tenants are not affected; an admin may approve the client again.',
+  })
+  async revokeOAuthGrant(
+    @Arg('input', () => RevokeOAuthGrantInput, { description: 'The grant.' }) input: RevokeOAuthGrantInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<RevokeOAuthGrantPayload> {
+    return payload(
+      RevokeOAuthGrantPayload,
+      () => oauthClientService.revokeGrant(ctx, clientUuid(input.oauthClientId, 'oauthClientId')),
+      () => input.oauthClientId,
+    );
   }
 
   @Authorized('admin')

@@ -94,6 +94,17 @@ export class OAuthClientType extends NodeType {
   @Field({ description: 'When it was created.' })
   createdAt: Date;
 
+  @Field({
+    description:
+      "true for your tenant's grant of a platform client: an app offered to every Rollcall tenant with one client id " +
+      "(Okta's integration network, docs/oauth.md), which an admin of your tenant approved. Its secrets are the " +
+      "operator's (none are shown here); revokeOAuthGrant ends your tenant's grant.",
+  })
+  platform: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'For a platform client: when an admin of your tenant approved it; null otherwise.' })
+  authorizedAt: Date | null;
+
   static from(client: OAuthClient, secrets: OAuthClientSecret[]): OAuthClientType {
     const f = client.federation;
     return Object.assign(new OAuthClientType(), {
@@ -108,6 +119,9 @@ export class OAuthClientType extends NodeType {
       secrets: secrets.filter((s) => s.oauthClientId === client.id).map(OAuthClientSecretType.from),
       lastUsedAt: client.lastUsedAt,
       createdAt: client.createdAt,
+      platform: client.platformClientId !== null,
+      // The grant row is made by the first approval and kept by later ones (until revoked).
+      authorizedAt: client.platformClientId !== null ? client.createdAt : null,
     });
   }
 }
@@ -150,6 +164,13 @@ export class OAuthAuthorizationRequestType {
 
   @Field({ description: 'Until when it can be answered.' })
   expiresAt: Date;
+
+  @Field({
+    description:
+      'true when the client is a platform client (one app for every Rollcall tenant, e.g. listed in Okta\'s integration ' +
+      'network): approving grants it access to your tenant only.',
+  })
+  platform: boolean;
 
   static from(pending: PendingAuthorization): OAuthAuthorizationRequestType {
     return Object.assign(new OAuthAuthorizationRequestType(), pending);

@@ -21,7 +21,7 @@ export const DEFAULT_SECRET_LIFETIME_MS = 2 * 365 * 24 * 60 * 60_000;
 /** Enough for a rotation with some slack (old, new, and one spare); a tenant needs few connections. */
 export const MAX_ACTIVE_SECRETS = 5;
 export const MAX_OAUTH_CLIENTS = 50;
-const MAX_REDIRECT_URIS = 10;
+export const MAX_REDIRECT_URIS = 10;
 const MAX_URL_LENGTH = 2000;
 
 export interface OAuthClientInput {
@@ -43,7 +43,7 @@ function notFound(id: string): DomainError {
 }
 
 /** An exact redirect URI (RFC 6749 §3.1.2): absolute, https (http only to this machine, for tests and tools), no fragment. */
-function redirectUriProblem(value: string): string | undefined {
+export function redirectUriProblem(value: string): string | undefined {
   if (value.length > MAX_URL_LENGTH || textProblem(value, { max: MAX_URL_LENGTH })) return 'is too long or holds control characters';
   let url: URL;
   try {
@@ -91,7 +91,7 @@ function checkInput(input: OAuthClientInput): { name: string; grantTypes: OAuthG
   return { name, grantTypes, redirectUris, federation };
 }
 
-function newSecret(): { secret: string; prefix: string } {
+export function newSecret(): { secret: string; prefix: string } {
   const secret = CLIENT_SECRET_PREFIX + randomBytes(32).toString('base64url');
   return { secret, prefix: secret.slice(0, CLIENT_SECRET_PREFIX.length + VISIBLE_RANDOM_CHARS) };
 }
@@ -101,7 +101,7 @@ export function usesSecrets(grantTypes: readonly OAuthGrantType[]): boolean {
   return grantTypes.some((g) => g !== 'JWT_BEARER');
 }
 
-function checkExpiry(expiresAt: Date | null | undefined, now: Date): Date {
+export function checkExpiry(expiresAt: Date | null | undefined, now: Date): Date {
   if (expiresAt === null || expiresAt === undefined) return new Date(now.getTime() + DEFAULT_SECRET_LIFETIME_MS);
   if (!(expiresAt.getTime() > now.getTime())) throw new DomainError(ErrorCode.INVALID_VALUE, 'expiresAt must be in the future.', 'expiresAt');
   if (expiresAt.getTime() > now.getTime() + MAX_SECRET_LIFETIME_MS) {
@@ -115,7 +115,7 @@ export const oauthClientService = {
   async create(ctx: RequestContext, input: OAuthClientInput): Promise<OAuthClientWithSecret> {
     const checked = checkInput(input);
     return inTransaction(ctx, async (tx) => {
-      const count = await tx.manager.countBy(OAuthClient, { tenantId: tx.tenantId });
+      const count = await tx.manager.countBy(OAuthClient, { tenantId: tx.tenantId, platformClientId: IsNull() });
       if (count >= MAX_OAUTH_CLIENTS) {
         throw new DomainError(ErrorCode.INVALID_VALUE, `A tenant has at most ${MAX_OAUTH_CLIENTS} OAuth clients; delete one first.`);
       }
@@ -191,6 +191,9 @@ export const oauthClientService = {
         ? await tx.manager.findOne(OAuthClient, { where: { tenantId: tx.tenantId, id }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!client) throw notFound(id);
+      if (client.platformClientId !== null) {
+        throw new DomainError(ErrorCode.INVALID_VALUE, "This is your grant of a platform client: its secrets are the operator's, not the tenant's.", 'oauthClientId');
+      }
       if (!usesSecrets(client.grantTypes)) {
         throw new DomainError(ErrorCode.INVALID_VALUE, 'This client authenticates by assertion (JWT_BEARER) only; it has no secrets.', 'oauthClientId');
       }
@@ -245,7 +248,8 @@ export const oauthClientService = {
       await tx.manager.delete(OAuthClient, { tenantId: tx.tenantId, id: client.id });
       forgetOAuthAuthentications();
       await auditService.record(tx, {
-        action: 'oauth_client.deleted',
+        // A grant of a platform client: the tenant's grant ends; the platform client itself is the operator's.
+        action: client.platformClientId !== null ? 'oauth_client.grant_revoked' : 'oauth_client.deleted',
         targetType: 'oauth_client',
         targetId: client.id,
         changes: { name: { from: client.name, to: null }, clientId: { from: client.clientId, to: null } },
@@ -254,9 +258,23 @@ export const oauthClientService = {
     });
   },
 
+  /**
+   * Revokes the tenant's grant of a platform client (docs/oauth.md "Platform clients"): its codes, access and refresh
+   * tokens in this tenant end (the row and, by cascade, they are deleted). Other tenants' grants are untouched; the
+   * platform client can be approved again, which makes a new grant.
+   */
+  async revokeGrant(ctx: RequestContext, id: string): Promise<OAuthClient> {
+    const client = await this.get(ctx, id);
+    if (!client || client.platformClientId === null) {
+      throw new DomainError(ErrorCode.NOT_FOUND, `No grant of a platform client with id "${id}" exists in this tenant.`, 'oauthClientId');
+    }
+    return this.remove(ctx, id);
+  },
+
   /** The client a token-endpoint or authorization request names, in whichever tenant it is (client ids are global). */
   async findByClientId(manager: EntityManager, clientId: string): Promise<OAuthClient | null> {
     if (!clientId.startsWith(CLIENT_ID_PREFIX) || clientId.length > 100) return null;
-    return manager.findOneBy(OAuthClient, { clientId });
+    // Not a tenant's grant of a platform client: it carries the platform client's id, which authenticates as that.
+    return manager.findOneBy(OAuthClient, { clientId, platformClientId: IsNull() });
   },
 };

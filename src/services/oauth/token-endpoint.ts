@@ -21,6 +21,7 @@ import { hashToken } from '../token.service';
 import { equivalentIssuers, verifyAssertion } from './assertion';
 import { oauthAuthorizationService } from './authorization.service';
 import { oauthClientService } from './client.service';
+import { oauthPlatformClientService } from './platform-client.service';
 import {
   OAUTH_SCOPE,
   REFRESH_TOKEN_LIFETIME_SECONDS,
@@ -78,6 +79,11 @@ interface ModelClient {
   /** The secret the request authenticated with; null when by assertion. */
   secretId: string | null;
   federation: OAuthClient['federation'];
+  /**
+   * A platform client (docs/oauth.md "Platform clients"): `id` is the platform client's, `tenantId` is empty, and the
+   * tenant and grant come from the code or refresh token presented (RequestState.bound).
+   */
+  platform?: boolean;
 }
 
 /** What one token request learnt on its way through the library's grant (the model is made per request). */
@@ -88,6 +94,11 @@ interface RequestState {
   body: Record<string, unknown>;
   familyId?: string;
   authorizationId?: string;
+  /**
+   * The tenant and the tenant's grant (oauth_clients row) that the presented code or refresh token belongs to, when it
+   * belongs to a grant of a platform client: a platform client's tokens are issued there and nowhere else.
+   */
+  bound?: { tenantId: string; oauthClientId: string };
 }
 
 function modelClient(client: OAuthClient, lifetime: number, secretId: string | null, asserted: boolean): ModelClient {
@@ -104,6 +115,42 @@ function modelClient(client: OAuthClient, lifetime: number, secretId: string | n
     refreshTokenLifetime: REFRESH_TOKEN_LIFETIME_SECONDS,
     secretId,
     federation: client.federation,
+  };
+}
+
+/**
+ * The client id the library compares with the authenticated client's for a code or refresh token of `oauthClientId`:
+ * the platform client's id for a tenant's grant of one (remembered in `state.bound`), else the tenant client's own.
+ */
+async function ownerOf(manager: EntityManager, state: RequestState, tenantId: string, oauthClientId: string): Promise<string> {
+  const row = await sql.one<{ platform_client_id: string | null }>({ manager }, 'SELECT platform_client_id FROM oauth_clients WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    oauthClientId,
+  ]);
+  if (!row?.platform_client_id) return oauthClientId;
+  state.bound = { tenantId, oauthClientId };
+  return row.platform_client_id;
+}
+
+/** A platform client authenticated by one of its secrets, as the library's client: the authorization-code grant only. */
+async function platformModelClient(manager: EntityManager, state: RequestState, clientId: string, clientSecret: string | undefined): Promise<ModelClient | null> {
+  // Always confidential, never by assertion.
+  if (!clientSecret || state.assertedClientId !== null) return null;
+  const platform = await oauthPlatformClientService.findByClientId(manager, clientId);
+  const secretId = platform ? await oauthPlatformClientService.matchSecret(manager, platform, clientSecret) : null;
+  if (!platform || !secretId) return null;
+  return {
+    id: platform.id,
+    tenantId: '',
+    name: platform.name,
+    grants: LIBRARY_GRANTS.AUTHORIZATION_CODE,
+    redirectUris: platform.redirectUris,
+    // Replaced in saveToken by the bound tenant's setting (the tenant is not known yet).
+    accessTokenLifetime: 3600,
+    refreshTokenLifetime: REFRESH_TOKEN_LIFETIME_SECONDS,
+    secretId,
+    federation: null,
+    platform: true,
   };
 }
 
@@ -187,7 +234,7 @@ function model(manager: EntityManager, state: RequestState) {
   return {
     async getClient(clientId: string, clientSecret: string | undefined): Promise<ModelClient | null> {
       const client = await oauthClientService.findByClientId(manager, clientId);
-      if (!client) return null;
+      if (!client) return platformModelClient(manager, state, clientId, clientSecret);
       let secretId: string | null = null;
       const asserted = state.assertedClientId === client.id;
       if (clientSecret) {
@@ -229,9 +276,20 @@ function model(manager: EntityManager, state: RequestState) {
       client: ModelClient,
       user: { id: string },
     ) {
+      let tenantId = client.tenantId;
+      let oauthClientId = client.id;
+      if (client.platform) {
+        // The tenant whose admin approved the code this grant descends from; nothing else is this client's to act on.
+        if (!state.bound) throw new InvalidGrantError('Invalid grant');
+        ({ tenantId, oauthClientId } = state.bound);
+        const lifetime = await lifetimeOf(manager, tenantId);
+        token = { ...token, accessTokenExpiresAt: new Date(Date.now() + lifetime * 1000) };
+        client = { ...client, tenantId, accessTokenLifetime: lifetime };
+        await oauthPlatformClientService.touch(manager, client.id);
+      }
       await oauthTokenService.issue(manager, {
-        tenantId: client.tenantId,
-        oauthClientId: client.id,
+        tenantId,
+        oauthClientId,
         secretId: client.secretId,
         familyId: state.familyId,
         authorizationId: state.authorizationId ?? null,
@@ -241,7 +299,7 @@ function model(manager: EntityManager, state: RequestState) {
         refreshToken: token.refreshToken ?? null,
         refreshTokenExpiresAt: token.refreshTokenExpiresAt ?? null,
       });
-      await oauthTokenService.touchClient(manager, client.tenantId, client.id);
+      await oauthTokenService.touchClient(manager, tenantId, oauthClientId);
       return { ...token, scope: [OAUTH_SCOPE], client, user };
     },
 
@@ -263,7 +321,7 @@ function model(manager: EntityManager, state: RequestState) {
         expiresAt: row.expiresAt,
         redirectUri: row.redirectUri,
         scope: [row.scope],
-        client: { id: row.oauthClientId },
+        client: { id: await ownerOf(manager, state, row.tenantId, row.oauthClientId) },
         user: { id: row.oauthClientId },
         codeChallenge: row.codeChallenge ?? undefined,
         codeChallengeMethod: row.codeChallengeMethod ?? undefined,
@@ -294,7 +352,7 @@ function model(manager: EntityManager, state: RequestState) {
         refreshToken,
         refreshTokenExpiresAt: row.expires_at,
         scope: [OAUTH_SCOPE],
-        client: { id: row.oauth_client_id },
+        client: { id: await ownerOf(manager, state, row.tenant_id, row.oauth_client_id) },
         user: { id: row.oauth_client_id },
         row,
       };
@@ -431,15 +489,29 @@ export async function handleRevocationRequest(manager: EntityManager, request: T
     if (Object.values(body).some((v) => typeof v !== 'string')) throw new InvalidRequestError('Invalid request');
     const credentials = secretCredentials(request, body);
     const client = credentials ? await oauthClientService.findByClientId(manager, credentials.clientId) : null;
-    if (!credentials || !client || !(await matchSecret(manager, client, credentials.secret))) throw new InvalidClientError('Invalid client');
+    const platform = credentials && !client ? await oauthPlatformClientService.findByClientId(manager, credentials.clientId) : null;
+    const authenticated = client
+      ? await matchSecret(manager, client, credentials!.secret)
+      : platform
+        ? await oauthPlatformClientService.matchSecret(manager, platform, credentials!.secret)
+        : null;
+    if (!credentials || !authenticated) throw new InvalidClientError('Invalid client');
     const token = body.token;
     if (typeof token !== 'string' || token === '') throw new InvalidRequestError('Missing parameter: `token`');
     if (token.length <= 512) {
-      const row = await sql.one<{ tenant_id: string; family_id: string; kind: string }>(
-        { manager },
-        'SELECT tenant_id, family_id, kind FROM oauth_tokens WHERE token_hash = $1 AND tenant_id = $2 AND oauth_client_id = $3 AND revoked_at IS NULL',
-        [hashToken(token), client.tenantId, client.id],
-      );
+      // A platform client's tokens are those of every tenant's grant of it (each token stays in its tenant).
+      const row = client
+        ? await sql.one<{ tenant_id: string; family_id: string; kind: string }>(
+            { manager },
+            'SELECT tenant_id, family_id, kind FROM oauth_tokens WHERE token_hash = $1 AND tenant_id = $2 AND oauth_client_id = $3 AND revoked_at IS NULL',
+            [hashToken(token), client.tenantId, client.id],
+          )
+        : await sql.one<{ tenant_id: string; family_id: string; kind: string }>(
+            { manager },
+            `SELECT t.tenant_id, t.family_id, t.kind FROM oauth_tokens t JOIN oauth_clients c ON c.tenant_id = t.tenant_id AND c.id = t.oauth_client_id
+              WHERE t.token_hash = $1 AND c.platform_client_id = $2 AND t.revoked_at IS NULL`,
+            [hashToken(token), platform!.id],
+          );
       if (row?.kind === 'refresh') {
         await sql.affected({ manager }, 'UPDATE oauth_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL', [
           row.tenant_id,

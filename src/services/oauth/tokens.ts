@@ -181,5 +181,6 @@ export const oauthTokenService = {
   async purgeExpired(manager: EntityManager): Promise<void> {
     await sql.affected({ manager }, "DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'");
     await sql.affected({ manager }, "DELETE FROM oauth_authorizations WHERE expires_at < now() - interval '1 day'");
+    await sql.affected({ manager }, "DELETE FROM oauth_platform_authorization_requests WHERE expires_at < now() - interval '1 day'");
   },
 };
