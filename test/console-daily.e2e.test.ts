@@ -11,8 +11,9 @@ import { Harness, TestTenant, oktaCreateUser } from './support/harness';
  * through connecting an identity provider up to its first SCIM request; the Employees list fits 1,280 px and 375 px,
  * sorts names with the tenant locale's collation and finds "José Álvarez-Núñez" by "Jose Alvarez", keeps its page
  * and page size in the URL, and exports every matching person as CSV; a LOCAL employee is added; leaving an edited
- * page asks first; Groups and the provisioning log (searched by person) are shown. Every page is audited with axe-core
- * (no serious or critical violation) and checked for sideways overflow at 1,280 and 375 px.
+ * page asks first; Groups (with the connection that created each) and the provisioning log (searched by person) are
+ * shown. Every page is audited with axe-core (no serious or critical violation) and checked for sideways overflow, both
+ * at 1,280 and at 375 px.
  *
  * `npm run docs:screenshots` runs this file with DOCS_SCREENSHOTS=1: each page at both widths goes to docs/screenshots/.
  */
@@ -95,6 +96,8 @@ if (chromiumMissing && underCi) {
         await page.setViewportSize({ width, height: width === 375 ? 740 : 800 });
         await ready();
         expect({ name, width, scrollWidth: await scrollWidth() }).toEqual({ name, width, scrollWidth: width });
+        // Each test audits its page at 1,280 px; a phone's layout (stacked cards, the narrow header) is audited too.
+        if (width === 375) await audit(`${name} at 375 px`);
         // Signed in, the header keeps the tenant's name and Sign out on screen at any width.
         const signOut = page.getByRole('button', { name: 'Sign out' });
         if (await signOut.count()) {
@@ -365,11 +368,14 @@ if (chromiumMissing && underCi) {
       const row = page.getByRole('row', { name: /Billing EMEA, second line/ });
       await row.waitFor();
       await expect(row.locator('td').allInnerTexts()).resolves.toEqual(['Billing EMEA, second line', String(scimIds.body.Resources.length), expect.stringContaining('Identity provider'), expect.any(String)]);
+      // Which identity provider manages it: the SCIM token that created the group, by name.
+      await expect(row.locator('.group-provisioner').innerText()).resolves.toBe('test-scim');
       await audit('groups');
       await fits('groups', () => row.waitFor());
       await row.getByRole('link').click();
       await page.getByRole('heading', { name: 'Billing EMEA, second line' }).waitFor();
       await page.getByRole('heading', { name: 'Members' }).waitFor();
+      await expect(page.getByTestId('provisioned-by').innerText()).resolves.toBe('test-scim');
       await expect(page.locator('.employees-table tbody tr').count()).resolves.toBe(scimIds.body.Resources.length);
       await audit('group');
       await fits('group', () => page.getByRole('heading', { name: 'Members' }).waitFor());
@@ -384,7 +390,7 @@ if (chromiumMissing && underCi) {
       await menu('Provisioning').click();
       await page.getByRole('heading', { name: 'Provisioning' }).waitFor();
       await page.getByRole('radio', { name: 'All requests' }).check();
-      await page.getByLabel('Person (user name)').fill('torvalds');
+      await page.getByLabel('Person (name or user name)').fill('torvalds');
       const rows = page.locator('.events > li');
       await settles(() => rows.count(), 1);
       const row = rows.first();
@@ -394,6 +400,11 @@ if (chromiumMissing && underCi) {
       await expect(row.locator('.event-ignored').innerText()).resolves.toBe('Not imported: display name, time zone');
       await audit('provisioning');
       await fits('provisioning', () => row.waitFor());
+      // By the person's name where the userName the IdP sent does not hold it ("nunez" is only in José's last name).
+      await page.getByLabel('Person (name or user name)').fill('nunez');
+      await settles(() => rows.locator('.event-user a').allInnerTexts(), ['José Álvarez-Núñez']);
+      await page.getByLabel('Person (name or user name)').fill('torvalds');
+      await settles(() => rows.locator('.event-user a').allInnerTexts(), ['Linus Torvalds']);
       await row.getByRole('link', { name: 'Linus Torvalds' }).click();
       await page.getByRole('heading', { name: 'Linus Torvalds' }).waitFor();
       await audit('employee');
@@ -430,7 +441,7 @@ if (chromiumMissing && underCi) {
       await tabTo('Provisioning');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Provisioning' }).waitFor();
-      await tabTo('Person (user name)');
+      await tabTo('Person (name or user name)');
       await page.keyboard.type('zola');
       // A radio group is one Tab stop (the checked choice, Failures); the arrows move the choice.
       await tabTo('Failures');

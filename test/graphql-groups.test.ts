@@ -80,3 +80,35 @@ test('groups are read-only in GraphQL: no mutation touches them', async () => {
   const mutations = Object.keys(schema.getMutationType()!.getFields());
   expect(mutations.filter((m) => /group/i.test(m))).toEqual([]);
 });
+
+test('Group.provisionedBy names the SCIM token (or OAuth client) whose request created the group, in constant statements', async () => {
+  const tenant = await h.tenant('gql-groups-provisioned');
+  const { tokenService } = await import('../src/services/token.service');
+  const entra = (await tokenService.create(tenant.ctx, { name: 'Entra production', scope: 'scim' })).secret;
+  const create = async (token: string, displayName: string) => {
+    const response = await h.scim('POST', '/Groups', token, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName });
+    expect(response.status).toBe(201);
+  };
+  await create(tenant.tokens.scim, 'Okta group');
+  await create(entra, 'Entra group');
+  // A group with no recorded creator (written outside any request): null, not an error.
+  await h.dataSource.query(`INSERT INTO groups (tenant_id, display_name) VALUES ($1, 'Unrecorded group')`, [tenant.tenant.id]);
+  const LIST = '{ groups(first: 50) { nodes { id displayName provisionedBy } } }';
+  await h.graphql(tenant.tokens.read, LIST);
+  const before = h.statements.count;
+  const list = await h.graphql(tenant.tokens.read, LIST);
+  // count + page + the creators of the page + their names
+  expect(h.statements.count - before).toBeLessThanOrEqual(4);
+  const nodes: { id: string; displayName: string; provisionedBy: string | null }[] = list.body.data.groups.nodes;
+  expect(nodes.map(({ displayName, provisionedBy }) => ({ displayName, provisionedBy }))).toEqual([
+    { displayName: 'Entra group', provisionedBy: 'Entra production' },
+    { displayName: 'Okta group', provisionedBy: 'test-scim' },
+    { displayName: 'Unrecorded group', provisionedBy: null },
+  ]);
+  const one = await h.graphql(tenant.tokens.read, 'query($id: ID!) { group(id: $id) { provisionedBy } }', { id: nodes[0].id });
+  expect(one.body.data.group.provisionedBy).toBe('Entra production');
+  // Renamed token: the current name. Another tenant never sees the name (the group itself is invisible there).
+  await h.dataSource.query(`UPDATE access_tokens SET name = 'Entra (renamed)' WHERE tenant_id = $1 AND name = 'Entra production'`, [tenant.tenant.id]);
+  const renamed = await h.graphql(tenant.tokens.read, 'query($id: ID!) { group(id: $id) { provisionedBy } }', { id: nodes[0].id });
+  expect(renamed.body.data.group.provisionedBy).toBe('Entra (renamed)');
+});

@@ -4,7 +4,7 @@ import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 
 /**
  * Lists that fit people's names (issue 20): the tenant's locale, name order in its ICU collation with keyset pages,
- * accent- and case-insensitive search, the provisioning log by userName, and the CSV export of a list.
+ * accent- and case-insensitive search, the provisioning log by userName or person, and the CSV export of a list.
  */
 let h: Harness;
 let t: TestTenant;
@@ -246,6 +246,44 @@ describe('provisioning log search', () => {
     const none = await h.graphql(log.tokens.read, LOG, { userName: '%' });
     expect(none.body.data.provisioningEvents.totalCount).toBe(0);
     const bad = await h.graphql(log.tokens.read, LOG, { userName: 'a\u0001' });
+    expect(bad.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  test('by person: the employee\'s names, username or email, accent- and case-insensitively, or the userName sent', async () => {
+    const log = await h.tenant('lists-log-person');
+    const PERSON = `query($person: String, $outcome: ProvisioningOutcome) {
+      provisioningEvents(first: 100, person: $person, outcome: $outcome) { totalCount nodes { userName outcome employee { firstName lastName } } }
+    }`;
+    // The userName does not name her: only her employee's name does.
+    const jose = await h.scim('POST', '/Users', log.tokens.scim, oktaCreateUser('u1001@example.com', { name: { givenName: 'José', familyName: 'Álvarez' } }));
+    expect(jose.status).toBe(201);
+    await h.scim('POST', '/Users', log.tokens.scim, oktaCreateUser('tim.zone@example.com', { name: { givenName: 'Tim', familyName: 'Zone' } }));
+    // A failed create has no employee: its userName alone finds it (folded too).
+    expect((await h.scim('POST', '/Users', log.tokens.scim, oktaCreateUser('jose.failed@example.com', { emails: 'not a list' }))).status).toBe(400);
+    await h.app.provisioningLog.flush();
+
+    const names = async (person: string, outcome?: string): Promise<string[]> => {
+      const result = await h.graphql(log.tokens.read, PERSON, { person, outcome });
+      expect(result.body.errors).toBeUndefined();
+      const connection = result.body.data.provisioningEvents;
+      expect(connection.totalCount).toBe(connection.nodes.length);
+      return connection.nodes.map((n: { userName: string; employee: { firstName: string; lastName: string } | null }) =>
+        n.employee ? `${n.employee.firstName} ${n.employee.lastName}` : n.userName,
+      );
+    };
+    expect(await names('jose')).toEqual(['jose.failed@example.com', 'José Álvarez']);
+    expect(await names('JOSÉ ÁLVAREZ')).toEqual(['José Álvarez']);
+    expect(await names('alvarez')).toEqual(['José Álvarez']);
+    expect(await names('u1001')).toEqual(['José Álvarez']);
+    expect(await names('jose', 'FAILURE')).toEqual(['jose.failed@example.com']);
+    expect(await names('zone')).toEqual(['Tim Zone']);
+    expect(await names('%')).toEqual([]);
+    expect(await names('nobody')).toEqual([]);
+    // Another tenant's José is not found, and does not bring this tenant's rows either.
+    const other = await h.tenant('lists-log-person-other');
+    const otherResult = await h.graphql(other.tokens.read, PERSON, { person: 'jose' });
+    expect(otherResult.body.data.provisioningEvents.totalCount).toBe(0);
+    const bad = await h.graphql(log.tokens.read, PERSON, { person: 'x'.repeat(301) });
     expect(bad.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -483,7 +483,7 @@ const GRAPHQL_CASES: Record<string, Case> = {
     // A's own log records A's failed attempts on B's ids (their paths name them, as A sent them); it must hold none
     // of B's entries and resolve none of B's employees.
     await h.app.provisioningLog.flush();
-    for (const args of ['', `employeeId: "${gid('Employee', B.employee)}"`, 'userName: "zebra"']) {
+    for (const args of ['', `employeeId: "${gid('Employee', B.employee)}"`, 'userName: "zebra"', 'person: "zebra"']) {
       for (const token of [a.tokens.admin, a.tokens.read]) {
         const result = await graphqlAs(token, `{ provisioningEvents(first: 100${args ? `, ${args}` : ''}) { totalCount nodes { id employee { id username } } } }`);
         expect(result.body.errors).toBeUndefined();

@@ -194,8 +194,8 @@ export const CREATE_EMPLOYEE = `
 `;
 
 export const PROVISIONING_EVENTS = `
-  query ProvisioningEvents($outcome: ProvisioningOutcome, $userName: String, $first: Int!, $after: String) {
-    provisioningEvents(outcome: $outcome, userName: $userName, first: $first, after: $after) {
+  query ProvisioningEvents($outcome: ProvisioningOutcome, $person: String, $first: Int!, $after: String) {
+    provisioningEvents(outcome: $outcome, person: $person, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes {
@@ -638,7 +638,7 @@ export const GROUPS = `
     groups(search: $search, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      nodes { id displayName externalId createdAt updatedAt members(first: 1) { totalCount } }
+      nodes { id displayName externalId provisionedBy createdAt updatedAt members(first: 1) { totalCount } }
     }
   }
 `;
@@ -646,6 +646,8 @@ export interface GroupRow {
   id: string;
   displayName: string;
   externalId: string | null;
+  /** The name of the SCIM token or OAuth connection that created the group (null: unknown or deleted since). */
+  provisionedBy: string | null;
   createdAt: string;
   updatedAt: string;
   members: { totalCount: number };
@@ -656,7 +658,7 @@ export interface GroupsData {
 export const GROUP = `
   query Group($id: ID!, $first: Int!, $after: String) {
     group(id: $id) {
-      id displayName externalId createdAt updatedAt
+      id displayName externalId provisionedBy createdAt updatedAt
       members(first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }

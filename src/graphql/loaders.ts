@@ -35,6 +35,11 @@ export function createLoaders(ctx: RequestContext) {
       const found = await auditService.actorNames(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
+    /** The actor id (access token or OAuth client) whose request created each group, for `Group.provisionedBy`. */
+    groupCreator: new DataLoader<string, string | null>(async (groupIds) => {
+      const found = await auditService.creators(ctx, 'group', groupIds);
+      return groupIds.map((id) => found.get(id.toLowerCase()) ?? null);
+    }),
     /** Group ids of each employee, for `Employee.groups`. */
     groupIdsOfEmployee: new DataLoader<string, string[]>(async (employeeIds) => {
       const byEmployee = await groupService.groupsOfEmployees(ctx, employeeIds);

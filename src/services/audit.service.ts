@@ -123,6 +123,24 @@ export const auditService = {
     return new Map(rows.map((r) => [r.id, { kind: r.kind, name: r.name }]));
   },
 
+  /**
+   * Who created each of `targetIds` (of `targetType`, e.g. `group`): the actor id (access token or OAuth client) of
+   * its `<targetType>.created` row, or absent when none recorded one (the command line, the system). One statement
+   * for a page of targets, on ix_audit_events_tenant_target.
+   */
+  async creators(ctx: RequestContext, targetType: string, targetIds: readonly string[]): Promise<Map<string, string>> {
+    const uuids = targetIds.filter(isUuid);
+    if (uuids.length === 0) return new Map();
+    const rows = await sql.rows<{ target_id: string; actor_token_id: string }>(
+      ctx,
+      `SELECT DISTINCT ON (target_id) target_id, actor_token_id FROM audit_events
+        WHERE tenant_id = $1 AND target_type = $2 AND target_id = ANY($3::uuid[]) AND action = $4 AND actor_token_id IS NOT NULL
+        ORDER BY target_id, occurred_at`,
+      [ctx.tenantId, targetType, uuids, `${targetType}.created`],
+    );
+    return new Map(rows.map((r) => [r.target_id, r.actor_token_id]));
+  },
+
   async listForTarget(ctx: RequestContext, targetType: string, targetId: string): Promise<AuditEvent[]> {
     return ctx.manager.find(AuditEvent, {
       where: { tenantId: ctx.tenantId, targetType, targetId },

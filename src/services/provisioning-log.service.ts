@@ -5,8 +5,10 @@ import { ProvisioningOutcome, ProvisioningWarning } from '../entities/provisioni
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { asDatabaseUnavailable } from './errors';
+import { SEARCH_DOCUMENT, SEARCH_FOLD } from './employee/types';
 import { likePattern } from './query-compiler';
 import * as sql from './sql';
+import { usernameKey } from './username-key';
 import { isUuid } from './validation';
 
 export interface ProvisioningRecord {
@@ -161,16 +163,36 @@ export class ProvisioningLogWriter {
   }
 }
 
+/**
+ * Entries about a person `term` names: the employee's first, last, display or middle name, username or email holds it
+ * as the employee search finds it (SEARCH_DOCUMENT, folded: "jose" finds José Álvarez; served by the trigram index
+ * ix_employees_search_trgm), or the userName the identity provider sent holds it (a failed create has no employee).
+ * The employees are a semi-join, not a list of ids read first: a common term matches thousands of people and the
+ * answer stays exact. Deleted employees count too: their entries are still about them.
+ */
+function personCondition(term: string): string {
+  const keyed = usernameKey(term) !== term.toLowerCase();
+  const document = (param: string): string => `${SEARCH_DOCUMENT} ILIKE ${SEARCH_FOLD(`:${param}`)}`;
+  return `(p.user_name ILIKE :person OR p.user_name ILIKE ${SEARCH_FOLD(':person')} OR p.employee_id IN (
+      SELECT e.id FROM employees e WHERE e.tenant_id = :tenantId AND (${document('person')}${keyed ? ` OR ${document('personKey')}` : ''})))`;
+}
+
+function personParameters(term: string): Record<string, string> {
+  // The term as typed finds names and emails; keyed as usernames are (`ＪＯＳＥ`, `Straße`), it finds usernames.
+  return { person: likePattern(term, 'co'), personKey: likePattern(usernameKey(term), 'co') };
+}
+
 export const provisioningLogService = {
   /**
    * Newest first; `outcome` narrows to successes, warnings or failures, `employeeId` to one employee, `userName` to
    * entries whose userName contains it (case-insensitively; the trigram index ix_provisioning_events_user_name_trgm
-   * finds a rare name in a long log). Keyset paging on
+   * finds a rare name in a long log), `person` to entries about a person whose name, username or email holds it (see
+   * personCondition). Keyset paging on
    * (occurred_at, id); `positions[i]` is where `events[i]` sits, to pass back as `after`. `totalCount` is exact.
    */
   async list(
     ctx: RequestContext,
-    options: { outcome?: ProvisioningOutcome; employeeId?: string; userName?: string; first: number; after?: LogPosition },
+    options: { outcome?: ProvisioningOutcome; employeeId?: string; userName?: string; person?: string; first: number; after?: LogPosition },
   ): Promise<{ events: ProvisioningEvent[]; positions: LogPosition[]; hasNextPage: boolean; totalCount: number }> {
     const qb = ctx.manager
       .createQueryBuilder(ProvisioningEvent, 'p')
@@ -178,6 +200,7 @@ export const provisioningLogService = {
     if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
     if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
     if (options.userName) qb.andWhere('p.user_name ILIKE :userName', { userName: likePattern(options.userName, 'co') });
+    if (options.person) qb.andWhere(personCondition(options.person), personParameters(options.person));
     return newestFirstPage(qb, 'p', options);
   },
 

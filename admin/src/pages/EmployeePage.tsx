@@ -442,7 +442,8 @@ function History({ data }: { data: EmployeeData }) {
         {data.auditEvents.nodes.length === 0 ? (
           <Empty>No recorded changes.</Empty>
         ) : (
-          <div className="table-scroll">
+          // On a phone the table scrolls sideways: focusable (and named) so that the keyboard can scroll it too.
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit history table">
             <table className="table">
               <thead>
                 <tr>
@@ -485,7 +486,7 @@ function History({ data }: { data: EmployeeData }) {
         {data.provisioningEvents.nodes.length === 0 ? (
           <Empty>No SCIM requests about this employee are in the log.</Empty>
         ) : (
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Provisioning events table">
             <table className="table">
               <thead>
                 <tr>

@@ -8,11 +8,20 @@ import { EmployeeTable } from './Employees';
 
 const PAGE_SIZE = 25;
 
-/** Who manages a group: groups only come from the identity provider (SCIM Push Groups / group provisioning). */
-function ManagedByIdp({ externalId }: { externalId: string | null }) {
+/**
+ * Who manages a group: groups only come from the identity provider (SCIM Push Groups / group provisioning); the
+ * connection that created it (its SCIM token or OAuth connection, by name) says which one.
+ */
+function ManagedByIdp({ provisionedBy, externalId }: { provisionedBy: string | null; externalId: string | null }) {
   return (
-    <span>
+    <span className="managed-by-idp">
       <span className="badge badge-idp">Identity provider</span>
+      {provisionedBy && (
+        <span className="small group-provisioner" title={`Created through the connection “${provisionedBy}”`}>
+          {' '}
+          {provisionedBy}
+        </span>
+      )}
       {externalId && (
         <span className="small muted mono group-external" title={`The identity provider's id: ${externalId}`}>
           {' '}
@@ -91,7 +100,7 @@ export function Groups() {
                     </td>
                     <td>{g.members.totalCount}</td>
                     <td>
-                      <ManagedByIdp externalId={g.externalId} />
+                      <ManagedByIdp provisionedBy={g.provisionedBy} externalId={g.externalId} />
                     </td>
                     <td className="nowrap">{formatDate(g.updatedAt)}</td>
                   </tr>
@@ -161,8 +170,12 @@ export function GroupPage({ id }: { id: string }) {
         <div>
           <dt>Managed by</dt>
           <dd>
-            <ManagedByIdp externalId={null} />
+            <ManagedByIdp provisionedBy={null} externalId={null} />
           </dd>
+        </div>
+        <div>
+          <dt>Created through</dt>
+          <dd data-testid="provisioned-by">{group.provisionedBy ?? '—'}</dd>
         </div>
         <div>
           <dt>External id</dt>

@@ -48,15 +48,16 @@ export function Provisioning() {
   const filter = FILTERS.find((f) => f.outcome === outcome)!;
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [search, setSearch] = useState('');
-  const userName = useDebounced(search.trim(), 300);
+  // The person's name, username or email, or the userName the identity provider sent (a failed create has no person).
+  const person = useDebounced(search.trim(), 300);
   const [result] = useQuery<ProvisioningEventsData>({
     query: PROVISIONING_EVENTS,
-    variables: { outcome: outcome || null, userName: userName || null, first: PAGE_SIZE, after: cursors[cursors.length - 1] },
+    variables: { outcome: outcome || null, person: person || null, first: PAGE_SIZE, after: cursors[cursors.length - 1] },
   });
   const shown = useRef<ProvisioningEventsData | undefined>(undefined);
   if (result.data) shown.current = result.data;
   const page = shown.current?.provisioningEvents;
-  const loading = result.fetching || userName !== search.trim();
+  const loading = result.fetching || person !== search.trim();
 
   return (
     <>
@@ -70,11 +71,11 @@ export function Provisioning() {
       </p>
       <div className="toolbar toolbar-fields">
         <div className="field">
-          <label htmlFor="log-search">Person (user name)</label>
+          <label htmlFor="log-search">Person (name or user name)</label>
           <input
             id="log-search"
             type="search"
-            placeholder="e.g. jane or @example.com"
+            placeholder="Name, user name or email"
             value={search}
             autoComplete="off"
             spellCheck={false}
@@ -109,11 +110,11 @@ export function Provisioning() {
       <div className={`card ${loading && page ? 'stale' : ''}`} aria-busy={loading}>
         <div className="table-summary" aria-live="polite">
           <span>
-            {page ? `${page.totalCount} ${filter.counted[page.totalCount === 1 ? 0 : 1]} in the log${userName ? ` for “${userName}”` : ''}` : 'Loading…'}
+            {page ? `${page.totalCount} ${filter.counted[page.totalCount === 1 ? 0 : 1]} in the log${person ? ` for “${person}”` : ''}` : 'Loading…'}
           </span>
         </div>
         {page && page.nodes.length === 0 ? (
-          <Empty>{userName ? `No ${filter.label === 'All requests' ? 'requests' : filter.label.toLowerCase()} for a user name containing “${userName}”.` : filter.empty}</Empty>
+          <Empty>{person ? `No ${filter.label === 'All requests' ? 'requests' : filter.label.toLowerCase()} for a person matching “${person}”.` : filter.empty}</Empty>
         ) : (
           <ul className="events">
             {page?.nodes.map((p) => (

@@ -78,6 +78,17 @@ export class GroupResolver {
     const nodes = employees.filter((e): e is Employee => !!e && !(e instanceof Error)).map((e) => EmployeeType.from(e));
     return MEMBER_CURSOR.connection(EmployeeConnection, request, nodes, page, (e) => [e.uuid]);
   }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The current name of the SCIM access token or OAuth client (an identity provider connection) whose request created ' +
+      'the group, from the audit log: which identity provider manages it. Null when it was deleted since, or unrecorded.',
+  })
+  async provisionedBy(@Root() group: GroupType, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    const actorId = await loaders.groupCreator.load(group.uuid);
+    return actorId ? ((await loaders.actor.load(actorId))?.name ?? null) : null;
+  }
 }
 
 /** `Employee.groups`: read through per-request loaders, so a page of employees costs two statements for all groups. */

@@ -44,6 +44,24 @@ class ProvisioningEventsArgs extends PageArgs {
     description: 'Only the entries whose userName (as the identity provider sent it) contains this text, case-insensitively.',
   })
   userName?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Only the entries about a person this text names: the employee whose first, last, display or middle name, ' +
+      'username or email contains it, or whose userName (as sent) does; accents and case do not matter ("jose" finds ' +
+      'José Álvarez).',
+  })
+  person?: string | null;
+}
+
+/** A log search text, trimmed; BAD_USER_INPUT when too long or holding control characters. */
+function searchText(value: string | null | undefined, name: string): string | undefined {
+  const text = value?.trim();
+  if (text && (text.length > 300 || hasControlCharacters(text))) {
+    throw badUserInput(`\`${name}\` must be at most 300 characters without control characters.`);
+  }
+  return text || undefined;
 }
 
 /** Cursors of the newest-first lists (logs, tokens): `[timestamp in microseconds, id]`, the services' positions. */
@@ -155,14 +173,11 @@ export class ProvisioningEventResolver {
   ): Promise<ProvisioningEventConnection> {
     const request = NEWEST_FIRST.page(args);
     const employeeId = args.employeeId ? employeeUuid(args.employeeId) : undefined;
-    const userName = args.userName?.trim();
-    if (userName && (userName.length > 300 || hasControlCharacters(userName))) {
-      throw badUserInput('`userName` must be at most 300 characters without control characters.');
-    }
     const page = await provisioningLogService.list(ctx, {
       outcome: args.outcome ?? undefined,
       employeeId,
-      userName: userName || undefined,
+      userName: searchText(args.userName, 'userName'),
+      person: searchText(args.person, 'person'),
       first: request.first,
       after: positionOf(request.after),
     });
