@@ -40,6 +40,11 @@ export interface App {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes the WebSocket connections (subscriptions): first at shutdown, as the HTTP drain does not see them. */
   closeSockets(): Promise<void>;
+  /**
+   * From now on /readyz answers 503: the instance is stopping (SIGTERM). A load balancer that still probes it over a
+   * kept-alive connection takes it out instead of sending more work during the drain.
+   */
+  drain(): void;
   provisioningLog: ProvisioningLogWriter;
   /** Sends the change feed to the tenants' webhook endpoints (wake it when events were sequenced). */
   webhooks: WebhookDispatcher;
@@ -64,7 +69,12 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  let draining = false;
   app.get('/readyz', async (_req, res) => {
+    if (draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     try {
       await sql.rows({ manager: dataSource.manager }, 'SELECT 1');
       res.json({ status: 'ready', database: 'reachable' });
@@ -160,6 +170,9 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
     handler,
     upgrade: (req, socket, head) => graphql.subscriptions.upgrade(req, socket, head),
     closeSockets: () => graphql.subscriptions.close(),
+    drain: () => {
+      draining = true;
+    },
     provisioningLog,
     webhooks,
     events,

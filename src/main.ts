@@ -116,6 +116,7 @@ export async function startServer(config: Config = loadConfig()): Promise<Runnin
       url: effective.publicUrl,
       stop() {
         stopping ??= (async () => {
+          app.drain();
           // WebSocket connections are not requests the drain waits for: closed first (1001), so clients reconnect.
           upgrade = (_req, socket) => socket.destroy();
           await app.closeSockets();

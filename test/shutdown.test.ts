@@ -84,6 +84,12 @@ test('after SIGTERM: kept-alive connections are answered with Connection: close;
   expect(first.head).toMatch(/^HTTP\/1\.1 200 /);
   expect(first.head.toLowerCase()).not.toContain('connection: close');
 
+  // A second kept-alive connection, as a load balancer's health checks use.
+  const probe = await Connection.open(server.port);
+  probe.socket.write('GET /readyz HTTP/1.1\r\nHost: rollcall\r\n\r\n');
+  const [ready] = await probe.responses(1, 10_000);
+  expect(ready.head).toMatch(/^HTTP\/1\.1 200 /);
+
   // A request that will still be running when the grace period ends: its body never finishes arriving.
   const slow = await Connection.open(server.port);
   slow.socket.write('POST /graphql HTTP/1.1\r\nHost: rollcall\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
@@ -101,6 +107,12 @@ test('after SIGTERM: kept-alive connections are answered with Connection: close;
   expect(after[1].head).toMatch(/^HTTP\/1\.1 200 /);
   expect(after[1].head.toLowerCase()).toContain('\r\nconnection: close');
   expect(await idle.closed(5_000)).toBe(true);
+
+  // Readiness says the instance is going: 503 while it drains, so a balancer takes it out.
+  probe.socket.write('GET /readyz HTTP/1.1\r\nHost: rollcall\r\n\r\n');
+  const probed = await probe.responses(2, 5_000);
+  expect(probed[1]?.head).toMatch(/^HTTP\/1\.1 503 /);
+  expect(JSON.parse(probed[1].body)).toEqual({ status: 'draining' });
 
   // No new connections once the signal is handled.
   await expect(Connection.open(server.port)).rejects.toThrow(/ECONNREFUSED/);
