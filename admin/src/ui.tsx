@@ -237,3 +237,44 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
     </button>
   );
 }
+
+/**
+ * Earlier/later pages of a cursor connection. `cursors` holds the `after` of each page shown so far (null for the
+ * first); the next page appends the current `endCursor`, the previous one drops the last.
+ */
+export function CursorPager({
+  label = 'Pages',
+  cursors,
+  setCursors,
+  pageInfo,
+  busy,
+  previous = '← Previous',
+  next = 'Next →',
+}: {
+  label?: string;
+  cursors: (string | null)[];
+  setCursors: (update: (current: (string | null)[]) => (string | null)[]) => void;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null } | undefined;
+  busy: boolean;
+  previous?: string;
+  next?: string;
+}) {
+  return (
+    <nav className="pager" aria-label={label}>
+      <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        {previous}
+      </button>
+      <span>Page {cursors.length}</span>
+      <button
+        type="button"
+        disabled={!pageInfo?.hasNextPage || busy}
+        onClick={() => {
+          const after = pageInfo?.endCursor;
+          if (after) setCursors((c) => [...c, after]);
+        }}
+      >
+        {next}
+      </button>
+    </nav>
+  );
+}

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { EMPLOYEE_STATUSES, EmployeeStatus, MANAGED_BY, ManagedBy } from '../entities/enums';
 import { toGlobalId, idOfType } from '../graphql/global-id';
-import { EmployeeOrderField } from '../graphql/resolvers/employee.resolver';
+import { EmployeeOrderField } from '../services/employee-query';
 import { employeeService } from '../services/employee.service';
 import type { EmployeeReferences, SearchOptions } from '../services/employee.service';
 import { hasControlCharacters } from '../services/validation';

@@ -104,6 +104,20 @@ export type NameOrder = keyof typeof NAME_ORDERS;
 /** What `employees.search` orders by: a name order, or any sort key of SORT_FIELDS. */
 export type SearchOrderField = NameOrder | Exclude<EmployeeSortField, NameOrder>;
 
+/**
+ * The orders an admin list offers, by their public names: GraphQL's `EmployeeOrderField` and the CSV export's
+ * `orderBy` (src/http/export.ts) both take them from here.
+ */
+export enum EmployeeOrderField {
+  NAME = 'name',
+  USERNAME = 'username',
+  FIRST_NAME = 'firstName',
+  LAST_NAME = 'lastName',
+  EMAIL = 'email',
+  CREATED_AT = 'createdAt',
+  UPDATED_AT = 'updatedAt',
+}
+
 export function isNameOrder(field: SearchOrderField): field is NameOrder {
   return Object.hasOwn(NAME_ORDERS, field);
 }

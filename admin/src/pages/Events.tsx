@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { ActorSurface, EVENTS, EVENT_TYPES, EventType, EventsData, FeedEvent, eventTypeName } from '../api';
 import { Link } from '../router';
-import { Empty, ErrorNotice, formatExactTime } from '../ui';
+import { CursorPager, Empty, ErrorNotice, formatExactTime } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -123,19 +123,7 @@ export function Events() {
             ))}
           </ul>
         )}
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Earlier
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            disabled={!page?.pageInfo.hasNextPage || result.fetching}
-            onClick={() => page?.pageInfo.endCursor && setCursors((c) => [...c, page.pageInfo.endCursor])}
-          >
-            Later →
-          </button>
-        </nav>
+        <CursorPager cursors={cursors} setCursors={setCursors} pageInfo={page?.pageInfo} busy={result.fetching} previous="← Earlier" next="Later →" />
       </div>
     </>
   );

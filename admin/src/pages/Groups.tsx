@@ -3,7 +3,7 @@ import { useQuery } from 'urql';
 import { GROUP, GROUPS, GroupData, GroupsData } from '../api';
 import { useDebounced } from '../debounce';
 import { Link } from '../router';
-import { Empty, ErrorNotice, formatDate } from '../ui';
+import { CursorPager, Empty, ErrorNotice, formatDate } from '../ui';
 import { EmployeeTable } from './Employees';
 
 const PAGE_SIZE = 25;
@@ -109,19 +109,7 @@ export function Groups() {
             </table>
           </div>
         )}
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Previous
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            disabled={!page?.pageInfo.hasNextPage || loading}
-            onClick={() => page?.pageInfo.endCursor && setCursors((c) => [...c, page.pageInfo.endCursor])}
-          >
-            Next →
-          </button>
-        </nav>
+        <CursorPager cursors={cursors} setCursors={setCursors} pageInfo={page?.pageInfo} busy={loading} />
       </div>
     </>
   );
@@ -197,19 +185,7 @@ export function GroupPage({ id }: { id: string }) {
           <span>{members.totalCount === 0 ? 'No members.' : `${first}–${first + members.nodes.length - 1} of ${members.totalCount}`}</span>
         </div>
         {members.nodes.length > 0 && <EmployeeTable rows={members.nodes} />}
-        <nav className="pager" aria-label="Member pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Previous
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            disabled={!members.pageInfo.hasNextPage || result.fetching}
-            onClick={() => members.pageInfo.endCursor && setCursors((c) => [...c, members.pageInfo.endCursor])}
-          >
-            Next →
-          </button>
-        </nav>
+        <CursorPager label="Member pages" cursors={cursors} setCursors={setCursors} pageInfo={members?.pageInfo} busy={result.fetching} />
       </section>
     </>
   );

@@ -3,7 +3,7 @@ import { useQuery } from 'urql';
 import { PROVISIONING_EVENTS, ProvisioningEvent, ProvisioningEventsData } from '../api';
 import { useDebounced } from '../debounce';
 import { Link } from '../router';
-import { Empty, ErrorNotice, OutcomeBadge, WarningsTable, formatExactTime, personName, warningLabel } from '../ui';
+import { CursorPager, Empty, ErrorNotice, OutcomeBadge, WarningsTable, formatExactTime, personName, warningLabel } from '../ui';
 
 const PAGE_SIZE = 25;
 
@@ -192,19 +192,7 @@ export function Provisioning() {
             ))}
           </ul>
         )}
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Newer
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            disabled={!page?.pageInfo.hasNextPage || result.fetching}
-            onClick={() => page?.pageInfo.endCursor && setCursors((c) => [...c, page.pageInfo.endCursor])}
-          >
-            Older →
-          </button>
-        </nav>
+        <CursorPager cursors={cursors} setCursors={setCursors} pageInfo={page?.pageInfo} busy={result.fetching} previous="← Newer" next="Older →" />
       </div>
     </>
   );

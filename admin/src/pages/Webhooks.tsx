@@ -19,7 +19,7 @@ import {
   eventTypeName,
 } from '../api';
 import { Link, navigate } from '../router';
-import { ConfirmButton, Empty, ErrorNotice, FieldError, FormErrors, SecretBox, Section, formatDate } from '../ui';
+import { ConfirmButton, CursorPager, Empty, ErrorNotice, FieldError, FormErrors, SecretBox, Section, formatDate } from '../ui';
 import { useCanEdit } from '../viewer';
 
 const DELIVERIES_PAGE_SIZE = 25;
@@ -518,19 +518,7 @@ export function WebhookPage({ id }: { id: string }) {
             </table>
           </div>
         )}
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Newer
-          </button>
-          <span>Page {cursors.length}</span>
-          <button
-            type="button"
-            disabled={!deliveries.pageInfo.hasNextPage || result.fetching}
-            onClick={() => deliveries.pageInfo.endCursor && setCursors((c) => [...c, deliveries.pageInfo.endCursor])}
-          >
-            Older →
-          </button>
-        </nav>
+        <CursorPager cursors={cursors} setCursors={setCursors} pageInfo={deliveries?.pageInfo} busy={result.fetching} previous="← Newer" next="Older →" />
       </Section>
     </>
   );

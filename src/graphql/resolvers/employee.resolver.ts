@@ -18,7 +18,7 @@ import {
 import { GraphQLResolveInfo } from 'graphql';
 import type { Employee } from '../../entities';
 import { EmployeeStatus, ManagedBy } from '../../entities/enums';
-import { NAME_ORDERS, SearchOrderField, isNameOrder } from '../../services/employee-query';
+import { EmployeeOrderField, NAME_ORDERS, SearchOrderField, isNameOrder } from '../../services/employee-query';
 import { EmployeeChanges, EmployeeReference, NewEmployee, REQUIRED_EMPLOYEE_FIELDS, employeeService } from '../../services/employee.service';
 import { DomainError, ErrorCode, ErrorIssue } from '../../services/errors';
 import { EMPLOYEE_REFERENCES } from '../../services/references';
@@ -36,15 +36,6 @@ import { OrderDirection } from '../types/order.type';
 @ObjectType('EmployeeConnection', { description: 'A page of employees.' })
 export class EmployeeConnection extends Connection(EmployeeType, 'Employee') {}
 
-export enum EmployeeOrderField {
-  NAME = 'name',
-  USERNAME = 'username',
-  FIRST_NAME = 'firstName',
-  LAST_NAME = 'lastName',
-  EMAIL = 'email',
-  CREATED_AT = 'createdAt',
-  UPDATED_AT = 'updatedAt',
-}
 registerEnumType(EmployeeOrderField, {
   name: 'EmployeeOrderField',
   description: 'What employees can be ordered by.',
