@@ -174,6 +174,10 @@ describe('clients and secrets', () => {
     expect((await create({ name: 'x', grantTypes: ['AUTHORIZATION_CODE'] })).body.data!.createOAuthClient.userErrors[0].field).toEqual(['input', 'redirectUris']);
     expect((await create({ name: 'x', grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['http://idp.example.test/cb'] })).body.data!.createOAuthClient.userErrors[0].code).toBe('INVALID_VALUE');
     expect((await create({ name: 'x', grantTypes: ['JWT_BEARER'] })).body.data!.createOAuthClient.userErrors[0].field).toEqual(['input', 'federation']);
+    // Nothing of a refused client was written: no client, no secret, no audit row.
+    const written = async (sql: string, params: unknown[]) => Number((await h.dataSource.query(sql, params))[0].n);
+    expect(await written(`SELECT count(*) AS n FROM oauth_clients WHERE tenant_id = $1 AND name = 'x'`, [a.tenant.id])).toBe(0);
+    expect(await written(`SELECT count(*) AS n FROM audit_events WHERE tenant_id = $1 AND action LIKE 'oauth_client.%' AND changes::text LIKE '%"x"%'`, [a.tenant.id])).toBe(0);
     const client = await createClient(a, { name: 'rotation', grantTypes: ['CLIENT_CREDENTIALS'] });
     const add = (expiresAt: string) =>
       h.graphql(a.tokens.admin, 'mutation($input: AddOAuthClientSecretInput!) { addOAuthClientSecret(input: $input) { clientSecret userErrors { code field } } }', {
@@ -182,6 +186,9 @@ describe('clients and secrets', () => {
     const tooFar = new Date(Date.now() + 3 * 366 * 86_400_000 + 86_400_000).toISOString();
     expect((await add(tooFar)).body.data!.addOAuthClientSecret).toEqual({ clientSecret: null, userErrors: [{ code: 'INVALID_VALUE', field: ['input', 'expiresAt'] }] });
     expect((await add(new Date(Date.now() - 1000).toISOString())).body.data!.addOAuthClientSecret.clientSecret).toBeNull();
+    // The refused secrets were not stored: the client still has only its first.
+    expect(await written('SELECT count(*) AS n FROM oauth_client_secrets s JOIN oauth_clients c ON c.tenant_id = s.tenant_id AND c.id = s.oauth_client_id WHERE s.tenant_id = $1 AND c.client_id = $2',
+      [a.tenant.id, client.clientId])).toBe(1);
     const ok = await add(new Date(Date.now() + 365 * 86_400_000).toISOString());
     expect(ok.body.data!.addOAuthClientSecret.clientSecret).toMatch(/^rc_secret_/);
   });
