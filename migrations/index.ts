@@ -16,6 +16,7 @@ import { OAuth1795740000000 } from './1795740000000-OAuth';
 import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJti';
 import { OAuthPlatformClients1795740200000 } from './1795740200000-OAuthPlatformClients';
 import { Lists1795741000000 } from './1795741000000-Lists';
+import { EventsTriggerReplanned1795742000000 } from './1795742000000-EventsTriggerReplanned';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -38,4 +39,5 @@ export const MIGRATIONS: Function[] = [
   OAuthAssertionJti1795740100000,
   OAuthPlatformClients1795740200000,
   Lists1795741000000,
+  EventsTriggerReplanned1795742000000,
 ];
