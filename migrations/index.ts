@@ -17,6 +17,7 @@ import { OAuthAssertionJti1795740100000 } from './1795740100000-OAuthAssertionJt
 import { OAuthPlatformClients1795740200000 } from './1795740200000-OAuthPlatformClients';
 import { Lists1795741000000 } from './1795741000000-Lists';
 import { EventsTriggerReplanned1795742000000 } from './1795742000000-EventsTriggerReplanned';
+import { SearchByTenant1795742100000 } from './1795742100000-SearchByTenant';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -40,4 +41,5 @@ export const MIGRATIONS: Function[] = [
   OAuthPlatformClients1795740200000,
   Lists1795741000000,
   EventsTriggerReplanned1795742000000,
+  SearchByTenant1795742100000,
 ];

@@ -133,6 +133,9 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
   const { unaccent } = await importEsm<typeof import('@electric-sql/pglite/contrib/unaccent')>(
     '@electric-sql/pglite/contrib/unaccent',
   );
+  const { btree_gin } = await importEsm<typeof import('@electric-sql/pglite/contrib/btree_gin')>(
+    '@electric-sql/pglite/contrib/btree_gin',
+  );
   const { PGLiteSocketServer } = await importEsm<typeof import('@electric-sql/pglite-socket')>(
     '@electric-sql/pglite-socket',
   );
@@ -144,7 +147,7 @@ export async function startEmbeddedDatabase(options: StartEmbeddedOptions = {}):
   }
   try {
     const db = await PGlite.create(options.dataDir, {
-      extensions: { citext, pg_trgm, unaccent },
+      extensions: { citext, pg_trgm, unaccent, btree_gin },
       loadDataDir: options.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });

@@ -5,7 +5,7 @@ import { ProvisioningOutcome, ProvisioningWarning } from '../entities/provisioni
 import { LogPosition, newestFirstPage } from './audit.service';
 import { RequestContext } from './context';
 import { asDatabaseUnavailable } from './errors';
-import { SEARCH_DOCUMENT, SEARCH_FOLD } from './employee/types';
+import { SEARCH_DOCUMENT, SEARCH_FOLD, SEARCH_TENANT } from './employee/types';
 import { likePattern } from './query-compiler';
 import * as sql from './sql';
 import { usernameKey } from './username-key';
@@ -166,15 +166,26 @@ export class ProvisioningLogWriter {
 /**
  * Entries about a person `term` names: the employee's first, last, display or middle name, username or email holds it
  * as the employee search finds it (SEARCH_DOCUMENT, folded: "jose" finds José Álvarez; served by the trigram index
- * ix_employees_search_trgm), or the userName the identity provider sent holds it (a failed create has no employee).
- * The employees are a semi-join, not a list of ids read first: a common term matches thousands of people and the
- * answer stays exact. Deleted employees count too: their entries are still about them.
+ * ix_employees_search_trgm, which SEARCH_TENANT makes PostgreSQL use for a tenant it has no statistics for), or the
+ * userName the identity provider sent holds it (a failed create has no employee). Deleted employees count too: their
+ * entries are still about them.
+ *
+ * The matching employees are a MATERIALIZED common table expression (PERSON_MATCHES), read once and whole: inside the
+ * OR as `employee_id IN (SELECT …)`, PostgreSQL planned the subquery to stop early for an outer row it expected few of,
+ * a sequential scan of `employees` run again for each log entry (test/query-plans.test.ts). A common term matches
+ * thousands of people; the answer stays exact.
  */
-function personCondition(term: string): string {
+const PERSON_MATCHES = 'person_matches';
+
+function personMatches(term: string): string {
   const keyed = usernameKey(term) !== term.toLowerCase();
   const document = (param: string): string => `${SEARCH_DOCUMENT} ILIKE ${SEARCH_FOLD(`:${param}`)}`;
-  return `(p.user_name ILIKE :person OR p.user_name ILIKE ${SEARCH_FOLD(':person')} OR p.employee_id IN (
-      SELECT e.id FROM employees e WHERE e.tenant_id = :tenantId AND (${document('person')}${keyed ? ` OR ${document('personKey')}` : ''})))`;
+  return `SELECT e.id FROM employees e
+    WHERE ${SEARCH_TENANT('CAST(CAST(:tenantId AS uuid) AS text)')} AND (${document('person')}${keyed ? ` OR ${document('personKey')}` : ''})`;
+}
+
+function personCondition(): string {
+  return `(p.user_name ILIKE :person OR p.user_name ILIKE ${SEARCH_FOLD(':person')} OR p.employee_id IN (SELECT id FROM ${PERSON_MATCHES}))`;
 }
 
 function personParameters(term: string): Record<string, string> {
@@ -200,8 +211,11 @@ export const provisioningLogService = {
     if (options.outcome) qb.andWhere('p.outcome = :outcome', { outcome: options.outcome });
     if (options.employeeId) qb.andWhere('p.employee_id = :employeeId', { employeeId: options.employeeId });
     if (options.userName) qb.andWhere('p.user_name ILIKE :userName', { userName: likePattern(options.userName, 'co') });
-    if (options.person) qb.andWhere(personCondition(options.person), personParameters(options.person));
-    return newestFirstPage(qb, 'p', options);
+    if (options.person) {
+      qb.addCommonTableExpression(personMatches(options.person), PERSON_MATCHES, { materialized: true });
+      qb.andWhere(personCondition(), personParameters(options.person));
+    }
+    return newestFirstPage(ctx, qb, 'p', options);
   },
 
   /** One provisioning-log entry of the caller's tenant by id, or null. */

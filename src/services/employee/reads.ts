@@ -10,7 +10,7 @@ import { mapRow } from '../rows';
 import * as sql from '../sql';
 import { usernameKey } from '../username-key';
 import { isUuid } from '../validation';
-import { EmployeePage, EmployeeView, ListOptions, SEARCH_DOCUMENT, SEARCH_FOLD, SearchOptions } from './types';
+import { EmployeePage, EmployeeView, ListOptions, SEARCH_DOCUMENT, SEARCH_FOLD, SEARCH_LIVE, SEARCH_TENANT, SearchOptions } from './types';
 import { REFERENCE_READS, VIEW_COLUMNS, VIEW_JOINS, column, sortValueOf, toReferences, toView } from './view';
 import { continuations, counts, countsInFlight } from './list-caches';
 
@@ -182,7 +182,7 @@ export const employeeReads = {
       params.push(value);
       return `$${params.length}${cast}`;
     };
-    const conditions = ['e.tenant_id = $1', 'e.deleted_at IS NULL'];
+    const conditions: string[] = [];
     const term = options.search?.trim();
     if (term) {
       // The term as typed finds names and emails; keyed as usernames are (`ＪＯＳＥ`, `Straße`), it finds usernames.
@@ -197,17 +197,22 @@ export const employeeReads = {
     if (filter.type !== undefined && filter.type !== null) conditions.push(`e.type = ${bind(filter.type)}`);
     if (filter.primaryRoleIds) conditions.push(`e.primary_role_id = ANY(${bind(filter.primaryRoleIds.filter(isUuid), '::uuid[]')})`);
     if (filter.teamIds) conditions.push(`e.team_id = ANY(${bind(filter.teamIds.filter(isUuid), '::uuid[]')})`);
-    const where = conditions.join(' AND ');
     // A search term's selectivity decides between the trigram index and a scan: plan with the actual term.
     const planned = { planEachTime: term !== undefined && term !== '' };
     // Counting a large tenant costs more than the page itself: only when the client asked for the total. A first page
     // of a search counts its matches in the same statement (few rows match a term; one trigram scan, not two).
     const wantTotal = options.withTotal !== false;
     const countInPage = wantTotal && planned.planEachTime && !options.after;
+    // What reads every match of a term (a count) finds them in the search index (SEARCH_TENANT); a page that may stop
+    // early keeps the plain tenant condition, so that PostgreSQL may walk an order's index until the page is full.
+    const where = (allMatches: boolean): string =>
+      [...(allMatches ? [SEARCH_TENANT('$1::text'), SEARCH_LIVE] : ['e.tenant_id = $1', 'e.deleted_at IS NULL']), ...conditions].join(' AND ');
     const totalCount =
       !wantTotal || countInPage
         ? -1
-        : Number((await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where}`, params, sql.COUNT_PLAN))[0].n);
+        : Number(
+            (await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where(planned.planEachTime)}`, params, sql.COUNT_PLAN))[0].n,
+          );
 
     const order = await searchOrder(ctx, options.orderBy?.field ?? 'username');
     const direction = options.orderBy?.descending ? 'DESC' : 'ASC';
@@ -230,7 +235,7 @@ export const employeeReads = {
     // matching a tenth of 100,000 people walked the tenant in the order's index (266 ms) instead of reading the
     // trigram index's matches and sorting them (40 ms; docs/graphql.md). The page's references are still read for
     // its rows only (expensive output expressions are computed after the LIMIT).
-    const source = countInPage ? `(SELECT e.*, count(*) OVER () AS _total FROM employees e WHERE ${where}) e` : `employees e WHERE ${where}${keyset}`;
+    const source = countInPage ? `(SELECT e.*, count(*) OVER () AS _total FROM employees e WHERE ${where(true)}) e` : `employees e WHERE ${where(false)}${keyset}`;
     const rows = await sql.rows(
       ctx,
       `SELECT ${selected}${references.columns}${countInPage ? ', e._total' : ''} FROM ${source}

@@ -128,6 +128,21 @@ export const SEARCH_DOCUMENT =
 /** SQL: a LIKE pattern (a parameter) folded as SEARCH_DOCUMENT is. */
 export const SEARCH_FOLD = (pattern: string): string => `rollcall_search_fold(${pattern})`;
 
+/**
+ * SQL: the tenant condition of a search that reads all its matches (a first page with its total, a count, the
+ * provisioning log's person search), `tenant` being the tenant id as text. Written on `tenant_id::text`, which only the
+ * search index holds (migration SearchByTenant), so that PostgreSQL finds the tenant's matches in that index whatever
+ * its statistics say: written `e.tenant_id = $1`, a tenant it had no statistics for looked like a few rows, and it
+ * walked all of them through a btree led by `tenant_id`, folding each (issue 16, docs/benchmarks.md).
+ */
+export const SEARCH_TENANT = (tenant: string): string => `e.tenant_id::text = ${tenant}`;
+
+/**
+ * SQL: live employees only, beside SEARCH_TENANT. Not `e.deleted_at IS NULL`: that is the predicate of the partial
+ * indexes on live employees, and PostgreSQL without statistics read one of them whole for it instead of the search index.
+ */
+export const SEARCH_LIVE = "coalesce(e.deleted_at, 'infinity') = 'infinity'";
+
 export interface EmployeePage {
   employees: Employee[];
   /** With `withReferences`: each employee's references, in the order of `employees`. */
