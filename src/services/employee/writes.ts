@@ -155,37 +155,38 @@ async function insertEmployee(
     externalId,
     formattedName,
   };
-  const params: unknown[] = [];
-  const columns = Object.keys(row).map((property) => {
-    params.push(row[property]);
-    return column(ctx, property);
-  });
-  const placeholders = columns.map((_, i) => `$${i + 1}`);
-  params.push(row.status === 'INACTIVE');
-  const inactive = `$${params.length}::boolean`;
-  // The defaults this create was computed with; the INSERT writes only while they are still the tenant's.
-  params.push(
-    DEFAULT_ROLE_NAME,
-    defaults.usernameFormat,
-    defaults.scimImportFields,
-    defaults.defaultRoleId,
-    defaults.chosenDefaultRoleId,
-    defaults.defaultLoginAuthenticatorId,
-  );
-  const n = params.length;
-  const unchanged = `d._username_format = $${n - 4} AND d._scim_import_fields = $${n - 3}::text[] AND d._default_role IS NOT DISTINCT FROM $${n - 2}::uuid
-    AND d._chosen_default_role IS NOT DISTINCT FROM $${n - 1}::uuid AND d._default_authenticator IS NOT DISTINCT FROM $${n}::uuid`;
   const changes: AuditChanges = {};
   for (const field of AUDITED_FIELDS) if (row[field] !== null && row[field] !== undefined) changes[field] = { from: null, to: row[field] };
-  const audit = auditInsert(ctx, params, 'employee.created', changes);
-  // A new employee is in no group yet (no one can name its id before this commits): no groups lookup.
-  const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 5}`)}),
-    w AS (INSERT INTO employees (${columns.join(', ')}, deactivated_at)
-          SELECT ${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END FROM d WHERE ${unchanged}
-          RETURNING *),
-    audit AS (${audit})
-    SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
+  // The statement of a create on its own, built only when it runs: most creates of an import go through createBatches.
   const alone = async (): Promise<EmployeeView> => {
+    const params: unknown[] = [];
+    const columns = Object.keys(row).map((property) => {
+      params.push(row[property]);
+      return column(ctx, property);
+    });
+    const placeholders = columns.map((_, i) => `$${i + 1}`);
+    params.push(row.status === 'INACTIVE');
+    const inactive = `$${params.length}::boolean`;
+    // The defaults this create was computed with; the INSERT writes only while they are still the tenant's.
+    params.push(
+      DEFAULT_ROLE_NAME,
+      defaults.usernameFormat,
+      defaults.scimImportFields,
+      defaults.defaultRoleId,
+      defaults.chosenDefaultRoleId,
+      defaults.defaultLoginAuthenticatorId,
+    );
+    const n = params.length;
+    const unchanged = `d._username_format = $${n - 4} AND d._scim_import_fields = $${n - 3}::text[] AND d._default_role IS NOT DISTINCT FROM $${n - 2}::uuid
+      AND d._chosen_default_role IS NOT DISTINCT FROM $${n - 1}::uuid AND d._default_authenticator IS NOT DISTINCT FROM $${n}::uuid`;
+    const audit = auditInsert(ctx, params, 'employee.created', changes);
+    // A new employee is in no group yet (no one can name its id before this commits): no groups lookup.
+    const statement = `WITH d AS (${defaultsSelect('$1', `$${n - 5}`)}),
+      w AS (INSERT INTO employees (${columns.join(', ')}, deactivated_at)
+            SELECT ${placeholders.join(', ')}, CASE WHEN ${inactive} THEN now() END FROM d WHERE ${unchanged}
+            RETURNING *),
+      audit AS (${audit})
+      SELECT e.*, ${VIEW_NAMES}, '[]'::json AS _groups, d.* FROM d LEFT JOIN w AS e ON true ${VIEW_JOINS}`;
     try {
       // The partial unique index decides races: of two concurrent creates of one username, the loser gets a unique
       // violation here and a UNIQUENESS error (SCIM 409), never a 500.
