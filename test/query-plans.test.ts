@@ -52,13 +52,25 @@ interface Captured {
 interface Expectation {
   /** Indexes that may be scanned with the tenant as their only condition (a page in index order, a count). */
   tenantWide?: string[];
+  /** The operation counts the tenant's rows (a total), so a tenant-wide read under a Sort is expected. */
+  countsTenant?: boolean;
 }
 
 /**
  * Bad plans known today, printed but not failed, each with the change that will fix it. Matched by statement text,
  * so that any other statement of the same operation still fails. Remove an entry once its change has landed.
  */
-const KNOWN_BAD: { statement: RegExp; reason: string }[] = [];
+const KNOWN_BAD: { statement: RegExp; reason: string }[] = [
+  {
+    // The first GraphQL page by username (no keyset): PostgreSQL believes a never-analyzed tenant holds a row or two, so
+    // a bitmap scan of uq_employees_tenant_username_key and a top-N sort look cheaper than walking that index in order
+    // (random heap reads): the whole tenant is read for one page (3 ms at 3,000 people, growing with the tenant). Tried:
+    // a literal LIMIT, an extra `username_key >= ''`, a keyset-shaped row condition, no `, e.id` in the ORDER BY; none
+    // changed the plan. Later pages (with a keyset) walk the index. Not fixed.
+    statement: /= 'infinity'\s+ORDER BY e\.username_key (ASC|DESC), e\.id (ASC|DESC) LIMIT/,
+    reason: 'TODO(first page): the first GraphQL page by username reads and sorts a tenant without statistics',
+  },
+];
 
 let h: Harness;
 let explainer: Client;
@@ -160,7 +172,9 @@ const TINY_PAGES = 2;
 /** What is wrong with a plan: scans that read a tenant's rows to find some of them. */
 async function problems(plan: PlanNode, expectation: Expectation): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (node: PlanNode) => {
+  // `sorted`: a Sort above this node reads all it yields. A page may walk its order's index with the tenant as its only
+  // condition because the LIMIT stops the walk; the same scan under a Sort reads the whole tenant for one page.
+  const walk = async (node: PlanNode, sorted = false) => {
     const type = node['Node Type'];
     const index = node['Index Name'];
     // A Bitmap Index Scan names no relation: its index's table.
@@ -172,10 +186,14 @@ async function problems(plan: PlanNode, expectation: Expectation): Promise<strin
         const condition = node['Index Cond'] ?? '';
         if (keysOf(condition).length === 0 && !(expectation.tenantWide ?? []).includes(index ?? '')) {
           found.push(`${type} using ${index} with ${condition ? `only ${condition}` : 'no condition'}`);
+        } else if (keysOf(condition).length === 0 && sorted && !expectation.countsTenant) {
+          found.push(`${type} using ${index} with only ${condition}, all of it sorted for a page`);
         }
       }
     }
-    for (const child of node.Plans ?? []) await walk(child);
+    // A Sort's subplans (its input) are read whole; an aggregate below it already reads whole, so its scans are counts.
+    const sorts = type === 'Sort';
+    for (const child of node.Plans ?? []) await walk(child, sorted || sorts);
   };
   await walk(plan);
   return found;
@@ -397,7 +415,9 @@ const OPERATIONS: Operation[] = [
       // The employee's create is logged under its userName: at least that entry.
       if (!(result.body.data?.provisioningEvents?.totalCount >= 1)) throw new Error(`provisioningEvents(person:) answered ${result.text}`);
     },
-    expect: { tenantWide: ['ix_provisioning_events_tenant_time'] },
+    // The log's page for a person reads the tenant's log for entries about them (newest first, then sorted): a filter
+    // over the log, as its total is.
+    expect: { tenantWide: ['ix_provisioning_events_tenant_time'], countsTenant: true },
   },
 ];
 
