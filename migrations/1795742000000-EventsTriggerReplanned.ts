@@ -127,8 +127,11 @@ const STATEMENT = `
         CROSS JOIN LATERAL (
           SELECT CASE WHEN x.target_type = 'employee' THEN rollcall_event_employee(x.tenant_id, x.target_id) END AS resource
         ) e
+        -- The CASE, not only the WHERE, keeps the function to group events: PostgreSQL flattens this subquery and
+        -- computed its output for every row.
         LEFT JOIN LATERAL (
-          SELECT CASE WHEN x.kind = 'group.deleted'
+          SELECT CASE WHEN x.target_type <> 'group' THEN NULL
+                      WHEN x.kind = 'group.deleted'
                    THEN jsonb_build_object('id', x.target_id, 'displayName', x.changes->'displayName'->'from',
                                            'externalId', x.changes->'externalId'->'from')
                    ELSE rollcall_event_group(x.tenant_id, x.target_id)
