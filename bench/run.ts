@@ -696,7 +696,7 @@ async function main(): Promise<void> {
       seeded: `seeded: ${EMPLOYEES.toLocaleString('en-US')} employees seeded by SQL, then VACUUM (ANALYZE)`,
     }[SCENARIO];
     const lines = [
-      `Rollcall benchmark, scenario ${scenarioLine}. ${LOAD} (${opts.client} client), ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, ${os.cpus().length} cores, Node ${process.version}`,
+      `Rollcall benchmark, scenario ${scenarioLine}. ${LOAD.charAt(0).toUpperCase()}${LOAD.slice(1)} (${opts.client} client), ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, ${os.cpus().length} cores, Node ${process.version}`,
       '',
       row(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'client CPU ms/req', 'ceiling req/s', 'Rollcall/ceiling', 'pg req/s']),
       row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
