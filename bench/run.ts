@@ -7,8 +7,9 @@
  *   analyzed rows;
  * - seeded: a tenant seeded with N employees by bulk SQL and vacuumed (the scenario of sessions 9-15).
  * It drives the phases with C concurrent keep-alive requests (undici, or a plain node:http Agent with --client
- * node-http), or with --rate N open loop at N requests a second (latency from each request's scheduled start), and prints one table with two references: a no-storage Node HTTP server answering the same routes (the
- * ceiling) and the same statements sent straight through `pg` (the database's share).
+ * node-http), or with --rate N open loop at N requests a second (latency from each request's scheduled start), and
+ * prints one table with two references: a no-storage Node HTTP server answering the same routes (the ceiling) and the
+ * same statements sent straight through `pg` (the database's share).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
