@@ -27,6 +27,8 @@ export interface PhaseResult {
   clientCpuPerRequestMs?: number;
   /** PostgreSQL's CPU time per request, in ms, when its server runs on this machine (see databasePid). */
   databaseCpuPerRequestMs?: number | null;
+  /** Open loop: the requests sent late (behind schedule or waiting for a socket, see LATE_MS). */
+  late?: number;
   firstError?: string;
 }
 
@@ -143,7 +145,7 @@ class UndiciTransport implements Transport {
   }
 }
 
-/** node:http with a keep-alive Agent of `maxSockets` = concurrency: every request waits for a free socket. */
+/** node:http with a keep-alive Agent of `maxSockets` = the client's connections: every request waits for a free socket. */
 class NodeHttpTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly host: string;
@@ -184,6 +186,14 @@ class NodeHttpTransport implements Transport {
   }
 }
 
+/** Open loop (--rate): at most this many requests in flight, each on its own keep-alive connection. */
+export const OPEN_LOOP_SOCKETS = 256;
+/**
+ * An open-loop request sent more than this after its scheduled start counts as late (below it: timer granularity and
+ * the client's event-loop jitter); so does one that had to wait for a free socket.
+ */
+export const LATE_MS = 10;
+
 export class LoadClient {
   private readonly transport: Transport;
 
@@ -192,8 +202,10 @@ export class LoadClient {
     private readonly token: string,
     readonly concurrency: number,
     readonly kind: LoadClientKind = 'undici',
+    /** Connections to the server: `concurrency` for a closed loop, OPEN_LOOP_SOCKETS for an open one. */
+    sockets = concurrency,
   ) {
-    this.transport = kind === 'node-http' ? new NodeHttpTransport(baseUrl, concurrency) : new UndiciTransport(baseUrl, concurrency);
+    this.transport = kind === 'node-http' ? new NodeHttpTransport(baseUrl, sockets) : new UndiciTransport(baseUrl, sockets);
   }
 
   async send(request: BenchRequest): Promise<{ status: number; body: string }> {
@@ -208,7 +220,10 @@ export class LoadClient {
 
   /**
    * Runs `make(i)` for i = 0..count-1 with `concurrency` requests in flight (keep-alive), stopping early after
-   * `maxSeconds`. `serverPid` lets it charge the server's CPU time to the phase.
+   * `maxSeconds`; or, with `rate`, open loop: request i is due `i / rate` s after the start and is sent then, whatever
+   * is still in flight (up to OPEN_LOOP_SOCKETS), and its latency runs from that due time, so that a server falling
+   * behind shows in the latencies rather than in a slower schedule (no coordinated omission). `serverPid` lets it charge
+   * the server's CPU time to the phase.
    */
   async phase(
     name: string,
@@ -219,40 +234,51 @@ export class LoadClient {
       databasePid?: number;
       maxSeconds?: number;
       concurrency?: number;
+      /** Requests started per second, open loop; the phase's requests stop being scheduled after `maxSeconds`. */
+      rate?: number;
       /** Sees every answer with an expected status (e.g. to collect the ids of created people). */
       onResponse?: (i: number, status: number, body: string) => void;
     } = {},
   ): Promise<PhaseResult> {
     const latencies: number[] = [];
-    let next = 0;
     let errors = 0;
     let firstError: string | undefined;
-    const deadline = performance.now() + (options.maxSeconds ?? 60) * 1000;
+    const attempt = async (i: number, request: BenchRequest, from: number) => {
+      try {
+        const { status, body } = await this.send(request);
+        latencies.push(performance.now() - from);
+        if (!request.expect.includes(status)) {
+          errors++;
+          firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${status} ${body.slice(0, 200)}`;
+        } else {
+          options.onResponse?.(i, status, body);
+        }
+      } catch (error) {
+        latencies.push(performance.now() - from);
+        errors++;
+        firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${(error as Error).message}`;
+      }
+    };
+    const maxMs = (options.maxSeconds ?? 60) * 1000;
+    const deadline = performance.now() + maxMs;
     const meter = new CpuMeter(options.serverPid, options.databasePid);
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: options.concurrency ?? this.concurrency }, async () => {
-        while (next < count && performance.now() < deadline) {
-          const i = next++;
-          const request = make(i);
-          const t0 = performance.now();
-          try {
-            const { status, body } = await this.send(request);
-            latencies.push(performance.now() - t0);
-            if (!request.expect.includes(status)) {
-              errors++;
-              firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${status} ${body.slice(0, 200)}`;
-            } else {
-              options.onResponse?.(i, status, body);
-            }
-          } catch (error) {
-            latencies.push(performance.now() - t0);
-            errors++;
-            firstError ??= `${request.method} ${request.path.slice(0, 100)} -> ${(error as Error).message}`;
+    let late: number | undefined;
+    if (options.rate === undefined) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: options.concurrency ?? this.concurrency }, async () => {
+          while (next < count && performance.now() < deadline) {
+            const i = next++;
+            const request = make(i);
+            await attempt(i, request, performance.now());
           }
-        }
-      }),
-    );
+        }),
+      );
+    } else {
+      // The schedule's window starts with it (the meter's reading of /proc would cost it its last requests).
+      late = await openLoop(count, options.rate, started, started + maxMs, (i, due) => attempt(i, make(i), due));
+    }
     const seconds = (performance.now() - started) / 1000;
     const cpu = meter.perRequest(latencies.length);
     latencies.sort((a, b) => a - b);
@@ -267,6 +293,7 @@ export class LoadClient {
       p99: percentile(latencies, 0.99),
       max: latencies[latencies.length - 1] ?? 0,
       ...cpu,
+      late,
       firstError,
     };
   }
@@ -274,6 +301,44 @@ export class LoadClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
+}
+
+/**
+ * Starts `send(i, due)` for i = 0..count-1 at `started + i / rate` s (a burst of the overdue ones when the client's timer
+ * fires late), until `deadline`, with at most OPEN_LOOP_SOCKETS in flight: a request due while all are busy waits for
+ * the first to finish. Resolves when every request has answered, with the number sent late.
+ */
+async function openLoop(count: number, rate: number, started: number, deadline: number, send: (i: number, due: number) => Promise<void>): Promise<number> {
+  let inFlight = 0;
+  let late = 0;
+  const waiting: (() => void)[] = [];
+  const start = async (i: number, due: number) => {
+    if (inFlight < OPEN_LOOP_SOCKETS) {
+      inFlight++;
+      if (performance.now() - due > LATE_MS) late++;
+    } else {
+      late++;
+      // The request that finishes hands its slot over (inFlight unchanged), so no request due meanwhile can take it.
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    try {
+      await send(i, due);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else inFlight--;
+    }
+  };
+  const sent: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    if (due >= deadline) break;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sent.push(start(i, due));
+  }
+  await Promise.all(sent);
+  return late;
 }
 
 /** Runs async work `count` times with `concurrency` in flight and measures it like a phase (for the pg reference). */

@@ -20,6 +20,11 @@ export interface BenchOptions {
   reuseSeed: boolean;
   client: ClientKind;
   concurrency: number;
+  /**
+   * Open loop: every measured phase starts this many requests a second on schedule, whether or not earlier ones have
+   * answered, and times each from its scheduled start. Undefined: closed loop, `concurrency` requests in flight.
+   */
+  rate?: number;
   seconds: number;
   groupMembers: number;
   groups: number;
@@ -66,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'reuse-seed': { type: 'boolean', default: false },
       client: { type: 'string', default: 'undici' },
       concurrency: { type: 'string', default: '16' },
+      rate: { type: 'string' },
       seconds: { type: 'string', default: '8' },
       'group-members': { type: 'string', default: '50000' },
       groups: { type: 'string', default: '1000' },
@@ -92,6 +98,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const employees = positiveInteger('employees', args.employees ?? (scenario === 'seeded' ? '100000' : '5000'));
   if (scenario === 'shared' && args.embedded) throw new BenchUsageError('--scenario shared needs PostgreSQL (DATABASE_URL), not --embedded');
   if (args['reuse-seed'] && scenario !== 'shared') throw new BenchUsageError('--reuse-seed applies to --scenario shared only');
+  const rate = args.rate === undefined ? undefined : positiveNumber('rate', args.rate);
+  // The references measure how much a closed loop gets through (ceiling req/s, Rollcall/ceiling): beside a fixed rate
+  // their columns would compare an offered load with a capacity.
+  if (rate !== undefined && !args['no-references']) throw new BenchUsageError('--rate needs --no-references (the references measure closed-loop capacity)');
   return {
     scenario,
     employees,
@@ -99,6 +109,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     reuseSeed: args['reuse-seed'],
     client,
     concurrency: positiveInteger('concurrency', args.concurrency),
+    rate,
     seconds: positiveNumber('seconds', args.seconds),
     groupMembers: Math.min(positiveInteger('group-members', args['group-members'], 0), employees),
     groups: positiveInteger('groups', args.groups, 0),

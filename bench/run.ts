@@ -7,8 +7,9 @@
  *   analyzed rows;
  * - seeded: a tenant seeded with N employees by bulk SQL and vacuumed (the scenario of sessions 9-15).
  * It drives the phases with C concurrent keep-alive requests (undici, or a plain node:http Agent with --client
- * node-http) and prints one table with two references: a no-storage Node HTTP server answering the same routes (the
- * ceiling) and the same statements sent straight through `pg` (the database's share).
+ * node-http), or with --rate N open loop at N requests a second (latency from each request's scheduled start), and
+ * prints one table with two references: a no-storage Node HTTP server answering the same routes (the ceiling) and the
+ * same statements sent straight through `pg` (the database's share).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Pool as PgPool } from 'pg';
 import { idpRequestBody } from '../test/support/idp-fixtures';
-import { BenchRequest, CpuMeter, LoadClient, PhaseResult, peakRssMb, timedWork } from './load';
+import { BenchRequest, CpuMeter, LATE_MS, LoadClient, OPEN_LOOP_SOCKETS, PhaseResult, peakRssMb, timedWork } from './load';
 import { BenchUsageError, parseBenchArgs } from './options';
 import { BenchReceiver } from './webhook-receiver';
 
@@ -40,6 +41,10 @@ const SECONDS = opts.seconds;
 const GROUP_MEMBERS = opts.groupMembers;
 const GROUPS = opts.groups;
 const RUN = randomBytes(3).toString('hex');
+const LOAD =
+  opts.rate === undefined
+    ? `${CONCURRENCY} concurrent keep-alive requests`
+    : `open loop at ${opts.rate}/s (latency from each request's scheduled start; at most ${OPEN_LOOP_SOCKETS} keep-alive connections)`;
 const wanted = (phase: string) => !opts.only || opts.only.has(phase);
 
 function log(message: string): void {
@@ -210,13 +215,14 @@ function oktaPut(id: string, userName: string, person: number, i: number): Recor
 }
 
 function loadClient(target: Target, token: string, concurrency = CONCURRENCY): LoadClient {
-  return new LoadClient(target.url, token, concurrency, opts.client);
+  return new LoadClient(target.url, token, concurrency, opts.client, opts.rate === undefined ? concurrency : OPEN_LOOP_SOCKETS);
 }
 
 async function scimPhases(target: Target, ids: string[], usernames: string[], label: string, groupId?: string): Promise<PhaseResult[]> {
   const client = loadClient(target, target.token);
+  // The group phases that send one request at a time (each edits or reads the same large group) stay closed-loop.
   const run = (name: string, count: number, make: (i: number) => BenchRequest, concurrency?: number) =>
-    client.phase(`${name}`, count, make, { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, concurrency });
+    client.phase(`${name}`, count, make, { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, concurrency, rate: concurrency ? undefined : opts.rate });
   const results: PhaseResult[] = [];
   try {
     // Warm-up: JIT, pool connections, token cache.
@@ -255,7 +261,7 @@ async function scimPhases(target: Target, ids: string[], usernames: string[], la
 async function onboardingPhases(target: Target, people: People, collect: boolean, label: string): Promise<PhaseResult[]> {
   const client = loadClient(target, target.token);
   const run = (name: string, count: number, make: (i: number) => BenchRequest) =>
-    client.phase(name, count, make, { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS });
+    client.phase(name, count, make, { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, rate: opts.rate });
   const results: PhaseResult[] = [];
   try {
     // Warm-up without touching employees (JIT, token cache, HTTP): the tenant's first statements run in the creates.
@@ -269,6 +275,7 @@ async function onboardingPhases(target: Target, people: People, collect: boolean
         serverPid: target.pid,
         databasePid: target.databasePid,
         maxSeconds: 3600,
+        rate: opts.rate,
         onResponse: collect ? (i, _status, body) => void (created[i] = (JSON.parse(body) as { id: string }).id) : undefined,
       },
     );
@@ -360,17 +367,17 @@ async function graphqlPhases(target: Target, globalIds: string[], searchTerm: (i
     if (wanted('search')) {
       results.push(await client.phase('GraphQL employees(search:)', 50_000, (i) =>
         gql('query($s: String) { employees(search: $s, first: 20) { totalCount nodes { id username firstName lastName } } }', { s: searchTerm(i) }),
-      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, rate: opts.rate }));
     }
     if (wanted('page')) {
       results.push(await client.phase('GraphQL page of 100 + role, team', 20_000, () =>
         gql('{ employees(first: 100) { nodes { id username primaryRole { name } team { name } } } }', {}),
-      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, rate: opts.rate }));
     }
     if (wanted('update') && globalIds.length > 0) {
       results.push(await client.phase('GraphQL updateEmployee', 20_000, (i) =>
         gql('mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code } } }', { input: { id: globalIds[(i * 7919) % globalIds.length], displayName: `Desk ${i}` } }),
-      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS }));
+      { serverPid: target.pid, databasePid: target.databasePid, maxSeconds: SECONDS, rate: opts.rate }));
     }
   } finally {
     await client.close();
@@ -645,7 +652,7 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`);
     const target: Target = { url, pid: server.pid!, databasePid, token: created.scimToken, adminToken: created.adminToken };
-    log(`Rollcall up (pid ${server.pid}, ${databaseUrl ? 'PostgreSQL' : 'embedded'}); scenario ${SCENARIO}, ${opts.client} client, ${CONCURRENCY} concurrent requests, phases capped at ${SECONDS} s${ONBOARDING ? ` (the creates of ${EMPLOYEES} people are not)` : ''}`);
+    log(`Rollcall up (pid ${server.pid}, ${databaseUrl ? 'PostgreSQL' : 'embedded'}); scenario ${SCENARIO}, ${opts.client} client, ${LOAD}, phases capped at ${SECONDS} s${ONBOARDING ? ` (the creates of ${EMPLOYEES} people are not)` : ''}`);
 
     const receiver = opts.webhooks > 0 ? await new BenchReceiver().start() : undefined;
     if (receiver) await subscribeWebhooks(target, receiver, opts.webhooks);
@@ -690,7 +697,7 @@ async function main(): Promise<void> {
       seeded: `seeded: ${EMPLOYEES.toLocaleString('en-US')} employees seeded by SQL, then VACUUM (ANALYZE)`,
     }[SCENARIO];
     const lines = [
-      `Rollcall benchmark, scenario ${scenarioLine}. ${CONCURRENCY} concurrent keep-alive requests (${opts.client} client), ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, ${os.cpus().length} cores, Node ${process.version}`,
+      `Rollcall benchmark, scenario ${scenarioLine}. ${LOAD.charAt(0).toUpperCase()}${LOAD.slice(1)} (${opts.client} client), ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, ${os.cpus().length} cores, Node ${process.version}`,
       '',
       row(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'client CPU ms/req', 'ceiling req/s', 'Rollcall/ceiling', 'pg req/s']),
       row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
@@ -704,6 +711,8 @@ async function main(): Promise<void> {
       ]));
     }
     lines.push('');
+    const timed = [...rollcall, ...graphql].filter((r) => r.late !== undefined);
+    if (timed.length > 0) lines.push(`Sent late (over ${LATE_MS} ms behind schedule, or waiting for a free connection): ${timed.map((r) => `${r.name} ${r.late}`).join(', ')}.`);
     if (walk) lines.push(`Import walk: saw ${walk.seen} of ${walk.total}; first 10 pages ${fmt(walk.first)} ms, last 10 pages ${fmt(walk.last)} ms (ratio ${fmt(walk.last / walk.first, 2)}).`);
     lines.push(`Server peak RSS: ${fmt(rss, 0)} MB. Load average (1, 5, 15 min) at start ${loadAtStart}, after Rollcall's phases ${loadAfterRollcall}, at the end ${loadAverage()}.`);
     if (databaseNote) lines.push(`Database: ${databaseNote}.`);

@@ -25,6 +25,15 @@ describe('npm run bench: command line', () => {
     expect(() => parseBenchArgs(['--webhooks', 'many'])).toThrow(BenchUsageError);
   });
 
+  it('runs open loop at a fixed rate when asked (issue 18 budget), closed loop by default', () => {
+    expect(parseBenchArgs([]).rate).toBeUndefined();
+    expect(parseBenchArgs(['--rate', '300', '--no-references']).rate).toBe(300);
+    expect(parseBenchArgs(['--rate', '12.5', '--no-references', '--client', 'node-http'])).toMatchObject({ rate: 12.5, client: 'node-http' });
+    for (const bad of ['0', '-5', 'fast', 'Infinity']) expect(() => parseBenchArgs([`--rate=${bad}`, '--no-references'])).toThrow(BenchUsageError);
+    // The references measure closed-loop capacity.
+    expect(() => parseBenchArgs(['--rate', '300'])).toThrow(BenchUsageError);
+  });
+
   it('refuses what it cannot run', () => {
     expect(() => parseBenchArgs(['--scenario', 'vacuumed'])).toThrow(BenchUsageError);
     expect(() => parseBenchArgs(['--client', 'fetch'])).toThrow(BenchUsageError);
