@@ -24,7 +24,8 @@ import { EventFeed } from './services/event-feed';
 import { eventService } from './services/event.service';
 import { oauthTokenService } from './services/oauth/tokens';
 import { scimErrorBody } from './scim/errors';
-import { WebhookDispatcher } from './services/webhook-dispatcher';
+import type { WebhookDispatch } from './services/webhook-dispatcher';
+import { startWebhookDispatcher } from './services/webhook-dispatcher-thread';
 import { webhookService } from './services/webhook.service';
 import { allowInsecureWebhookHosts } from './services/webhook-url';
 import { scimErrorHandler, scimRouter } from './scim/router';
@@ -46,8 +47,11 @@ export interface App {
    */
   drain(): void;
   provisioningLog: ProvisioningLogWriter;
-  /** Sends the change feed to the tenants' webhook endpoints (wake it when events were sequenced). */
-  webhooks: WebhookDispatcher;
+  /**
+   * Sends the change feed to the tenants' webhook endpoints (wake it when events were sequenced): from a thread of its
+   * own on PostgreSQL, inline on the embedded database (src/services/webhook-dispatcher-thread.ts).
+   */
+  webhooks: WebhookDispatch;
   events: EventFeed;
   stop(): Promise<void>;
 }
@@ -86,7 +90,7 @@ export async function createApp(config: Config, dataSource: DataSource): Promise
   const scimBase = `${config.publicUrl}/scim/v2`;
   const provisioningLog = new ProvisioningLogWriter(dataSource);
   allowInsecureWebhookHosts(config.webhookAllowInsecureHosts);
-  const webhooks = new WebhookDispatcher(dataSource).start();
+  const webhooks = startWebhookDispatcher(config, dataSource);
   const purge = setInterval(() => {
     provisioningLogService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'provisioning-log purge failed'));
     webhookService.purgeExpired(dataSource.manager).catch((err) => logger.error({ err }, 'webhook delivery log purge failed'));

@@ -35,6 +35,11 @@ export interface Config {
   metrics: { enabled: boolean; token: string | undefined };
   /** WEBHOOK_ALLOW_INSECURE_HOSTS: hosts webhooks may reach over plain http and at private addresses (development, tests). */
   webhookAllowInsecureHosts: string[];
+  /**
+   * WEBHOOK_DISPATCHER: where webhooks are sent from, `inline` (the server's event loop) or `worker` (a thread of its
+   * own); unset chooses by database: a worker on PostgreSQL, inline on the embedded database.
+   */
+  webhookDispatcher: 'inline' | 'worker' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +175,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('WEBHOOK_ALLOW_INSECURE_HOSTS', `must be a comma-separated list of host names or IP addresses, got "${badHost}"`);
   }
 
+  const webhookDispatcher = nonEmpty(env, 'WEBHOOK_DISPATCHER')?.toLowerCase();
+  if (webhookDispatcher !== undefined && webhookDispatcher !== 'inline' && webhookDispatcher !== 'worker') {
+    throw new ConfigError('WEBHOOK_DISPATCHER', `must be inline or worker, got "${env.WEBHOOK_DISPATCHER}"`);
+  }
+  if (webhookDispatcher === 'worker' && databaseUrl === undefined) {
+    // The embedded database serves one connection at a time: a thread's pool of its own cannot share it.
+    throw new ConfigError('WEBHOOK_DISPATCHER', 'worker needs DATABASE_URL: the embedded database serves one connection');
+  }
+
   return {
     host,
     port,
@@ -188,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     metrics: { enabled: metricsEnabled, token: metricsToken },
     webhookAllowInsecureHosts: insecureHosts,
+    webhookDispatcher,
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

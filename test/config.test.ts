@@ -18,6 +18,8 @@ test.each([
   [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
   [{ WEBHOOK_ALLOW_INSECURE_HOSTS: 'http://localhost:3000' }, 'WEBHOOK_ALLOW_INSECURE_HOSTS'],
   [{ WEBHOOK_ALLOW_INSECURE_HOSTS: 'localhost, evil host' }, 'WEBHOOK_ALLOW_INSECURE_HOSTS'],
+  [{ WEBHOOK_DISPATCHER: 'thread' }, 'WEBHOOK_DISPATCHER'],
+  [{ WEBHOOK_DISPATCHER: 'worker' }, 'WEBHOOK_DISPATCHER'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'Not A Slug' }, 'ROLLCALL_BOOTSTRAP_TENANT'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'short' }, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN'],
   [{ ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'x'.repeat(40) }, 'ROLLCALL_BOOTSTRAP_TENANT'],
@@ -51,6 +53,12 @@ test('metrics and log level settings', () => {
   expect(loadConfig({ METRICS_TOKEN: 'scrape-secret-0123456789' }).metrics).toEqual({ enabled: true, token: 'scrape-secret-0123456789' });
   for (const level of ['silent', 'error', 'warn', 'info', 'debug']) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
   expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+});
+
+test('where webhooks are sent from: chosen by the database unless WEBHOOK_DISPATCHER says', () => {
+  expect(loadConfig({}).webhookDispatcher).toBeUndefined();
+  expect(loadConfig({ WEBHOOK_DISPATCHER: 'inline' }).webhookDispatcher).toBe('inline');
+  expect(loadConfig({ WEBHOOK_DISPATCHER: 'Worker', DATABASE_URL: 'postgres://db/rollcall' }).webhookDispatcher).toBe('worker');
 });
 
 test('webhook hosts allowed plain http and private addresses: none by default, a comma list', () => {

@@ -46,6 +46,14 @@ interface Claimed {
   failing_since: Date | null;
 }
 
+/** What the app holds of a dispatcher, whether it runs on the server's event loop or in a thread of its own. */
+export interface WebhookDispatch {
+  /** Look for work now (new events were sequenced). */
+  wake(): void;
+  /** Stops claiming; resolves when the sends in flight are done and recorded. */
+  stop(): Promise<void>;
+}
+
 /**
  * Sends the change feed to webhook endpoints (issue 18). Every instance runs one; they share the work through
  * PostgreSQL: an instance claims an endpoint by writing a lease (`lease_until`) with `FOR UPDATE SKIP LOCKED`, sends
@@ -55,7 +63,7 @@ interface Claimed {
  * at a time, one event at a time, so it receives its events in order; a failing event is retried with backoff and
  * holds back the later ones.
  */
-export class WebhookDispatcher {
+export class WebhookDispatcher implements WebhookDispatch {
   private readonly instance = randomUUID();
   private readonly pollMs: number;
   private readonly timeoutMs: number;
