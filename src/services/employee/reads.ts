@@ -205,8 +205,9 @@ export const employeeReads = {
     const countInPage = wantTotal && planned.planEachTime && !options.after;
     // What reads every match of a term (a count) finds them in the search index (SEARCH_TENANT); a page that may stop
     // early keeps the plain tenant condition, so that PostgreSQL may walk an order's index until the page is full.
-    const where = (allMatches: boolean): string =>
-      [...(allMatches ? [SEARCH_TENANT('$1::text'), SEARCH_LIVE] : ['e.tenant_id = $1', 'e.deleted_at IS NULL']), ...conditions].join(' AND ');
+    // `live` is the live condition of a plain-tenant statement: SEARCH_LIVE where no partial index may be chosen for it.
+    const where = (allMatches: boolean, live = 'e.deleted_at IS NULL'): string =>
+      [...(allMatches ? [SEARCH_TENANT('$1::text'), SEARCH_LIVE] : ['e.tenant_id = $1', live]), ...conditions].join(' AND ');
     const totalCount =
       !wantTotal || countInPage
         ? -1
@@ -240,7 +241,7 @@ export const employeeReads = {
     // statistics for the tenant took the partial name index (no filter needed), read the whole tenant and sorted it
     // for every page (test/query-plans.test.ts). Pages after the first now walk; the first still reads the tenant
     // (KNOWN_BAD there).
-    const pageWhere = (options.orderBy?.field ?? 'username') === 'username' ? where(false).replace('e.deleted_at IS NULL', SEARCH_LIVE) : where(false);
+    const pageWhere = (options.orderBy?.field ?? 'username') === 'username' ? where(false, SEARCH_LIVE) : where(false);
     const source = countInPage ? `(SELECT e.*, count(*) OVER () AS _total FROM employees e WHERE ${where(true)}) e` : `employees e WHERE ${pageWhere}${keyset}`;
     const rows = await sql.rows(
       ctx,
