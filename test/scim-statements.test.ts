@@ -367,6 +367,14 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
 /** Runs `work` on every connection of the app's pool at once (each connection has its own prepared statements). */
 async function onEveryConnection<R>(work: (client: PoolClient) => Promise<R>): Promise<R[]> {
   const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+  // Work the requests left behind (the provisioning log's and the tokens' write-behind) may hold the very connection
+  // the requests ran on, the pool's most recently released: asking for totalCount connections then opens a new one in
+  // its place and misses it (CI saw 0 prepared executions that way). Wait until every connection is idle, then take
+  // them all in the same turn of the event loop.
+  for (const started = Date.now(); pool.idleCount < pool.totalCount || pool.waitingCount > 0; ) {
+    if (Date.now() - started > 10_000) throw new Error(`the pool stayed busy: ${pool.totalCount - pool.idleCount} connection(s) in use`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
   try {
     return await Promise.all(clients.map(work));
