@@ -253,6 +253,31 @@ test('PUTs started in one turn of the event loop share one statement; PUTs of on
   expect(audit[audit.length - 1].changes.lastName.to).toBe(row?.lastName);
 });
 
+test('five PUTs run as the statement for eight (its other keys NULL): each applies, and no other row or audit row is written', async () => {
+  const employees: Twin[] = [];
+  for (let i = 0; i < 3; i++) employees.push(...(await twins()));
+  const [bystander, ...five] = employees;
+  const ctx = (requestId: string): RequestContext => ({ ...t.ctx, actor: { surface: 'scim', tokenId: null }, requestId });
+  await h.app.provisioningLog.flush();
+  const auditBefore = await h.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1`, [t.tenant.id]);
+  const before = h.statements.count;
+  const results = await Promise.all(
+    five.map((e, i) =>
+      employeeService.updateFromIdentityProvider(ctx(`five-${i}`), e.id, fromScimUser(user(e.userName, { name: { givenName: 'Five', familyName: `F${i}` } }))),
+    ),
+  );
+  expect(h.statements.count - before).toBe(1);
+  // One write per key, eight keys: the same statement serves batches of five to eight.
+  expect(h.statements.last).toMatch(/\bw7 AS \(/);
+  expect(h.statements.last).not.toMatch(/\bw8 AS \(/);
+  expect(results.map((r) => [r.employee.id, r.employee.lastName, r.employee.version])).toEqual(five.map((e, i) => [e.id, `F${i}`, 2]));
+  const auditAfter = await h.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1`, [t.tenant.id]);
+  expect(auditAfter[0].n - auditBefore[0].n).toBe(5);
+  const untouched = await h.employeeRow(t.tenant.id, bystander.id);
+  expect(untouched?.version).toBe(1);
+  expect(untouched?.lastName).not.toMatch(/^F\d$/);
+});
+
 test('concurrent PUTs over HTTP each apply, none lost, each answered with its own employee', async () => {
   const employees: Twin[] = [];
   for (let i = 0; i < 3; i++) employees.push(...(await twins()));

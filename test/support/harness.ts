@@ -132,6 +132,8 @@ export class Harness {
 /** A TypeORM logger that only counts statements. */
 export class StatementCounter implements Logger {
   count = 0;
+  /** The text of the last statement counted. */
+  last = '';
   /**
    * Transaction control is not counted: the embedded database wraps single statements in one (src/services/sql.ts).
    * Nor is token authentication (the token lookup and its last-used stamp): the token cache answers most requests,
@@ -145,6 +147,7 @@ export class StatementCounter implements Logger {
     // Nor the webhook dispatcher, which claims endpoints and records deliveries in the background.
     if (/\bwebhook_(endpoints|deliveries)\b/.test(query)) return;
     this.count++;
+    this.last = query;
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

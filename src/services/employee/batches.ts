@@ -50,7 +50,8 @@ export interface PendingUpdate {
 export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx, items) => {
   if (items.length === 1) return [await items[0].alone()];
   try {
-    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx, items.length), [
+    const size = statementSize(items.length);
+    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx, size), [
       ctx.tenantId,
       JSON.stringify(
         items.map((item, i) => {
@@ -60,7 +61,7 @@ export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(asy
           return row;
         }),
       ),
-      ...items.map((item) => item.id),
+      ...padded(items.map((item) => item.id), size),
     ]);
     const byIndex = new Map(rows.map((raw) => [Number(raw._i), raw]));
     return items.map((item, i) => {
@@ -162,7 +163,8 @@ export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; 
   });
   let result: Record<string, unknown>[];
   try {
-    result = await sql.rows(ctx, replaceStatement(ctx, rows.length), [ctx.tenantId, JSON.stringify(rows), ...rows.map((row) => row._id)]);
+    const size = statementSize(rows.length);
+    result = await sql.rows(ctx, replaceStatement(ctx, size), [ctx.tenantId, JSON.stringify(rows), ...padded(rows.map((row) => row._id), size)]);
   } catch (error) {
     logger.debug({ code: (error as { code?: unknown }).code, replaces: items.length }, 'batched replace failed; each takes the general path');
     return items.map(() => null);
@@ -234,6 +236,23 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
 });
 
 
+/**
+ * The size of statement a batch of `n` rows runs as: the next power of two. The batched UPDATE and PUT statements
+ * name each row's key as a parameter of its own (see batchedUpdateStatement), so each batch size is a statement of its
+ * own, which every pool connection prepares and plans once: up to 15 sizes for 16 concurrent requests, each a
+ * statement of as many writable CTEs, planned in 5-20 ms. In the onboarding bench that planning was a fifth of
+ * PostgreSQL's time in the PUT phase, and it comes back whenever the pool opens new connections. Powers of two leave at
+ * most 7 sizes (up to the batch limit of 64); the padding keys are NULL and find no row.
+ */
+function statementSize(n: number): number {
+  return n <= 1 ? n : 2 ** Math.ceil(Math.log2(n));
+}
+
+/** `keys`, then NULL up to `size` parameters (see statementSize). */
+function padded(keys: readonly unknown[], size: number): unknown[] {
+  return [...keys, ...Array<null>(size - keys.length).fill(null)];
+}
+
 /** The audit columns a batch row carries for its own request (`_surface`, `_token_id`, …), read from `alias`. */
 const BATCH_AUDIT = (alias: string) => ({
   surface: `${alias}._surface`,
@@ -270,7 +289,7 @@ function batchedCreateStatement(ctx: RequestContext): string {
 const batchedUpdates = new Map<number, string>();
 
 /**
- * The batched UPDATE of `n` rows (see updateBatches), built once per batch size from the entity metadata: one
+ * The batched UPDATE of up to `n` rows (see updateBatches, statementSize), built once per size from the entity metadata: one
  * writable CTE per row, each an `UPDATE … WHERE tenant_id = $1 AND id = $k`, so that every row is found by its key.
  * As one `UPDATE employees … FROM` the list, PostgreSQL without statistics for the tenant believed it held a row or
  * two and hashed all its rows (24 ms for 8 rows at 5,000, docs/benchmarks.md). No `deleted_at IS NULL` in them, which
@@ -304,7 +323,7 @@ function batchedUpdateStatement(ctx: RequestContext, n: number): string {
 const replaces = new Map<number, string>();
 
 /**
- * The statement of replaceBatches for `n` distinct ids ($3 … $n+2), built once per batch size from the entity
+ * The statement of replaceBatches for up to `n` distinct ids ($3 … $n+2, see statementSize), built once per size from the entity
  * metadata. `o` locks the rows (in id order, so that two batches cannot deadlock); `c` takes each field the PUT sets
  * and describes what changed as the general path's audit does (compared as text, so that a username's change of case
  * is a change, as it is in JavaScript); `w0` … write the rows that changed, each by its key as batchedUpdateStatement
