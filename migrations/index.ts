@@ -18,6 +18,7 @@ import { OAuthPlatformClients1795740200000 } from './1795740200000-OAuthPlatform
 import { Lists1795741000000 } from './1795741000000-Lists';
 import { EventsTriggerReplanned1795742000000 } from './1795742000000-EventsTriggerReplanned';
 import { SearchByTenant1795742100000 } from './1795742100000-SearchByTenant';
+import { EmployeesByUsername1795742200000 } from './1795742200000-EmployeesByUsername';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -42,4 +43,5 @@ export const MIGRATIONS: Function[] = [
   Lists1795741000000,
   EventsTriggerReplanned1795742000000,
   SearchByTenant1795742100000,
+  EmployeesByUsername1795742200000,
 ];

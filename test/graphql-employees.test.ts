@@ -330,3 +330,39 @@ describe('in production', () => {
     }
   });
 });
+
+describe('employees in username order (the console default list)', () => {
+  const WALK = `query($first: Int, $after: String, $orderBy: EmployeeOrder) {
+    employees(first: $first, after: $after, orderBy: $orderBy) { totalCount nodes { username } pageInfo { hasNextPage endCursor } } }`;
+
+  test('pages of 2 walk every live employee once, in either direction; a deleted one is left out', async () => {
+    const own = await h.tenant('gql-by-username');
+    const names = ['mia', 'Ana', 'zoe', 'bo', 'Kai', 'lee', 'eve'].map((n) => `${n}@walk.example`);
+    const ids: Record<string, string> = {};
+    for (const name of names) {
+      const created = await h.scim('POST', '/Users', own.tokens.scim, oktaCreateUser(name));
+      expect(created.status).toBe(201);
+      ids[name] = created.body.id;
+    }
+    expect((await h.scim('DELETE', `/Users/${ids['lee@walk.example']}`, own.tokens.scim)).status).toBe(204);
+    const live = names.filter((n) => n !== 'lee@walk.example').sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+
+    const walk = async (orderBy?: { field: string; direction: string }) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const result: any = await h.graphql(own.tokens.read, WALK, { first: 2, after, orderBy });
+        expect(result.body.errors).toBeUndefined();
+        const { nodes, pageInfo, totalCount } = result.body.data.employees;
+        expect(totalCount).toBe(live.length);
+        seen.push(...nodes.map((n: { username: string }) => n.username));
+        if (!pageInfo.hasNextPage) return seen;
+        after = pageInfo.endCursor;
+      }
+      throw new Error('the walk did not end');
+    };
+    expect(await walk()).toEqual(live);
+    expect(await walk({ field: 'USERNAME', direction: 'ASC' })).toEqual(live);
+    expect(await walk({ field: 'USERNAME', direction: 'DESC' })).toEqual([...live].reverse());
+  });
+});

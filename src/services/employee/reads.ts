@@ -215,10 +215,15 @@ export const employeeReads = {
             (await sql.rows<{ n: string }>(ctx, `SELECT count(*) AS n FROM employees e WHERE ${where(planned.planEachTime)}`, params, sql.COUNT_PLAN))[0].n,
           );
 
-    const order = await searchOrder(ctx, options.orderBy?.field ?? 'username');
+    const field = options.orderBy?.field ?? 'username';
+    const order = await searchOrder(ctx, field);
     const direction = options.orderBy?.descending ? 'DESC' : 'ASC';
+    // The console's default list, every employee by username, walks the username index through a function planned
+    // so that it cannot read and sort the tenant instead (migration EmployeesByUsername).
+    const byUsername = field === 'username' && conditions.length === 0;
+    const after = byUsername ? `${bind(options.after?.values[0] ?? null, '::text')}, ${bind(options.after?.id ?? null, '::uuid')}` : '';
     let keyset = '';
-    if (options.after) {
+    if (options.after && !byUsername) {
       const values = order.columns.map((c, i) => bind(options.after!.values[i], c.cast));
       keyset = ` AND (${order.columns.map((c) => c.sql).join(', ')}, e.id) ${direction === 'DESC' ? '<' : '>'} (${values.join(', ')}, ${bind(options.after.id, '::uuid')})`;
     }
@@ -236,13 +241,16 @@ export const employeeReads = {
     // matching a tenth of 100,000 people walked the tenant in the order's index (266 ms) instead of reading the
     // trigram index's matches and sorting them (40 ms; docs/graphql.md). The page's references are still read for
     // its rows only (expensive output expressions are computed after the LIMIT).
-    // A page by username walks uq_employees_tenant_username_key, which holds deleted employees too. Its live condition
-    // is written so that no partial index's predicate matches it: with `deleted_at IS NULL`, PostgreSQL without
-    // statistics for the tenant took the partial name index (no filter needed), read the whole tenant and sorted it
-    // for every page (test/query-plans.test.ts). Pages after the first now walk; the first still reads the tenant
-    // (KNOWN_BAD there).
-    const pageWhere = (options.orderBy?.field ?? 'username') === 'username' ? where(false, SEARCH_LIVE) : where(false);
-    const source = countInPage ? `(SELECT e.*, count(*) OVER () AS _total FROM employees e WHERE ${where(true)}) e` : `employees e WHERE ${pageWhere}${keyset}`;
+    // A filtered page by username walks uq_employees_tenant_username_key, which holds deleted employees too. Its live
+    // condition is written so that no partial index's predicate matches it: with `deleted_at IS NULL`, PostgreSQL
+    // without statistics for the tenant took the partial name index (no filter needed), read the whole tenant and
+    // sorted it for every page (test/query-plans.test.ts).
+    const pageWhere = field === 'username' ? where(false, SEARCH_LIVE) : where(false);
+    const source = countInPage
+      ? `(SELECT e.*, count(*) OVER () AS _total FROM employees e WHERE ${where(true)}) e`
+      : byUsername
+        ? `rollcall_employees_by_username($1, ${direction === 'DESC'}, ${after}, ${limit}) e`
+        : `employees e WHERE ${pageWhere}${keyset}`;
     const rows = await sql.rows(
       ctx,
       `SELECT ${selected}${references.columns}${countInPage ? ', e._total' : ''} FROM ${source}
