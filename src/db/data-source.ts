@@ -67,6 +67,9 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       // and the next request pays a new connection and plans every statement again (5-20 ms for each batched write's
       // shape). An IdP pushes changes in bursts minutes apart, so idle connections stay 10 minutes, not 30 s.
       idleTimeoutMillis: 600_000,
+      // Idle connections never keep a process alive (a CLI command, a test's worker): the server's listening socket
+      // does that, not its pool.
+      allowExitOnIdle: true,
       ...statementOptions(settings.preparedStatements ?? true),
     },
   };
