@@ -135,7 +135,8 @@ function refuse(res: Response, refusal: AuthRefusal, requestId: string): void {
  * keyset pages of EXPORT_PAGE rows, each written before the next is read, and the next read only once the client
  * has taken the previous one (backpressure), so memory stays flat whatever the count and a slow client holds no
  * database connection. Pages are separate statements: a person changed during a long export can appear as before or
- * after the change, never twice (the keyset only moves forward). Authenticated as GraphQL is (ADMIN or READ token).
+ * after the change; one whose sort value moves across the keyset's position appears twice or not at all (docs/graphql.md).
+ * Authenticated as GraphQL is (ADMIN or READ token).
  */
 export function employeesCsv(authenticate: Authenticate) {
   return async (req: Request, res: Response): Promise<void> => {
