@@ -524,10 +524,10 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
     // First in the file: it needs the tables nearly empty when its connection first writes.
     test("the change feed's trigger reads each changed row by its key on a connection whose first write found the tables empty", async () => {
       // The trigger runs inside every audited write. A plan PostgreSQL caches for a connection is kept for the
-      // connection's life, whatever the tables grow to (migration EventsTriggerReplanned):
-      // this connection writes once while the tenant has one person and one group, the tenant then grows to 3,000 of
-      // each, and its next writes must still read each employee, group and token by its key. auto_explain logs every
-      // statement the trigger runs, the functions' own included.
+      // connection's life, whatever the tables grow to (migration EventsTriggerReplanned): this connection writes once
+      // while the tenant has one person and one group, the tenant then grows to 3,000 of each, and its next writes
+      // must still read each employee, group and token by its key. auto_explain logs every statement the trigger runs,
+      // the functions' own included.
       const t = await h.tenant('trigger-plans');
       const c = new Client({ connectionString: h.db.url });
       await c.connect();
