@@ -32,7 +32,8 @@ const HEALTHY_AFTER_MS = 60_000;
  * metadata, which the entities need).
  */
 const ENTRY = path.join(__dirname, `webhook-worker${path.extname(__filename)}`);
-const EXEC_ARGV = path.extname(__filename) === '.ts' ? ['-r', '@swc-node/register'] : [];
+// By its resolved path: a bare `-r` name is resolved from the working directory, and `rollcall serve` may run anywhere.
+const EXEC_ARGV = path.extname(__filename) === '.ts' ? ['-r', require.resolve('@swc-node/register')] : [];
 
 /**
  * The dispatcher in a worker thread with its own event loop and pool (PostgreSQL). Inline, each send's answer waited
