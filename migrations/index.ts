@@ -19,6 +19,7 @@ import { Lists1795741000000 } from './1795741000000-Lists';
 import { EventsTriggerReplanned1795742000000 } from './1795742000000-EventsTriggerReplanned';
 import { SearchByTenant1795742100000 } from './1795742100000-SearchByTenant';
 import { EmployeesByUsername1795742200000 } from './1795742200000-EmployeesByUsername';
+import { EmployeesByEmail1795742300000 } from './1795742300000-EmployeesByEmail';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -44,4 +45,5 @@ export const MIGRATIONS: Function[] = [
   EventsTriggerReplanned1795742000000,
   SearchByTenant1795742100000,
   EmployeesByUsername1795742200000,
+  EmployeesByEmail1795742300000,
 ];

@@ -122,6 +122,29 @@ describe('Entra ID', () => {
     expect(await ids('filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22nobody%40list.test%22')).toEqual([]);
     expect(await ids('filter=emails%5Btype%20eq%20%22home%22%5D.value%20eq%20%22user07%40list.test%22')).toEqual([]);
   });
+
+  test('matching on the work email finds live people of the tenant only, whatever the case or Unicode form', async () => {
+    const mail = await h.tenant('lists-mail');
+    const create = async (userName: string, email: string) => {
+      const result = await h.scim('POST', '/Users', mail.tokens.scim, oktaCreateUser(userName, { emails: [{ primary: true, type: 'work', value: email }] }));
+      expect(result.status).toBe(201);
+      return result.body.id as string;
+    };
+    const gone = await create('gone@mail.test', 'shared@mail.test');
+    expect((await h.scim('DELETE', `/Users/${gone}`, mail.tokens.scim)).status).toBe(204);
+    const kept = await create('kept@mail.test', 'Shared@Mail.test');
+    const accented = await create('jose@mail.test', 'jos\u00e9@mail.test');
+    await h.scim('POST', '/Users', other.tokens.scim, oktaCreateUser('elsewhere@mail.test', { emails: [{ primary: true, type: 'work', value: 'shared@mail.test' }] }));
+    const found = async (email: string) => {
+      const result = await h.scim('GET', `/Users?${filter(`emails[type eq "work"].value eq "${email}"`)}`, mail.tokens.scim);
+      expect(result.status).toBe(200);
+      expect(result.body.totalResults).toBe(result.body.Resources.length);
+      return result.body.Resources.map((r: { id: string }) => r.id);
+    };
+    expect(await found('SHARED@mail.test')).toEqual([kept]);
+    expect(await found('jose\u0301@MAIL.test')).toEqual([accented]);
+    expect(await found('jose@mail.test')).toEqual([]);
+  });
 });
 
 describe('filter grammar', () => {

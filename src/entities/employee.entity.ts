@@ -29,6 +29,8 @@ import { Team } from './team.entity';
 // index without it can tie with when the tenant has no statistics (migration LiveEmployeeKey).
 @Index('uq_employees_tenant_id_live', ['tenantId', 'id'], { unique: true, where: 'deleted_at IS NULL' })
 @Index('ix_employees_tenant_external_id', ['tenantId', 'externalId'])
+// Entra's matching on the work email (migration EmployeesByEmail).
+@Index('ix_employees_tenant_email', ['tenantId', 'email'], { where: 'deleted_at IS NULL' })
 // SCIM lists' default order, creation then id (migration ListCreationOrder).
 @Index('ix_employees_tenant_created', ['tenantId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
 // Trigram index for substring search, created by migration EmployeeSearchIndex (an expression TypeORM cannot model).

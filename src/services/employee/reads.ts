@@ -1,5 +1,4 @@
 // Part of the employee service (src/services/employee.service.ts is its facade); see docs/architecture.md.
-import { IsNull } from 'typeorm';
 import { Employee } from '../../entities';
 import { Coalesced } from '../coalesce';
 import { RequestContext } from '../context';
@@ -40,10 +39,28 @@ const viewsByUsername = new Coalesced<string, EmployeeView>(async (ctx, username
 /** Page sizes whose statement text is prepared (another count runs unnamed: its LIMIT is written in). */
 const COMMON_COUNTS = new Set([1, 2, 10, 20, 25, 50, 100, 200, 500, 1000]);
 
-/** Whether a list is an `externalId eq "..."` lookup (how IdPs match people they created), not a general filter. */
-function isExternalIdLookup(options: ListOptions): boolean {
-  const q = options.query;
-  return q?.kind === 'compare' && q.field === 'externalId' && q.op === 'eq' && typeof q.value === 'string';
+/**
+ * The columns an identity provider matches people on besides userName, with an index each: `externalId eq "..."`
+ * (ix_employees_tenant_external_id) and the work email, `emails[type eq "work"].value eq "..."`, which Entra sends when
+ * its matching attribute is the email (ix_employees_tenant_email, partial on live rows: the condition names them).
+ */
+const KEYED_LOOKUPS = {
+  externalId: (bind: string) => `e.external_id = ${bind}::text`,
+  email: (bind: string) => `e.email = ${bind}::citext AND e.deleted_at IS NULL`,
+} as const;
+
+/**
+ * When every match of the list's query has one value of a KEYED_LOOKUPS column (an `eq` of it joined to the rest by
+ * `and` only), that column and value, else undefined.
+ */
+function keyedLookup(query: ListOptions['query']): { field: keyof typeof KEYED_LOOKUPS; value: string } | undefined {
+  if (!query) return undefined;
+  if (query.kind === 'compare') {
+    const { field, op, value } = query;
+    return (field === 'externalId' || field === 'email') && op === 'eq' && typeof value === 'string' ? { field, value } : undefined;
+  }
+  if (query.kind === 'and') return keyedLookup(query.left) ?? keyedLookup(query.right);
+  return undefined;
 }
 
 /** The userName a list asks for when it is a plain lookup (`userName eq "..."`, first page), else undefined. */
@@ -124,12 +141,16 @@ export const employeeReads = {
     // The page is chosen first and only its rows get names and groups: in one flat SELECT, PostgreSQL would compute
     // the groups of every row an OFFSET skips (40 ms instead of 9 for a page at offset 5,000).
     const order = `ORDER BY ${sort.sql} ${direction}, e.id ${direction}`;
-    // An externalId lookup reads its matches by the (tenant_id, external_id) index first, planned on its own (OFFSET 0
+    // A lookup by a column IdPs match on reads its matches by that column's index first, planned on its own (OFFSET 0
     // keeps PostgreSQL from merging it with the page): merged, for a tenant without statistics, it walked the tenant's
-    // rows in creation order testing each externalId (test/query-plans.test.ts). `$2` is the externalId compileQuery bound.
-    const source = isExternalIdLookup(options)
-      ? '(SELECT * FROM employees e WHERE e.tenant_id = $1 AND e.external_id = $2 OFFSET 0)'
-      : 'employees';
+    // rows in creation order testing each one (test/query-plans.test.ts). The outer WHERE still applies the whole query.
+    const lookup = keyedLookup(options.query);
+    let source = 'employees';
+    if (lookup) {
+      // Stored in NFC, as the query compiler compares them (FIELDS.email.nfc).
+      pageParams.push(lookup.field === 'email' ? lookup.value.normalize('NFC') : lookup.value);
+      source = `(SELECT * FROM employees e WHERE e.tenant_id = $1 AND ${KEYED_LOOKUPS[lookup.field](`$${pageParams.length}`)} OFFSET 0)`;
+    }
     const rows = await sql.rows(
       ctx,
       `SELECT e.*, ${VIEW_COLUMNS}${options.sortBy ? '' : `, ${CREATION_ORDER.key} AS _sort_key`}
@@ -153,20 +174,20 @@ export const employeeReads = {
 
   async get(ctx: RequestContext, id: string): Promise<Employee | null> {
     if (!isUuid(id)) return null;
-    return ctx.manager.findOneBy(Employee, { tenantId: ctx.tenantId, id, deletedAt: IsNull() });
+    return (await this.getMany(ctx, [id]))[0] ?? null;
   },
 
   /** Employees by id in the caller's tenant (deleted ones excluded), in no particular order. */
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Employee[]> {
-    const valid = ids.filter(isUuid);
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     if (valid.length === 0) return [];
-    return ctx.manager
-      .createQueryBuilder(Employee, 'e')
-      .where('e.tenant_id = :tenantId AND e.id = ANY(:ids) AND e.deleted_at IS NULL', {
-        tenantId: ctx.tenantId,
-        ids: valid,
-      })
-      .getMany();
+    // Each id read on its own by its key (sql.byKeys): as `id = ANY(...) AND deleted_at IS NULL`, PostgreSQL without
+    // statistics for the tenant read all its entries of a partial index on live rows (test/query-plans.test.ts).
+    const rows = await sql.rows(ctx, `SELECT e.* FROM ${sql.byKeys('employees', 'e', 'id', '$1', '$2::uuid[]')} WHERE e.deleted_at IS NULL`, [
+      ctx.tenantId,
+      valid,
+    ]);
+    return rows.map((row) => mapRow(ctx.manager, Employee, row));
   },
 
   /**

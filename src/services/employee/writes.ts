@@ -23,9 +23,19 @@ import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView } from './view';
 
 const OPTIMISTIC_ATTEMPTS = 5;
 
-/** What a SCIM write reads first: the employee (as a view) and the tenant's defaults, in one statement. */
+/**
+ * What a write reads first, locked: employee `$3` (as a view, deleted or not: see liveRow) and the tenant's defaults,
+ * in one statement. No `deleted_at IS NULL` in it, as none in sql.byKeys: for a tenant without statistics PostgreSQL
+ * took a partial index on live rows that holds the id only after the names (ix_employees_tenant_name) and read all
+ * the tenant's entries of it (test/query-plans.test.ts).
+ */
 const WRITE_READ = `SELECT e.*, ${VIEW_COLUMNS}, d.* FROM employees e ${VIEW_JOINS} CROSS JOIN (${defaultsSelect('$1', '$2')}) d
-  WHERE e.tenant_id = $1 AND e.deleted_at IS NULL`;
+  WHERE e.tenant_id = $1 AND e.id = $3 FOR UPDATE OF e`;
+
+/** The row if it is a live employee's (see WRITE_READ). */
+function liveRow<T extends Record<string, unknown>>(row: T | undefined | null): T | undefined {
+  return row && row.deleted_at === null ? row : undefined;
+}
 
 /** Concurrent writes of one tenant read their employees in one statement (see Coalesced), each id on its own (sql.byKeys). */
 const writeReads = new Coalesced<string, Record<string, unknown>>(async (ctx, ids) => {
@@ -70,7 +80,7 @@ async function optimistically(
   // Still losing after several attempts (many writers on one employee): a write without If-Match must not fail with
   // 412 (an IdP may drop a deactivation it was refused), so take the row lock and write once.
   return listedWriteTransaction(ctx, async (tx) => {
-    const row = await sql.one(tx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [tx.tenantId, DEFAULT_ROLE_NAME, id]);
+    const row = liveRow(await sql.one(tx, WRITE_READ, [tx.tenantId, DEFAULT_ROLE_NAME, id]));
     if (!row) throw notFound();
     return write(tx, toView(tx, row), toDefaults(row));
   });
@@ -238,10 +248,10 @@ async function updateEmployee(
   let currentView = locked;
   let defaults = defaultsRead;
   if (!currentView || !defaults) {
-    const rows = await sql.rows(ctx, `${WRITE_READ} AND e.id = $3 FOR UPDATE OF e`, [ctx.tenantId, DEFAULT_ROLE_NAME, id]);
-    if (!rows[0]) throw notFound();
-    currentView = toView(ctx, rows[0]);
-    defaults = toDefaults(rows[0]);
+    const row = liveRow((await sql.rows(ctx, WRITE_READ, [ctx.tenantId, DEFAULT_ROLE_NAME, id]))[0]);
+    if (!row) throw notFound();
+    currentView = toView(ctx, row);
+    defaults = toDefaults(row);
   }
   const current = currentView.employee;
   checkVersion('employee', options.expectedVersion, current.version);
@@ -273,7 +283,8 @@ async function updateEmployee(
   let guard = '';
   if (options.ifVersion !== undefined) {
     params.push(options.ifVersion);
-    guard = ` AND version = $${params.length} AND deleted_at IS NULL`;
+    // No `deleted_at IS NULL` (see WRITE_READ): the version read was a live row's, and a delete moves the version.
+    guard = ` AND version = $${params.length}`;
   }
   const update = `UPDATE employees SET ${assignments.join(', ')}, version = version + 1, updated_at = now()
                    WHERE tenant_id = $1 AND id = $2${guard} RETURNING *`;
@@ -390,10 +401,7 @@ export const employeeWrites = {
     return listedWriteTransaction(ctx, async (tx) => {
       const notFound = () => employeeNotFound(id);
       if (!isUuid(id)) throw notFound();
-      const row = await sql.one(tx, `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`, [
-        tx.tenantId,
-        id,
-      ]);
+      const row = liveRow(await sql.one(tx, `SELECT * FROM employees WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]));
       if (!row) throw notFound();
       const current = mapRow(tx.manager, Employee, row);
       checkVersion('employee', options.expectedVersion, current.version);
