@@ -207,6 +207,29 @@ test('a page of 100 employees with role, team and authenticator costs a constant
   expect(h.statements.count - beforeTotal).toBe(2);
 });
 
+test('a deleted employee: `employee(id:)` and `node(id:)` answer null, an update is NOT_FOUND and writes nothing', async () => {
+  // Reads of one employee ask for its key only and test deleted_at on the row (WRITE_READ, liveRow): a deleted row
+  // must still be refused.
+  const created = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser('gone.gql@example.com'));
+  expect(created.status).toBe(201);
+  const id = gid('Employee', created.body.id);
+  expect((await h.scim('DELETE', `/Users/${created.body.id}`, t.tokens.scim)).status).toBe(204);
+  const before = await h.employeeRow(t.tenant.id, created.body.id);
+  expect(before?.deletedAt).not.toBeNull();
+
+  const read = await h.graphql(t.tokens.read, `query($id: ID!) { employee(id: $id) { id } node(id: $id) { id } }`, { id });
+  expect(read.body.errors).toBeUndefined();
+  expect(read.body.data).toEqual({ employee: null, node: null });
+  const update = await h.graphql(
+    t.tokens.admin,
+    `mutation($input: UpdateEmployeeInput!) { updateEmployee(input: $input) { employee { id } userErrors { code } } }`,
+    { input: { id, displayName: 'Back from the dead' } },
+  );
+  expect(update.body.data.updateEmployee).toEqual({ employee: null, userErrors: [{ code: 'NOT_FOUND' }] });
+  const after = await h.employeeRow(t.tenant.id, created.body.id);
+  expect({ version: after?.version, displayName: after?.displayName }).toEqual({ version: before?.version, displayName: before?.displayName });
+});
+
 test('a page reads only the columns its fields need, and answers exactly as `employee(id:)`, which reads them all', async () => {
   // Every field of Employee, from the schema itself: a field added later is covered without editing this test.
   const employeeType = (await createSchema()).getType('Employee') as GraphQLObjectType;

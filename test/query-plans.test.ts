@@ -595,8 +595,8 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
       // connection's life, whatever the tables grow to (migrations EventsTriggerReplanned, EventsTriggerCachedReads): this
       // connection writes once while the tenant has one person and one group, again once the tables are just large
       // enough for the functions to keep their plans, the tenant then grows by 3,000 people and 5,000 groups, and its
-      // next writes must still read each employee, group and token by its key. auto_explain logs
-      // every statement the trigger runs, the functions' own included.
+      // next writes must still read each employee, group and token by its key. auto_explain logs every statement the
+      // trigger runs, the functions' own included.
       const t = await h.tenant('trigger-plans');
       const c = new Client({ connectionString: h.db.url });
       await c.connect();
@@ -655,12 +655,13 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
         // The reads were logged, so the check above looked at them.
         const read = (table: string) => plans.some(({ plan }) => JSON.stringify(plan).includes(`"Relation Name":"${table}"`));
         expect(['employees', 'groups', 'access_tokens'].filter((table) => !read(table))).toEqual([]);
-        // Through the functions' static statements, whose plans the connection keeps (not EXECUTE's, made at each call).
+        // Through the functions' static statements, whose plans the connection keeps (not the SQL functions, planned at
+        // each call).
         const cached = (table: string) => plans.some(({ text }) => text.includes('p_tenant') && text.includes(`FROM ${table} `));
         expect(['employees', 'groups'].filter((table) => !cached(table))).toEqual([]);
         const { rows } = await explainer.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [t.tenant.id]);
         expect(rows[0].n).toBe(34);
-        // The static statements' events carry the rows as the EXECUTE path's do.
+        // The events the static statements wrote carry the rows as they are.
         const { rows: carried } = await explainer.query(
           `SELECT count(*)::int AS n FROM events v
              LEFT JOIN employees e ON e.tenant_id = v.tenant_id AND e.id = v.resource_id AND v.type = 'employee.updated'

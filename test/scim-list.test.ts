@@ -134,7 +134,8 @@ describe('Entra ID', () => {
     expect((await h.scim('DELETE', `/Users/${gone}`, mail.tokens.scim)).status).toBe(204);
     const kept = await create('kept@mail.test', 'Shared@Mail.test');
     const accented = await create('jose@mail.test', 'jos\u00e9@mail.test');
-    await h.scim('POST', '/Users', other.tokens.scim, oktaCreateUser('elsewhere@mail.test', { emails: [{ primary: true, type: 'work', value: 'shared@mail.test' }] }));
+    const elsewhere = await h.scim('POST', '/Users', other.tokens.scim, oktaCreateUser('elsewhere@mail.test', { emails: [{ primary: true, type: 'work', value: 'shared@mail.test' }] }));
+    expect(elsewhere.status).toBe(201);
     const found = async (email: string) => {
       const result = await h.scim('GET', `/Users?${filter(`emails[type eq "work"].value eq "${email}"`)}`, mail.tokens.scim);
       expect(result.status).toBe(200);
