@@ -1,4 +1,5 @@
-import { escapeLiteral, type Pool, type QueryResult, type QueryResultRow } from 'pg';
+import { DatabaseError, escapeLiteral, type Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { freshPlans } from '../db/plan-epochs';
 import type { QueryResult as TypeOrmResult } from 'typeorm';
 import { RequestContext } from './context';
 
@@ -105,20 +106,49 @@ async function run<T extends QueryResultRow>(
     // which would fail the next request too: on the embedded database these statements run in one.
     return ctx.manager.transaction((manager) => viaTypeOrm({ manager }, sql, values));
   }
-  // The transaction's connection (TypeORM's PostgresQueryRunner holds it once connected), or the pool.
-  const connection: Pick<Pool, 'query'> | undefined = inTransaction
-    ? (runner as unknown as { databaseConnection?: Pick<Pool, 'query'> }).databaseConnection
-    : (ctx.manager.connection.driver as unknown as { master: Pool }).master;
-  if (!connection) return viaTypeOrm(ctx, sql, values);
+  // The transaction's connection (TypeORM's PostgresQueryRunner holds it once connected), or one from the pool.
+  const pool = (ctx.manager.connection.driver as unknown as { master: Pool }).master;
+  const held = inTransaction ? (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
+  if (inTransaction && !held) return viaTypeOrm(ctx, sql, values);
   // Through the DataSource's logger like every TypeORM query (query logging, and the tests' statement counts).
   ctx.manager.connection.logger.logQuery(sql, values);
-  if (options.planEachTime) return counted(await connection.query<T>(withLiterals(sql, values)));
-  let name = names.get(sql);
-  if (name === undefined && options.prepare !== false && names.size < MAX_PREPARED) {
-    name = `rollcall_${names.size}`;
-    names.set(sql, name);
+  let config: QueryConfig;
+  if (options.planEachTime) config = { text: withLiterals(sql, values) };
+  else {
+    let name = names.get(sql);
+    if (name === undefined && options.prepare !== false && names.size < MAX_PREPARED) {
+      name = `rollcall_${names.size}`;
+      names.set(sql, name);
+    }
+    config = name ? { name, text: sql, values } : { text: sql, values };
   }
-  return counted(await connection.query<T>(name ? { name, text: sql, values } : { text: sql, values }));
+  if (held) {
+    await freshPlans(pool, held);
+    return counted(await held.query<T>(config));
+  }
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // A connection lost while checked out emits 'error' (unheard, it would end the process), and its statement fails.
+  const lost = (error: Error) => (broken = error);
+  client.on('error', lost);
+  try {
+    await freshPlans(pool, client);
+    return counted(await client.query<T>(config));
+  } catch (error) {
+    // An error PostgreSQL answered (a unique violation, say) leaves the connection as good as before, with its
+    // prepared statements; pg's own pool.query closed it on any error, so a 409 cost the next request a new connection
+    // that prepared and planned everything again. Any other error (the socket, a protocol error) closes it.
+    if (!isDatabaseError(error)) broken ??= error as Error;
+    throw error;
+  } finally {
+    client.off('error', lost);
+    client.release(broken);
+  }
+}
+
+/** An error PostgreSQL itself answered (it carries a SQLSTATE), after which the connection is ready for the next statement. */
+function isDatabaseError(error: unknown): boolean {
+  return error instanceof DatabaseError && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code);
 }
 
 /** Through a TypeORM query runner: the transaction's (which connects when it has not yet), else one of its own. */

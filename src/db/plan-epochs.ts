@@ -1,0 +1,89 @@
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Plans a connection made while a table was tiny are dropped once the table has grown (issue 16).
+ *
+ * Pool connections keep one generic plan per prepared statement for their life (src/db/data-source.ts). Without
+ * statistics PostgreSQL estimates `tenant_id = $1` from a table's pages: on a table of a few pages every index led by
+ * `tenant_id` costs what the primary key costs, and PostgreSQL keeps the first it considers, the newest. So a
+ * connection that first read an employee by id, or by externalId, while the tenant had a few dozen people kept a plan
+ * that walks `uq_employees_tenant_username_key` with the tenant as its only condition, and the tenant's every row
+ * once it has thousands. That is how an identity provider meets a new deployment: Okta provisions person by person
+ * (a userName lookup, the create, then reads and updates by id). Measured (docs/benchmarks.md, "Session 22"): after
+ * 48 people provisioned that way and 5,000 created, an externalId lookup read 2,675 index entries, a PUT 5,687, a
+ * PATCH 4,781.
+ *
+ * A plan made past 32 pages picks the primary key (test/query-plans.test.ts). So each pool watches the size class of
+ * every table of the schema (under 32 pages, under 128 pages, larger) and counts an epoch whenever one changes; a
+ * connection whose plans are from an earlier epoch runs `DISCARD PLANS` before its next statement, which keeps its
+ * prepared statements and plans each again at its next execution, the change feed's trigger's statements included.
+ * A database goes through at most two such changes per table, nearly all in a new tenant's first minutes.
+ */
+const CLASS_BOUNDARIES_PAGES = [32, 128];
+
+/** At most this often a pool reads the tables' sizes (a catalog query, off the request path). */
+const CHECK_EVERY_MS = 1_000;
+
+const SIZE_CLASSES = `
+  SELECT string_agg(c.relname || ':' || (${CLASS_BOUNDARIES_PAGES.map((pages) => `(pg_relation_size(c.oid) >= ${pages * 8192})::int`).join(' + ')}), ','
+                    ORDER BY c.relname) AS signature
+    FROM pg_class c
+   WHERE c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())`;
+
+class PoolEpochs {
+  epoch = 0;
+  private signature: string | undefined;
+  private checkedAt = 0;
+  private checking = false;
+  /** The epoch each connection's plans are from. */
+  readonly planned = new WeakMap<PoolClient, number>();
+
+  constructor(private readonly pool: Pool) {}
+
+  /** The current epoch; reads the sizes again, in the background, when the last reading is over a second old. */
+  current(): number {
+    if (!this.checking && Date.now() - this.checkedAt >= CHECK_EVERY_MS) void this.check();
+    return this.epoch;
+  }
+
+  async check(): Promise<void> {
+    this.checking = true;
+    try {
+      const result = await this.pool.query<{ signature: string | null }>(SIZE_CLASSES);
+      const signature = result.rows[0]?.signature ?? '';
+      if (this.signature !== undefined && signature !== this.signature) this.epoch++;
+      this.signature = signature;
+    } catch {
+      // A failed reading (the database restarting, the pool closing) changes nothing; the next statement tries again.
+    } finally {
+      this.checkedAt = Date.now();
+      this.checking = false;
+    }
+  }
+}
+
+const byPool = new WeakMap<Pool, PoolEpochs>();
+
+function epochsOf(pool: Pool): PoolEpochs {
+  let epochs = byPool.get(pool);
+  if (!epochs) byPool.set(pool, (epochs = new PoolEpochs(pool)));
+  return epochs;
+}
+
+/**
+ * Before a statement on `client` (a connection of `pool`): drops its plans if they were made before a table changed
+ * size class. A connection the pool just opened has no plans: it is of the current epoch.
+ */
+export async function freshPlans(pool: Pool, client: PoolClient): Promise<void> {
+  const epochs = epochsOf(pool);
+  const current = epochs.current();
+  const planned = epochs.planned.get(client);
+  if (planned === current) return;
+  epochs.planned.set(client, current);
+  if (planned !== undefined) await client.query('DISCARD PLANS');
+}
+
+/** Reads the sizes now (tests: a growth becomes an epoch without waiting for the next reading). */
+export function checkPlanEpoch(pool: Pool): Promise<void> {
+  return epochsOf(pool).check();
+}
