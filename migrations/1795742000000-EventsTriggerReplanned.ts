@@ -22,7 +22,7 @@ import { EVENTS_FROM_AUDIT } from './1795740000000-OAuth';
  * plan. The events are the same as before, field for field.
  */
 /** The same statement, its reads of tables moved into the functions. */
-const STATEMENT = `
+export const STATEMENT = `
       WITH written AS (
       INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
                           resource_id, data, audit_event_id, request_id)

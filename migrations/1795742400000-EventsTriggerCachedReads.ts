@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The changed employee as its events carry it (the same, field for field, as migration EventsTriggerReplanned). */
-const EMPLOYEE = `
+export const EMPLOYEE = `
   SELECT jsonb_build_object(
       'id', e.id, 'username', e.username, 'externalId', e.external_id,
       'firstName', e.first_name, 'middleName', e.middle_name, 'lastName', e.last_name,
@@ -17,7 +17,7 @@ const EMPLOYEE = `
     FROM employees e`;
 
 /** The changed group as its events carry it. */
-const GROUP = `
+export const GROUP = `
   SELECT jsonb_build_object('id', gr.id, 'displayName', gr.display_name, 'externalId', gr.external_id,
                             'version', gr.version, 'createdAt', gr.created_at, 'updatedAt', gr.updated_at)
     FROM groups gr`;

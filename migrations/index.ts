@@ -21,6 +21,7 @@ import { SearchByTenant1795742100000 } from './1795742100000-SearchByTenant';
 import { EmployeesByUsername1795742200000 } from './1795742200000-EmployeesByUsername';
 import { EmployeesByEmail1795742300000 } from './1795742300000-EmployeesByEmail';
 import { EventsTriggerCachedReads1795742400000 } from './1795742400000-EventsTriggerCachedReads';
+import { EventsTriggerInlineReads1795742500000 } from './1795742500000-EventsTriggerInlineReads';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -48,4 +49,5 @@ export const MIGRATIONS: Function[] = [
   EmployeesByUsername1795742200000,
   EmployeesByEmail1795742300000,
   EventsTriggerCachedReads1795742400000,
+  EventsTriggerInlineReads1795742500000,
 ];

@@ -1,4 +1,5 @@
-import { Client, escapeLiteral } from 'pg';
+import { Client, escapeLiteral, type Pool } from 'pg';
+import { checkPlanEpoch, freshPlans } from '../src/db/plan-epochs';
 import { loadDefaults } from '../src/services/tenant-defaults';
 import { tokenService } from '../src/services/token.service';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
@@ -143,7 +144,7 @@ async function explain(statement: Captured): Promise<PlanNode> {
  * The plans of every statement `work` runs on `client`, those inside functions and triggers included, as
  * auto_explain logs them (the test's own top-level statements too: callers leave those out).
  */
-async function loggedPlans(client: Client, work: () => Promise<unknown>): Promise<{ text: string; plan: PlanNode }[]> {
+async function loggedPlans(client: Pick<Client, 'query' | 'on' | 'off'>, work: () => Promise<unknown>): Promise<{ text: string; plan: PlanNode }[]> {
   const plans: { text: string; plan: PlanNode }[] = [];
   const listener = (notice: { message?: string }) => {
     const json = notice.message?.slice(notice.message.indexOf('{'));
@@ -591,17 +592,23 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
 
     // First in the file: it needs the tables nearly empty when its connection first writes.
     test("the change feed's trigger reads each changed row by its key on a connection whose first write found the tables empty", async () => {
-      // The trigger runs inside every audited write. A plan PostgreSQL caches for a connection is kept for the
-      // connection's life, whatever the tables grow to (migrations EventsTriggerReplanned, EventsTriggerCachedReads): this
-      // connection writes once while the tenant has one person and one group, again once the tables are just large
-      // enough for the functions to keep their plans, the tenant then grows by 3,000 people and 5,000 groups, and its
-      // next writes must still read each employee, group and token by its key. auto_explain logs every statement the
-      // trigger runs, the functions' own included.
+      // The trigger runs inside every audited write, and its statement's plan is kept by the connection. A plan made
+      // while a table holds a few rows reads it through the newest index led by tenant_id with the tenant alone; the
+      // app's connections drop their plans whenever a table passes 32 or 128 pages (src/db/plan-epochs.ts). This app
+      // connection writes while the tenant has one person and one group, again once the tables are just past 32 pages
+      // (the weakest plans it keeps), and once more, with those plans, when they are just short of 128 pages: those
+      // writes must read each employee, group and token by its key. Then the tables grow on, past the next class, and
+      // the plans made there must too. auto_explain logs every statement the trigger runs.
       const t = await h.tenant('trigger-plans');
-      const c = new Client({ connectionString: h.db.url });
-      await c.connect();
+      const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+      const c = await pool.connect();
       try {
-        await c.query('SET plan_cache_mode = force_generic_plan; SET jit = off');
+        // What the app does before each statement (src/services/sql.ts): a connection whose plans are from an earlier
+        // size class drops them.
+        const asTheAppDoes = async () => {
+          await checkPlanEpoch(pool);
+          await freshPlans(pool, c);
+        };
         const insertEmployees = (from: number, to: number) =>
           explainer.query(
             `INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by)
@@ -622,46 +629,56 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
             from,
             to,
           ]);
-        // The first writes, while the tenant has one person and one group, make this connection's cached plans.
+        const grow = async (table: 'employees' | 'groups', below: number, step: number, insert: (from: number, to: number) => Promise<unknown>, from: number) => {
+          let n = from;
+          while ((await pages(table)) < below) await insert(n + 1, (n += step));
+          return n;
+        };
+        const updateSome = (order: string) =>
+          Promise.all([
+            audit('employee.updated', 'employee', `(SELECT id FROM employees WHERE tenant_id = '${t.tenant.id}' ORDER BY username_key ${order} LIMIT 8) e`),
+            audit('group.updated', 'group', `(SELECT id FROM groups WHERE tenant_id = '${t.tenant.id}' ORDER BY display_name ${order} LIMIT 8) g`),
+          ]);
+        // The first writes, while the tenant has one person and one group, make this connection's first plans.
         await insertEmployees(1, 1);
         await insertGroups(1, 1);
+        await asTheAppDoes();
         await audit('employee.created', 'employee', `employees WHERE tenant_id = '${t.tenant.id}'`);
         await audit('group.created', 'group', `groups WHERE tenant_id = '${t.tenant.id}'`);
-        // Just past the size from which the functions keep their plans (migration EventsTriggerCachedReads, 128 pages of
-        // 8 kB), where this connection's next writes make the plans it keeps (custom plans for five calls, then one
-        // generic plan); then the tables grow on.
-        const KEPT_FROM_PAGES = 128;
-        let people = 1;
-        while ((await pages('employees')) < KEPT_FROM_PAGES) await insertEmployees(people + 1, (people += 100));
-        let groups = 1;
-        while ((await pages('groups')) < KEPT_FROM_PAGES) await insertGroups(groups + 1, (groups += 400));
-        await audit('employee.updated', 'employee', `(SELECT id FROM employees WHERE tenant_id = '${t.tenant.id}' ORDER BY username_key LIMIT 8) e`);
-        await audit('group.updated', 'group', `(SELECT id FROM groups WHERE tenant_id = '${t.tenant.id}' ORDER BY display_name LIMIT 8) g`);
+        // Just past 32 pages of 8 kB: the plans are dropped, and the next writes make the ones kept until 128 pages.
+        let people = await grow('employees', 32, 20, insertEmployees, 1);
+        let groups = await grow('groups', 32, 100, insertGroups, 1);
+        await asTheAppDoes();
+        await updateSome('ASC');
+        // Just short of 128 pages, those plans still in use.
+        people = await grow('employees', 120, 100, insertEmployees, people);
+        groups = await grow('groups', 120, 400, insertGroups, groups);
+        const kept = await loggedPlans(c, () => updateSome('DESC'));
+        // Past 128 pages and on: the plans made there.
         await insertEmployees(people + 1, people + 3_000);
         await insertGroups(groups + 1, groups + 5_000);
+        await asTheAppDoes();
+        await updateSome('ASC');
+        await insertEmployees(people + 3_001, people + 6_000);
+        const grown = await loggedPlans(c, () => updateSome('DESC'));
 
-        const plans = await loggedPlans(c, async () => {
-          await audit('employee.updated', 'employee', `(SELECT id FROM employees WHERE tenant_id = '${t.tenant.id}' ORDER BY username_key DESC LIMIT 8) e`);
-          await audit('group.updated', 'group', `(SELECT id FROM groups WHERE tenant_id = '${t.tenant.id}' ORDER BY display_name DESC LIMIT 8) g`);
-        });
-
-        const failures: string[] = [];
-        // The test's own statements are logged too; what they read is not the trigger's.
-        for (const { text, plan } of plans.filter(({ text }) => !text.trimStart().startsWith('INSERT INTO audit_events'))) {
-          const found = await problems(plan, {});
-          if (found.length) failures.push(`${found.join('; ')}\n  ${text.replace(/\s+/g, ' ').slice(0, 300)}\n${render(plan, 1)}`);
+        for (const [when, plans] of [['just short of 128 pages, planned past 32', kept], ['grown, planned past 128', grown]] as const) {
+          const failures: string[] = [];
+          // The test's own statements are logged too; what they read is not the trigger's.
+          for (const { text, plan } of plans.filter(({ text }) => !text.trimStart().startsWith('INSERT INTO audit_events'))) {
+            const found = await problems(plan, {});
+            if (found.length) failures.push(`${found.join('; ')}\n  ${text.replace(/\s+/g, ' ').slice(0, 300)}\n${render(plan, 1)}`);
+          }
+          if (failures.length) throw new Error(`The trigger's statements scan a tenant's rows (${when}):\n\n${failures.join('\n\n')}`);
+          // The reads were logged, so the check above looked at them.
+          const read = (table: string) => plans.some(({ plan }) => JSON.stringify(plan).includes(`"Relation Name":"${table}"`));
+          expect(['employees', 'groups', 'access_tokens'].filter((table) => !read(table))).toEqual([]);
+          // In the trigger's one statement (migration EventsTriggerInlineReads), not in a function called per event.
+          expect(plans.filter(({ text }) => text.includes('p_tenant'))).toEqual([]);
         }
-        if (failures.length) throw new Error(`The trigger's statements scan a tenant's rows:\n\n${failures.join('\n\n')}`);
-        // The reads were logged, so the check above looked at them.
-        const read = (table: string) => plans.some(({ plan }) => JSON.stringify(plan).includes(`"Relation Name":"${table}"`));
-        expect(['employees', 'groups', 'access_tokens'].filter((table) => !read(table))).toEqual([]);
-        // Through the functions' static statements, whose plans the connection keeps (not the SQL functions, planned at
-        // each call).
-        const cached = (table: string) => plans.some(({ text }) => text.includes('p_tenant') && text.includes(`FROM ${table} `));
-        expect(['employees', 'groups'].filter((table) => !cached(table))).toEqual([]);
         const { rows } = await explainer.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [t.tenant.id]);
-        expect(rows[0].n).toBe(34);
-        // The events the static statements wrote carry the rows as they are.
+        expect(rows[0].n).toBe(66);
+        // The events carry the rows as they are.
         const { rows: carried } = await explainer.query(
           `SELECT count(*)::int AS n FROM events v
              LEFT JOIN employees e ON e.tenant_id = v.tenant_id AND e.id = v.resource_id AND v.type = 'employee.updated'
@@ -671,9 +688,10 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
                    OR v.data->'group'->>'displayName' = g.display_name)`,
           [t.tenant.id],
         );
-        expect(carried[0].n).toBe(32);
+        expect(carried[0].n).toBe(64);
       } finally {
-        await c.end();
+        // auto_explain stays loaded on the connection: it leaves the pool.
+        c.release(true);
       }
     }, 60_000);
 
