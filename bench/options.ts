@@ -32,6 +32,12 @@ export interface BenchOptions {
   keep: boolean;
   noReferences: boolean;
   team: boolean;
+  /**
+   * onboarding and shared: before the import, this many people provisioned step by step as Okta provisions a new app
+   * (a userName lookup, the create, a get, an externalId lookup, a PUT, a deactivation; each step for all of them at
+   * the bench's concurrency), so that every pool connection plans those statements while the tenant is nearly empty.
+   */
+  oktaFirst: number;
   poolSize: number;
   workers?: string;
   only?: Set<string>;
@@ -89,6 +95,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'node-flags': { type: 'string' },
       'auto-explain': { type: 'string' },
       webhooks: { type: 'string', default: '0' },
+      // onboarding, shared: before the import, N people provisioned as Okta provisions a new app, person by person.
+      'okta-first': { type: 'string', default: '0' },
     },
   });
   const scenario = args.scenario as Scenario;
@@ -122,6 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     only: args.only ? new Set(args.only.split(',').map((s) => s.trim()).filter(Boolean)) : undefined,
     cpuProf: args['cpu-prof'],
     nodeFlags: args['node-flags'],
+    oktaFirst: positiveInteger('okta-first', args['okta-first'], 0),
     autoExplainMs: args['auto-explain'] === undefined ? undefined : positiveInteger('auto-explain', args['auto-explain'], 0),
     webhooks: positiveInteger('webhooks', args.webhooks, 0),
   };

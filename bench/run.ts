@@ -254,6 +254,29 @@ async function scimPhases(target: Target, ids: string[], usernames: string[], la
 }
 
 /**
+ * `--okta-first N`: N people provisioned as Okta provisions a new app, step by step, before the import. Not reported:
+ * it is there so that the pool's connections plan the statements of every later phase while the tenant is nearly
+ * empty, as they do when an identity provider meets a new deployment (src/db/plan-epochs.ts). A step that fails stops
+ * the bench.
+ */
+async function oktaFirst(client: LoadClient, label: string): Promise<void> {
+  const n = opts.oktaFirst;
+  const name = (i: number) => `${label}-first${i}@example.com`;
+  const ids: string[] = [];
+  const step = async (what: string, make: (i: number) => BenchRequest, onResponse?: (i: number, status: number, body: string) => void) => {
+    const result = await client.phase(`okta first: ${what}`, n, make, { maxSeconds: 3600, onResponse });
+    if (result.errors > 0) throw new Error(`--okta-first: ${what}: ${result.errors} error(s), first: ${result.firstError}`);
+  };
+  await step('userName lookup', (i) => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name(i)}"`)}&startIndex=1&count=100`, expect: [200] }));
+  await step('create', (i) => ({ method: 'POST', path: '/scim/v2/Users', body: { ...oktaCreate(name(i), 900_000 + i) }, expect: [201] }), (i, _status, body) => void (ids[i] = (JSON.parse(body) as { id: string }).id));
+  await step('get', (i) => ({ method: 'GET', path: `/scim/v2/Users/${ids[i]}`, expect: [200] }));
+  await step('externalId lookup', (i) => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`externalId eq "${oktaId(900_000 + i)}"`)}`, expect: [200] }));
+  await step('PUT', (i) => ({ method: 'PUT', path: `/scim/v2/Users/${ids[i]}`, body: oktaPut(ids[i], name(i), 900_000 + i, i), expect: [200] }));
+  await step('deactivate', (i) => ({ method: 'PATCH', path: `/scim/v2/Users/${ids[i]}`, body: OKTA_DEACTIVATE, expect: [200] }));
+  log(`okta first: ${n} people provisioned step by step before the import`);
+}
+
+/**
  * The onboarding phases: EMPLOYEES people created over SCIM with Okta's create body (all of them, no time cap; their
  * ids are collected from the 201 answers into `people` when it is given), then at once, with no ANALYZE, Okta's
  * userName lookups, gets, profile PUTs, deactivations and list pages of 100 (startIndex paging over the tenant).
@@ -266,6 +289,7 @@ async function onboardingPhases(target: Target, people: People, collect: boolean
   try {
     // Warm-up without touching employees (JIT, token cache, HTTP): the tenant's first statements run in the creates.
     await client.phase('warm-up', 500, () => ({ method: 'GET', path: '/scim/v2/ServiceProviderConfig', expect: [200] }));
+    if (opts.oktaFirst > 0) await oktaFirst(client, label);
     const created: string[] = [];
     const create = await client.phase(
       'create',

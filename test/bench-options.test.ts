@@ -21,6 +21,9 @@ describe('npm run bench: command line', () => {
 
   it('subscribes webhook endpoints when asked (issue 18 cost), none by default', () => {
     expect(parseBenchArgs([]).webhooks).toBe(0);
+    expect(parseBenchArgs([]).oktaFirst).toBe(0);
+    expect(parseBenchArgs(['--okta-first', '48']).oktaFirst).toBe(48);
+    expect(() => parseBenchArgs(['--okta-first', 'some'])).toThrow(BenchUsageError);
     expect(parseBenchArgs(['--webhooks', '10']).webhooks).toBe(10);
     expect(() => parseBenchArgs(['--webhooks', 'many'])).toThrow(BenchUsageError);
   });

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { logger } from '../logging';
 
 /**
  * Plans a connection made while a table was tiny are dropped once the table has grown (issue 16).
@@ -51,7 +52,12 @@ class PoolEpochs {
     try {
       const result = await this.pool.query<{ signature: string | null }>(SIZE_CLASSES);
       const signature = result.rows[0]?.signature ?? '';
-      if (this.signature !== undefined && signature !== this.signature) this.epoch++;
+      if (this.signature !== undefined && signature !== this.signature) {
+        this.epoch++;
+        const before = new Set(this.signature.split(','));
+        const grown = signature.split(',').filter((table) => !before.has(table));
+        logger.debug({ epoch: this.epoch, tables: grown }, 'tables changed size class: connections plan again');
+      }
       this.signature = signature;
     } catch {
       // A failed reading (the database restarting, the pool closing) changes nothing; the next statement tries again.
