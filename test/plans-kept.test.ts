@@ -145,4 +145,20 @@ async function provision(n: number): Promise<void> {
     await checkPlanEpoch(pool);
     expect(await badPlans()).toEqual([]);
   }, 120_000);
+
+  test('a statement PostgreSQL refuses (a username taken: 409) leaves its connection in the pool with its prepared statements', async () => {
+    const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+    const userName = 'taken@example.com';
+    expect((await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(userName))).status).toBe(201);
+    const backends = async () => (await onEveryConnection(pool, async (client) => (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number)).sort();
+    const before = await backends();
+    for (let i = 0; i < 5; i++) {
+      const again = await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(userName));
+      expect(again.status).toBe(409);
+      expect(again.body.scimType).toBe('uniqueness');
+    }
+    // pg's pool.query closed a connection on any error: each 409 cost a new connection, which prepared and planned
+    // every statement again.
+    expect(await backends()).toEqual(before);
+  });
 });

@@ -146,9 +146,12 @@ async function run<T extends QueryResultRow>(
   }
 }
 
-/** An error PostgreSQL itself answered (it carries a SQLSTATE), after which the connection is ready for the next statement. */
+/**
+ * An error PostgreSQL itself answered (it carries a SQLSTATE), after which the connection is ready for the next
+ * statement: not a connection exception (class 08) nor an operator intervention such as a terminated session (57P).
+ */
 function isDatabaseError(error: unknown): boolean {
-  return error instanceof DatabaseError && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code);
+  return error instanceof DatabaseError && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) && !/^(08|57P)/.test(error.code);
 }
 
 /** Through a TypeORM query runner: the transaction's (which connects when it has not yet), else one of its own. */
