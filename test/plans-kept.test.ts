@@ -1,8 +1,8 @@
-import type { Pool, PoolClient } from 'pg';
 import { checkPlanEpoch, freshPlans } from '../src/db/plan-epochs';
 import { toGlobalId } from '../src/graphql/global-id';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 import { idpRequestBody } from './support/idp-fixtures';
+import { PlanNode, appPool, onEveryConnection } from './support/pool-connections';
 
 /**
  * Plans a pool connection made while the tenant's tables were tiny are not kept once they have grown (issue 16;
@@ -23,15 +23,6 @@ let t: TestTenant;
 /** The key columns a read of one employee names; a scan that tests one of them row by row reads the tenant. */
 const KEY_FILTER = /\b(id|external_id|username_key|email)\b\s*=/;
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-}
-
 /** Scans of employees whose index condition is the tenant alone while a key is tested on each row. */
 function tenantScans(node: PlanNode, found: string[] = []): string[] {
   const tenantOnly = node['Index Cond'] !== undefined && /^\(*tenant_id = [^()]*\)*$/.test(node['Index Cond']);
@@ -41,20 +32,6 @@ function tenantScans(node: PlanNode, found: string[] = []): string[] {
     found.push(`${node['Node Type']} using ${node['Index Name']}, Index Cond: ${node['Index Cond']}, Filter: ${node.Filter}`);
   for (const child of node.Plans ?? []) tenantScans(child, found);
   return found;
-}
-
-/** Every connection of the app's pool at once (as test/scim-statements.test.ts takes them: once all are idle). */
-async function onEveryConnection<R>(pool: Pool, work: (client: PoolClient) => Promise<R>): Promise<R[]> {
-  for (const started = Date.now(); pool.idleCount < pool.totalCount || pool.waitingCount > 0; ) {
-    if (Date.now() - started > 10_000) throw new Error('the pool stayed busy');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
-  try {
-    return await Promise.all(clients.map(work));
-  } finally {
-    for (const client of clients) client.release();
-  }
 }
 
 /** Okta's flow for one person, as it provisions a new deployment. */
@@ -92,7 +69,7 @@ async function provision(n: number): Promise<void> {
   });
 
   test('statements first planned while the tenant had a few people read by key once it has thousands', async () => {
-    const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+    const pool = appPool(h.dataSource);
     let grown = 0;
     /** The tenant grows by SQL, with no ANALYZE, until employees has at least `atLeast` pages of 8 kB. */
     const grow = async (atLeast: number) => {
@@ -147,7 +124,7 @@ async function provision(n: number): Promise<void> {
   }, 120_000);
 
   test('a statement PostgreSQL refuses (a username taken: 409) leaves its connection in the pool with its prepared statements', async () => {
-    const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+    const pool = appPool(h.dataSource);
     const userName = 'taken@example.com';
     expect((await h.scim('POST', '/Users', t.tokens.scim, oktaCreateUser(userName))).status).toBe(201);
     const backends = async () => (await onEveryConnection(pool, async (client) => (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number)).sort();

@@ -1,8 +1,9 @@
-import { Client, escapeLiteral, type Pool } from 'pg';
+import { Client, escapeLiteral } from 'pg';
 import { checkPlanEpoch, freshPlans } from '../src/db/plan-epochs';
 import { loadDefaults } from '../src/services/tenant-defaults';
 import { tokenService } from '../src/services/token.service';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
+import { PlanNode, appPool } from './support/pool-connections';
 
 // pg's own conversion of a JavaScript value to the text it sends for a parameter.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -104,15 +105,6 @@ async function capture(work: () => Promise<unknown>): Promise<Captured[]> {
   return seen.filter((s) => /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i.test(s.text));
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Filter?: string;
-  Plans?: PlanNode[];
-  [key: string]: unknown;
-}
 
 let statementNumber = 0;
 
@@ -600,7 +592,7 @@ const onPostgres = process.env.DATABASE_URL !== undefined;
       // writes must read each employee, group and token by its key. Then the tables grow on, past the next class, and
       // the plans made there must too. auto_explain logs every statement the trigger runs.
       const t = await h.tenant('trigger-plans');
-      const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
+      const pool = appPool(h.dataSource);
       const c = await pool.connect();
       try {
         // What the app does before each statement (src/services/sql.ts): a connection whose plans are from an earlier

@@ -1,9 +1,9 @@
-import type { Pool, PoolClient } from 'pg';
 import { RequestContext } from '../src/services/context';
 import { employeeService } from '../src/services/employee.service';
 import { DomainError, ErrorCode } from '../src/services/errors';
 import { withLiterals } from '../src/services/sql';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
+import { appPool, onEveryConnection } from './support/pool-connections';
 
 /**
  * SQL statements per SCIM user request: on this kind of machine every statement is a loopback round trip that costs
@@ -364,25 +364,6 @@ describe('concurrent SCIM creates of one tenant share a statement and a commit',
   });
 });
 
-/** Runs `work` on every connection of the app's pool at once (each connection has its own prepared statements). */
-async function onEveryConnection<R>(work: (client: PoolClient) => Promise<R>): Promise<R[]> {
-  const pool = (h.dataSource.driver as unknown as { master: Pool }).master;
-  // Work the requests left behind (the provisioning log's and the tokens' write-behind) may hold the very connection
-  // the requests ran on, the pool's most recently released: asking for totalCount connections then opens a new one in
-  // its place and misses it (CI saw 0 prepared executions that way). Wait until every connection is idle, then take
-  // them all in the same turn of the event loop.
-  for (const started = Date.now(); pool.idleCount < pool.totalCount || pool.waitingCount > 0; ) {
-    if (Date.now() - started > 10_000) throw new Error(`the pool stayed busy: ${pool.totalCount - pool.idleCount} connection(s) in use`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
-  try {
-    return await Promise.all(clients.map(work));
-  } finally {
-    for (const client of clients) client.release();
-  }
-}
-
 (process.env.DATABASE_URL ? describe : describe.skip)(`plans${process.env.DATABASE_URL ? '' : ' (skipped: DATABASE_URL is unset)'}`, () => {
   test('prepared statements are planned once per connection, never again per execution, and never JIT-compiled', async () => {
     // PostgreSQL's default re-plans a prepared statement on every execution once its first executions were cheaper
@@ -393,7 +374,7 @@ async function onEveryConnection<R>(work: (client: PoolClient) => Promise<R>): P
       const lookup = await h.scim('GET', `/Users?filter=${encodeURIComponent('userName eq "planned@example.com"')}`, t.tokens.scim);
       expect(lookup.body.totalResults).toBe(1);
     }
-    const plans = await onEveryConnection(async (client) => {
+    const plans = await onEveryConnection(appPool(h.dataSource), async (client) => {
       const mode = (await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode;
       const jit = (await client.query('SHOW jit')).rows[0].jit;
       const { rows } = await client.query('SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements');
@@ -416,7 +397,7 @@ async function onEveryConnection<R>(work: (client: PoolClient) => Promise<R>): P
     });
     expect(updated.body.data.updateEmployee.userErrors).toEqual([]);
   }
-  const executions = await onEveryConnection(async (client) => {
+  const executions = await onEveryConnection(appPool(h.dataSource), async (client) => {
     const { rows } = await client.query(
       `SELECT (generic_plans + custom_plans)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE OF e%'`,
     );

@@ -14,7 +14,9 @@ import { RequestContext } from './context';
  * connection (parsing and planning had been 40 % of PostgreSQL's time for a GraphQL updateEmployee).
  *
  * Connections plan prepared statements once (src/db/data-source.ts#genericPlans). A statement marked `planEachTime` is
- * sent with its values written into the text as literals instead, so that it is planned with them every time.
+ * sent with its values written into the text as literals instead, so that it is planned with them every time. Before
+ * each statement, a connection whose plans were made while some table was in a smaller size class drops them
+ * (src/db/plan-epochs.ts): a plan made on a nearly empty table reads a grown tenant whole.
  *
  * Only the first MAX_PREPARED distinct statement texts get a name, so that generated SQL (SCIM filters of every
  * shape) cannot grow the prepared-statement cache of the database connections without bound. The cap was 64 while
