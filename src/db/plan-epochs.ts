@@ -18,7 +18,8 @@ import { logger } from '../logging';
  * every table of the schema (under 32 pages, under 128 pages, larger) and counts an epoch whenever one changes; a
  * connection whose plans are from an earlier epoch runs `DISCARD PLANS` before its next statement, which keeps its
  * prepared statements and plans each again at its next execution, the change feed's trigger's statements included.
- * A database goes through at most two such changes per table, nearly all in a new tenant's first minutes.
+ * A database goes through at most two such changes per table (a table that shrinks and grows back counts once), nearly
+ * all in a new tenant's first minutes.
  */
 const CLASS_BOUNDARIES_PAGES = [32, 128];
 
@@ -26,14 +27,18 @@ const CLASS_BOUNDARIES_PAGES = [32, 128];
 const CHECK_EVERY_MS = 1_000;
 
 const SIZE_CLASSES = `
-  SELECT string_agg(c.relname || ':' || (${CLASS_BOUNDARIES_PAGES.map((pages) => `(pg_relation_size(c.oid) >= ${pages * 8192})::int`).join(' + ')}), ','
-                    ORDER BY c.relname) AS signature
+  SELECT c.relname AS name, (${CLASS_BOUNDARIES_PAGES.map((pages) => `(pg_relation_size(c.oid) >= ${pages * 8192})::int`).join(' + ')}) AS class
     FROM pg_class c
    WHERE c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())`;
 
 class PoolEpochs {
   epoch = 0;
-  private signature: string | undefined;
+  /**
+   * The largest class each table has had. Only a table passing its largest counts: a table that shrinks (VACUUM
+   * truncates the empty end of event_pending) and grows back would otherwise make every connection plan again each time,
+   * and plans made at the larger size hold at the smaller one.
+   */
+  private largest: Map<string, number> | undefined;
   private checkedAt = 0;
   private checking = false;
   /** The epoch each connection's plans are from. */
@@ -50,15 +55,19 @@ class PoolEpochs {
   async check(): Promise<void> {
     this.checking = true;
     try {
-      const result = await this.pool.query<{ signature: string | null }>(SIZE_CLASSES);
-      const signature = result.rows[0]?.signature ?? '';
-      if (this.signature !== undefined && signature !== this.signature) {
-        this.epoch++;
-        const before = new Set(this.signature.split(','));
-        const grown = signature.split(',').filter((table) => !before.has(table));
-        logger.debug({ epoch: this.epoch, tables: grown }, 'tables changed size class: connections plan again');
+      const { rows } = await this.pool.query<{ name: string; class: number }>(SIZE_CLASSES);
+      const first = this.largest === undefined;
+      const largest = (this.largest ??= new Map());
+      const grown: string[] = [];
+      for (const { name, class: size } of rows) {
+        if (size > (largest.get(name) ?? 0)) grown.push(`${name}:${size}`);
+        largest.set(name, Math.max(size, largest.get(name) ?? 0));
       }
-      this.signature = signature;
+      // The first reading finds the connections as they are: their plans are of the sizes it reads, or of none.
+      if (!first && grown.length > 0) {
+        this.epoch++;
+        logger.debug({ epoch: this.epoch, tables: grown }, 'tables passed a size class: connections plan again');
+      }
     } catch {
       // A failed reading (the database restarting, the pool closing) changes nothing; the next statement tries again.
     } finally {
