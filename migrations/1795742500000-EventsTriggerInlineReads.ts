@@ -37,8 +37,8 @@ function trigger(statement: string): string {
  * executor start per call, the size check, and below 1 MB the planning of the SQL function at every call), and the
  * trigger itself was a third of PostgreSQL's time per create (docs/benchmarks.md, "Session 22").
  *
- * The app's connections now drop their plans whenever a table passes 32 or 128 pages (src/db/plan-epochs.ts, which
- * `DISCARD PLANS` covers the plans of plpgsql functions too), so a plan made on a nearly empty table is made again
+ * The app's connections now drop their plans whenever a table passes 32 or 128 pages (src/db/plan-epochs.ts;
+ * `DISCARD PLANS` drops the plans of plpgsql functions too), so a plan made on a nearly empty table is made again
  * once the table has grown, and the statement can read by key itself: its plan is kept per connection, and the reads
  * are correlated subqueries of it, started once per trigger call. The events are the same, field for field.
  * The functions stay (the down migration uses them again).
