@@ -268,7 +268,7 @@ async function oktaFirst(client: LoadClient, label: string): Promise<void> {
     if (result.errors > 0) throw new Error(`--okta-first: ${what}: ${result.errors} error(s), first: ${result.firstError}`);
   };
   await step('userName lookup', (i) => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${name(i)}"`)}&startIndex=1&count=100`, expect: [200] }));
-  await step('create', (i) => ({ method: 'POST', path: '/scim/v2/Users', body: { ...oktaCreate(name(i), 900_000 + i) }, expect: [201] }), (i, _status, body) => void (ids[i] = (JSON.parse(body) as { id: string }).id));
+  await step('create', (i) => ({ method: 'POST', path: '/scim/v2/Users', body: oktaCreate(name(i), 900_000 + i), expect: [201] }), (i, _status, body) => void (ids[i] = (JSON.parse(body) as { id: string }).id));
   await step('get', (i) => ({ method: 'GET', path: `/scim/v2/Users/${ids[i]}`, expect: [200] }));
   await step('externalId lookup', (i) => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`externalId eq "${oktaId(900_000 + i)}"`)}`, expect: [200] }));
   await step('PUT', (i) => ({ method: 'PUT', path: `/scim/v2/Users/${ids[i]}`, body: oktaPut(ids[i], name(i), 900_000 + i, i), expect: [200] }));

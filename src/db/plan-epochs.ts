@@ -94,8 +94,14 @@ export async function freshPlans(pool: Pool, client: PoolClient): Promise<void> 
   const current = epochs.current();
   const planned = epochs.planned.get(client);
   if (planned === current) return;
-  epochs.planned.set(client, current);
+  // Marked only once its plans are gone: a DISCARD that failed is tried again before the connection's next statement.
   if (planned !== undefined) await client.query('DISCARD PLANS');
+  epochs.planned.set(client, current);
+}
+
+/** The pool's epoch as last read, without reading the sizes (tests: whether the app noticed a growth by itself). */
+export function planEpoch(pool: Pool): number {
+  return epochsOf(pool).epoch;
 }
 
 /** Reads the sizes now (tests: a growth becomes an epoch without waiting for the next reading). */
