@@ -163,8 +163,7 @@ export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; 
   });
   let result: Record<string, unknown>[];
   try {
-    const size = statementSize(rows.length);
-    result = await sql.rows(ctx, replaceStatement(ctx, size), [ctx.tenantId, JSON.stringify(rows), ...padded(rows.map((row) => row._id), size)]);
+    result = await sql.rows(ctx, replaceStatement(ctx), [ctx.tenantId, JSON.stringify(rows)]);
   } catch (error) {
     logger.debug({ code: (error as { code?: unknown }).code, replaces: items.length }, 'batched replace failed; each takes the general path');
     return items.map(() => null);
@@ -237,8 +236,8 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
 
 
 /**
- * The size of statement a batch of `n` rows runs as: the next power of two. The batched UPDATE and PUT statements
- * name each row's key as a parameter of its own (see batchedUpdateStatement), so each batch size is a statement of its
+ * The size of statement a batch of `n` rows runs as: the next power of two. The batched UPDATE statement (PATCH)
+ * names each row's key as a parameter of its own (see batchedUpdateStatement), so each batch size is a statement of its
  * own, which every pool connection prepares and plans once: up to 15 sizes for 16 concurrent requests, each a
  * statement of as many writable CTEs, planned in 5-20 ms. In the onboarding bench that planning was a fifth of
  * PostgreSQL's time in the PUT phase, and it comes back whenever the pool opens new connections. Powers of two leave at
@@ -320,34 +319,33 @@ function batchedUpdateStatement(ctx: RequestContext, n: number): string {
   return statement;
 }
 
-const replaces = new Map<number, string>();
+let replace: string | undefined;
 
 /**
- * The statement of replaceBatches for up to `n` distinct ids ($3 … $n+2, see statementSize), built once per size from the entity
- * metadata. `o` locks the rows (in id order, so that two batches cannot deadlock); `c` takes each field the PUT sets
- * and describes what changed as the general path's audit does (compared as text, so that a username's change of case
- * is a change, as it is in JavaScript); `w0` … write the rows that changed, each by its key as batchedUpdateStatement
- * does (as one `UPDATE … FROM c`, PostgreSQL without statistics for the tenant hashed all its rows); unchanged rows are
- * answered as they are, with no new version and no audit row.
+ * The statement of replaceBatches, built once from the entity metadata. `o` locks the rows (in id order, so that two
+ * batches cannot deadlock) and keeps each one's ctid; `c` takes each field the PUT sets and describes what changed as
+ * the general path's audit does (compared as text, so that a username's change of case is a change, as it is in
+ * JavaScript); `w` writes the rows that changed, found by the ctids `o` locked (a TID scan, a plan that holds whatever
+ * the statistics say; as `UPDATE … FROM c` by id, PostgreSQL without statistics for the tenant hashed all its rows);
+ * unchanged rows are answered as they are, with no new version and no audit row.
+ *
+ * One UPDATE for the whole batch, not one writable CTE per row: each CTE opened the table's 8 indexes, parsed its CHECK
+ * constraints and built its nodes at every execution, and each batch size was a statement of its own, prepared and
+ * planned on every connection (docs/benchmarks.md, "Session 23"). A row updated by a transaction that committed after
+ * this statement's snapshot and before its lock is locked at its newest version, which the TID scan does not see: that
+ * PUT finds no written row and takes the general path, which reads again.
  */
-function replaceStatement(ctx: RequestContext, n: number): string {
-  const cached = replaces.get(n);
-  if (cached) return cached;
+function replaceStatement(ctx: RequestContext): string {
+  if (replace) return replace;
   const columns = typedColumns(ctx, WRITTEN_FIELDS).map((c, i) => ({ ...c, property: WRITTEN_FIELDS[i] }));
   // The key is derived from the username: a change of it is the username's change, audited as such.
   const audited = columns.filter((c) => (AUDITED_FIELDS as readonly string[]).includes(c.property));
   const all = ctx.manager.connection.getMetadata(Employee).columns.map((c) => c.databaseName);
   const given = (name: string) => `CASE WHEN '${name}' = ANY(v._set) THEN v.${name} ELSE o.${name} END`;
-  const write = (k: number) => `w${k} AS (
-      UPDATE employees e SET ${columns.map((c) => `${c.name} = c.${c.name}`).join(', ')},
-        version = e.version + 1, updated_at = now(),
-        deactivated_at = CASE WHEN c.status::text = c._old_status THEN e.deactivated_at WHEN c.status::text = 'INACTIVE' THEN now() END
-      FROM c WHERE c._id = $${3 + k}::uuid AND c._changes <> '{}'::jsonb AND e.tenant_id = $1 AND e.id = $${3 + k}::uuid
-      RETURNING e.*, c._i, c._changes, c._request_id, c._token_id, c._surface, c._old_managed_by)`;
   const change = (c: { name: string; property: string }) =>
     `CASE WHEN (${given(c.name)})::text IS DISTINCT FROM o.${c.name}::text
        THEN jsonb_build_object('${c.property}', jsonb_build_object('from', o.${c.name}, 'to', ${given(c.name)})) ELSE '{}'::jsonb END`;
-  const statement = `WITH v AS (
+  replace = `WITH v AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _set text[], _scim_import_fields text[], _username_format text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}, _request_id text, _token_id uuid, _surface text)),
     d AS (SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format FROM tenants t WHERE t.id = $1),
@@ -355,15 +353,20 @@ function replaceStatement(ctx: RequestContext, n: number): string {
       -- Each row read and locked by a subquery of its own (see sql.byKeys: joined, PostgreSQL without statistics for the
       -- tenant hashed all its rows), in id order so that two batches cannot deadlock.
       SELECT e.* FROM (SELECT * FROM v ORDER BY v._id) v CROSS JOIN d
-        CROSS JOIN LATERAL (SELECT * FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id OFFSET 0 FOR UPDATE) e
+        CROSS JOIN LATERAL (SELECT e.ctid AS _ctid, e.* FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id OFFSET 0 FOR UPDATE) e
        WHERE e.deleted_at IS NULL AND d._scim_import_fields = v._scim_import_fields AND d._username_format = v._username_format),
     c AS (
-      SELECT o.id AS _id, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,
+      SELECT o.id AS _id, o._ctid, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,
         o.status::text AS _old_status, ${columns.map((c) => `${given(c.name)} AS ${c.name}`).join(', ')},
         ${audited.map(change).join(' || ')} AS _changes
       FROM o JOIN v ON v._id = o.id),
-    ${Array.from({ length: n }, (_, k) => write(k)).join(',\n    ')},
-    w AS (${Array.from({ length: n }, (_, k) => `SELECT * FROM w${k}`).join(' UNION ALL ')}),
+    w AS (
+      UPDATE employees e SET ${columns.map((c) => `${c.name} = c.${c.name}`).join(', ')},
+        version = e.version + 1, updated_at = now(),
+        deactivated_at = CASE WHEN c.status::text = c._old_status THEN e.deactivated_at WHEN c.status::text = 'INACTIVE' THEN now() END
+      FROM c WHERE e.ctid = ANY(ARRAY(SELECT c._ctid FROM c WHERE c._changes <> '{}'::jsonb))
+        AND e.ctid = c._ctid AND e.tenant_id = $1 AND e.id = c._id
+      RETURNING e.*, c._i, c._changes, c._request_id, c._token_id, c._surface, c._old_managed_by),
     audit AS (
       ${auditRowsSql(
         {
@@ -379,6 +382,5 @@ function replaceStatement(ctx: RequestContext, n: number): string {
       UNION ALL
       SELECT ${all.map((name) => `o.${name}`).join(', ')}, c._i, false FROM o JOIN c ON c._id = o.id WHERE c._changes = '{}'::jsonb
     ) AS e ${VIEW_JOINS}`;
-  replaces.set(n, statement);
-  return statement;
+  return replace;
 }
