@@ -8,7 +8,8 @@ const INLINED: [call: string, read: string][] = [
   ['rollcall_event_group(x.tenant_id, x.target_id)', `(${GROUP} WHERE gr.tenant_id = x.tenant_id AND gr.id = x.target_id)`],
 ];
 
-function inlined(statement: string): string {
+/** The trigger's statement as this migration writes it (migration EventsTriggerEmployeeStatement keeps it for groups). */
+export function inlined(statement: string): string {
   return INLINED.reduce((text, [call, read]) => {
     if (!text.includes(call)) throw new Error(`migration EventsTriggerInlineReads: the trigger's statement no longer calls ${call}`);
     return text.replace(call, read);

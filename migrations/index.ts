@@ -22,6 +22,7 @@ import { EmployeesByUsername1795742200000 } from './1795742200000-EmployeesByUse
 import { EmployeesByEmail1795742300000 } from './1795742300000-EmployeesByEmail';
 import { EventsTriggerCachedReads1795742400000 } from './1795742400000-EventsTriggerCachedReads';
 import { EventsTriggerInlineReads1795742500000 } from './1795742500000-EventsTriggerInlineReads';
+import { EventsTriggerEmployeeStatement1795742600000 } from './1795742600000-EventsTriggerEmployeeStatement';
 
 /** Every migration in order. Listed explicitly so that the compiled and the TypeScript builds run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -50,4 +51,5 @@ export const MIGRATIONS: Function[] = [
   EmployeesByEmail1795742300000,
   EventsTriggerCachedReads1795742400000,
   EventsTriggerInlineReads1795742500000,
+  EventsTriggerEmployeeStatement1795742600000,
 ];

@@ -170,6 +170,64 @@ describe('an event per committed change', () => {
   });
 });
 
+describe("the trigger's two statements (migration EventsTriggerEmployeeStatement)", () => {
+  test('an employee event is the same whether its statement audited only employees or a group too, and events keep the audit rows order', async () => {
+    const ids = [await createUser(t, 'statement-a@example.com'), await createUser(t, 'statement-b@example.com')];
+    const group = await h.scim('POST', '/Groups', t.tokens.scim, { schemas: [GROUP], displayName: 'Statement group' });
+    expect(group.status).toBe(201);
+    // One statement per call; rows in the order given (the `changes` say which).
+    const audit = (rows: { action: string; type: string; id: string }[]) =>
+      h.dataSource.query(
+        `INSERT INTO audit_events (tenant_id, actor_surface, actor_token_id, action, target_type, target_id, changes)
+         SELECT $1, 'scim', (SELECT k.id FROM access_tokens k WHERE k.tenant_id = $1 AND k.name = 'test-scim'), x.action, x.type, x.id::uuid, jsonb_build_object('lastName', jsonb_build_object('from', 'n' || x.n, 'to', 'm' || x.n))
+           FROM jsonb_to_recordset($2::jsonb) AS x(action text, type text, id text, n int)
+          ORDER BY x.n
+         RETURNING id`,
+        [t.tenant.id, JSON.stringify(rows.map((r, i) => ({ ...r, n: i })))],
+      );
+    const employeesOnly = await audit([
+      { action: 'employee.updated', type: 'employee', id: ids[0] },
+      { action: 'employee.deleted', type: 'employee', id: ids[1] },
+      { action: 'employee.updated', type: 'employee', id: ids[1] },
+      { action: 'employee.claimed', type: 'employee', id: ids[0] },
+    ]);
+    const mixed = await audit([
+      { action: 'employee.updated', type: 'employee', id: ids[0] },
+      { action: 'employee.deleted', type: 'employee', id: ids[1] },
+      { action: 'group.updated', type: 'group', id: group.body.id },
+      { action: 'employee.updated', type: 'employee', id: ids[1] },
+      { action: 'employee.claimed', type: 'employee', id: ids[0] },
+    ]);
+    const events = async (audited: { id: string }[]) =>
+      h.dataSource.query(
+        `SELECT v.type, v.actor_surface, v.actor_token_name, v.resource_type, v.resource_id, v.data, v.request_id
+           FROM events v WHERE v.tenant_id = $1 AND v.audit_event_id = ANY($2::uuid[]) ORDER BY v.position`,
+        [t.tenant.id, audited.map((a) => a.id)],
+      );
+    const fromEmployeesOnly = await events(employeesOnly);
+    const fromMixed = await events(mixed);
+    expect(fromEmployeesOnly.map((e: { type: string }) => e.type)).toEqual(['employee.updated', 'employee.deleted', 'employee.updated', 'employee.updated']);
+    // In the order of the audit rows, and field for field the same (the group's event aside).
+    expect(fromEmployeesOnly.map((e: { data: { changes: unknown } }) => e.data.changes)).toEqual([
+      { lastName: { from: 'n0', to: 'm0' } },
+      undefined,
+      { lastName: { from: 'n2', to: 'm2' } },
+      { lastName: { from: 'n3', to: 'm3' } },
+    ]);
+    expect(fromMixed.filter((e: { resource_type: string }) => e.resource_type === 'employee').map(withoutChanges)).toEqual(
+      fromEmployeesOnly.map(withoutChanges),
+    );
+    expect(fromEmployeesOnly[0]).toMatchObject({ actor_surface: 'scim', actor_token_name: 'test-scim', resource_id: ids[0] });
+    expect(fromEmployeesOnly[0].data.employee).toMatchObject({ id: ids[0], username: 'statement-a@example.com', primaryRole: { name: 'Agent' } });
+  });
+});
+
+/** An event row without the audit rows' `changes`, which differ between the two statements of the test above. */
+function withoutChanges(event: { data: Record<string, unknown> }): unknown {
+  const { changes: _changes, ...data } = event.data;
+  return { ...event, data };
+}
+
 describe('no event for a change that is not committed', () => {
   test('a refused SCIM create, a refused group change, and a transaction rolled back', async () => {
     const start = await endCursor(t.tokens.admin);
