@@ -254,6 +254,48 @@ describe('concurrent SCIM updates of one tenant share a statement and a commit',
     expect([first.employee.version, last.employee.version].sort()).toEqual([3, 4]);
   });
 
+  // Needs a second connection that holds a changed row while the batch waits for it (PGlite has one).
+  (process.env.DATABASE_URL ? test : test.skip)(
+    'a row another transaction changed and commits while the batch waits for it: that update reads again and applies after the change',
+    async () => {
+      const [held, other] = [ids[6], ids[7]];
+      const before = { held: await row(held), other: await row(other) };
+      const holder = h.dataSource.createQueryRunner();
+      await holder.connect();
+      let patches: Promise<{ employee: { firstName: string; version: number } }[]> | undefined;
+      let committed: number | undefined;
+      try {
+        await holder.startTransaction();
+        await holder.query(`UPDATE employees SET last_name = 'Changed meanwhile', version = version + 1 WHERE tenant_id = $1 AND id = $2`, [
+          tenant.tenant.id,
+          held,
+        ]);
+        patches = Promise.all(
+          [held, other].map((id, i) => employeeService.patchFromIdentityProvider(scimCtx(`held-${i}`), id, () => ({ firstName: `Held${i}` }))),
+        );
+        for (let waited = 0; ; waited += 20) {
+          const [{ n }] = await holder.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          if (n > 0) break;
+          if (waited > 10_000) throw new Error('the batched update never waited for the held row');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await holder.commitTransaction();
+        committed = h.statements.count;
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      const [first, second] = await patches!;
+      // The batch wrote only the other row; the held one failed its version guard and was read and written again.
+      expect(h.statements.count - committed!).toBeGreaterThanOrEqual(2);
+      expect([first.employee.firstName, first.employee.version]).toEqual(['Held0', before.held.version + 2]);
+      expect([second.employee.firstName, second.employee.version]).toEqual(['Held1', before.other.version + 1]);
+      expect(await row(held)).toMatchObject({ first_name: 'Held0', last_name: 'Changed meanwhile', version: before.held.version + 2 });
+    },
+  );
+
   test('one update of a batch taking a used username fails alone; the others are written', async () => {
     const results = await Promise.allSettled(
       ids.slice(1, 5).map((id, i) =>

@@ -50,8 +50,7 @@ export interface PendingUpdate {
 export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(async (ctx, items) => {
   if (items.length === 1) return [await items[0].alone()];
   try {
-    const size = statementSize(items.length);
-    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx, size), [
+    const rows = await sql.rows(ctx, batchedUpdateStatement(ctx), [
       ctx.tenantId,
       JSON.stringify(
         items.map((item, i) => {
@@ -61,7 +60,6 @@ export const updateBatches = new Batched<PendingUpdate, EmployeeView | null>(asy
           return row;
         }),
       ),
-      ...padded(items.map((item) => item.id), size),
     ]);
     const byIndex = new Map(rows.map((raw) => [Number(raw._i), raw]));
     return items.map((item, i) => {
@@ -235,23 +233,6 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
 });
 
 
-/**
- * The size of statement a batch of `n` rows runs as: the next power of two. The batched UPDATE statement (PATCH)
- * names each row's key as a parameter of its own (see batchedUpdateStatement), so each batch size is a statement of its
- * own, which every pool connection prepares and plans once: up to 15 sizes for 16 concurrent requests, each a
- * statement of as many writable CTEs, planned in 5-20 ms. In the onboarding bench that planning was a fifth of
- * PostgreSQL's time in the PUT phase, and it comes back whenever the pool opens new connections. Powers of two leave at
- * most 7 sizes (up to the batch limit of 64); the padding keys are NULL and find no row.
- */
-function statementSize(n: number): number {
-  return n <= 1 ? n : 2 ** Math.ceil(Math.log2(n));
-}
-
-/** `keys`, then NULL up to `size` parameters (see statementSize). */
-function padded(keys: readonly unknown[], size: number): unknown[] {
-  return [...keys, ...Array<null>(size - keys.length).fill(null)];
-}
-
 /** The audit columns a batch row carries for its own request (`_surface`, `_token_id`, …), read from `alias`. */
 const BATCH_AUDIT = (alias: string) => ({
   surface: `${alias}._surface`,
@@ -285,38 +266,41 @@ function batchedCreateStatement(ctx: RequestContext): string {
   return batchedCreate;
 }
 
-const batchedUpdates = new Map<number, string>();
+let batchedUpdate: string | undefined;
 
 /**
- * The batched UPDATE of up to `n` rows (see updateBatches, statementSize), built once per size from the entity metadata: one
- * writable CTE per row, each an `UPDATE … WHERE tenant_id = $1 AND id = $k`, so that every row is found by its key.
- * As one `UPDATE employees … FROM` the list, PostgreSQL without statistics for the tenant believed it held a row or
- * two and hashed all its rows (24 ms for 8 rows at 5,000, docs/benchmarks.md). No `deleted_at IS NULL` in them, which
- * would make partial indexes without the key candidates: the version guard already refuses a deleted row (a delete
- * moves the version). Two updates of one row in a batch: PostgreSQL applies one, the other finds no row and reads
- * again (StaleVersion), as a lost race does.
+ * The batched UPDATE (see updateBatches), built once from the entity metadata. `o` finds each row by its key and the
+ * version read, by a subquery of its own (see sql.byKeys), and keeps its ctid; one UPDATE writes the rows by those
+ * ctids (a TID scan, a plan that holds whatever the statistics say). As `UPDATE employees … FROM` the list by id,
+ * PostgreSQL without statistics for the tenant believed it held a row or two and hashed all its rows (24 ms for 8 rows
+ * at 5,000, docs/benchmarks.md); as one writable CTE per row, every batch size was a statement of its own, and each
+ * execution opened the table's indexes once per row (see replaceStatement). No `deleted_at IS NULL`, which would make
+ * partial indexes without the key candidates: the version guard already refuses a deleted row (a delete moves the
+ * version). A row another transaction changed after this statement's snapshot fails the guard when PostgreSQL checks
+ * it again (its newest version has another ctid and version): that request reads again (StaleVersion), as a lost race
+ * does. Two updates of one row in a batch: PostgreSQL applies one, the other finds no row and reads again.
  */
-function batchedUpdateStatement(ctx: RequestContext, n: number): string {
-  const cached = batchedUpdates.get(n);
-  if (cached) return cached;
+function batchedUpdateStatement(ctx: RequestContext): string {
+  if (batchedUpdate) return batchedUpdate;
   const columns = typedColumns(ctx, WRITTEN_FIELDS);
-  const update = (k: number) => `u${k} AS (
-      UPDATE employees e SET ${columns.map((c) => `${c.name} = v.${c.name}`).join(', ')},
-        version = e.version + 1, updated_at = now(),
-        deactivated_at = CASE v._deactivation WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE e.deactivated_at END
-      FROM v WHERE v._i = ${k} AND e.tenant_id = $1 AND e.id = $${3 + k}::uuid AND e.version = v._version
-      RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface)`;
-  const statement = `WITH v AS (
+  batchedUpdate = `WITH v AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS v(_i int, _id uuid, _version int, _deactivation text,
         ${columns.map((c) => `${c.name} ${c.type}`).join(', ')},
         _action text, _changes jsonb, _request_id text, _token_id uuid, _surface text)),
-    ${Array.from({ length: n }, (_, k) => update(k)).join(',\n    ')},
-    w AS (${Array.from({ length: n }, (_, k) => `SELECT * FROM u${k}`).join(' UNION ALL ')}),
+    o AS (
+      SELECT v._i, e._ctid FROM v
+        CROSS JOIN LATERAL (SELECT e.ctid AS _ctid FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id AND e.version = v._version OFFSET 0) e),
+    w AS (
+      UPDATE employees e SET ${columns.map((c) => `${c.name} = v.${c.name}`).join(', ')},
+        version = e.version + 1, updated_at = now(),
+        deactivated_at = CASE v._deactivation WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE e.deactivated_at END
+      FROM o JOIN v ON v._i = o._i
+      WHERE e.ctid = ANY(ARRAY(SELECT o._ctid FROM o)) AND e.ctid = o._ctid AND e.tenant_id = $1 AND e.id = v._id AND e.version = v._version
+      RETURNING e.*, v._i, v._action, v._changes, v._request_id, v._token_id, v._surface),
     audit AS (
       ${auditRowsSql({ ...BATCH_AUDIT('w'), tenantId: 'w.tenant_id', action: 'w._action', targetId: 'w.id' }, 'FROM w')})
     SELECT * FROM w`;
-  batchedUpdates.set(n, statement);
-  return statement;
+  return batchedUpdate;
 }
 
 let replace: string | undefined;
