@@ -16,7 +16,8 @@ export function inlined(statement: string): string {
   }, statement);
 }
 
-function trigger(statement: string): string {
+/** The trigger function running `statement` (plpgsql: a statement, or statements ending without their last `;`). */
+export function trigger(statement: string): string {
   return `
     CREATE OR REPLACE FUNCTION "events_from_audit"() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { STATEMENT } from './1795742000000-EventsTriggerReplanned';
 import { EMPLOYEE } from './1795742400000-EventsTriggerCachedReads';
-import { inlined } from './1795742500000-EventsTriggerInlineReads';
+import { inlined, trigger } from './1795742500000-EventsTriggerInlineReads';
 
 /**
  * The events of a statement that audited only employees: the same rows as the general statement gives them, without
@@ -38,17 +38,6 @@ const EMPLOYEES_ONLY = `
         ) x
       RETURNING tenant_id, position)
       INSERT INTO event_pending (tenant_id, position) SELECT tenant_id, position FROM written`;
-
-function trigger(body: string): string {
-  return `
-    CREATE OR REPLACE FUNCTION "events_from_audit"() RETURNS trigger LANGUAGE plpgsql AS $fn$
-    BEGIN
-      -- Each event also gets its narrow row in event_pending, which the sequencer numbers (and deletes) after commit.
-      ${body};
-      RETURN NULL;
-    END
-    $fn$`;
-}
 
 /**
  * The change feed's trigger takes a statement of its own for audit rows that are all about employees (issue 16).

@@ -1,4 +1,5 @@
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+import { someoneWaitsForALock } from './support/lock-waits';
 
 /**
  * Paging that stays right while the directory changes (issue 15, item 6): every page of GET /Users equals what a
@@ -227,14 +228,7 @@ test('renaming a role changes what a list filtered by its name holds: no total o
     await holder.startTransaction();
     await holder.query('SELECT id FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [t.tenant.id, group.body.id]);
     deleting = h.scim('DELETE', `/Users/${ids[0]}`, t.tokens.scim);
-    for (let waited = 0; ; waited += 20) {
-      const [{ n }] = await holder.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if (n > 0) break;
-      if (waited > 10_000) throw new Error('the DELETE never waited for the group');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await someoneWaitsForALock(holder, 'the DELETE');
     const first = await page(t, 'default', 1, 3);
     expect(first.ids).toEqual(ids.slice(0, 3));
     await holder.commitTransaction();

@@ -3,6 +3,7 @@ import { fromScimUser } from '../src/scim/user-mapping';
 import { RequestContext } from '../src/services/context';
 import { employeeService } from '../src/services/employee.service';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
+import { someoneWaitsForALock } from './support/lock-waits';
 
 /**
  * A SCIM PUT has two paths (src/services/employee.service.ts): one statement that locks, compares in SQL and writes
@@ -302,14 +303,7 @@ test('five PUTs, then two, run as one statement of the same text: each applies, 
           employeeService.updateFromIdentityProvider(ctx(`held-${i}`), e.id, fromScimUser(user(e.userName, { name: { givenName: 'Held', familyName: `W${i}` } }))),
         ),
       );
-      for (let waited = 0; ; waited += 20) {
-        const [{ n }] = await holder.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (n > 0) break;
-        if (waited > 10_000) throw new Error('the batched PUT never waited for the held row');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await someoneWaitsForALock(holder, 'the batched PUT');
       // Committed after the batch's snapshot: the batch locks this newer version, which its snapshot does not see.
       await holder.query(`UPDATE employees SET display_name = 'Changed meanwhile', version = version + 1 WHERE tenant_id = $1 AND id = $2`, [
         t.tenant.id,

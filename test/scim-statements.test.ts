@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '../src/services/errors';
 import { withLiterals } from '../src/services/sql';
 import { Harness, HttpResult, TestTenant, oktaCreateUser } from './support/harness';
 import { appPool, onEveryConnection } from './support/pool-connections';
+import { someoneWaitsForALock } from './support/lock-waits';
 
 /**
  * SQL statements per SCIM user request: on this kind of machine every statement is a loopback round trip that costs
@@ -273,14 +274,7 @@ describe('concurrent SCIM updates of one tenant share a statement and a commit',
         patches = Promise.all(
           [held, other].map((id, i) => employeeService.patchFromIdentityProvider(scimCtx(`held-${i}`), id, () => ({ firstName: `Held${i}` }))),
         );
-        for (let waited = 0; ; waited += 20) {
-          const [{ n }] = await holder.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          if (n > 0) break;
-          if (waited > 10_000) throw new Error('the batched update never waited for the held row');
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await someoneWaitsForALock(holder, 'the batched update');
         await holder.commitTransaction();
         committed = h.statements.count;
       } finally {
