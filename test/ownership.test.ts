@@ -1,6 +1,7 @@
 import { employeeService } from '../src/services/employee.service';
 import { EMPLOYEE_FIELDS, lockedFields } from '../src/services/ownership';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
+import { someoneWaitsForALock } from './support/lock-waits';
 
 /**
  * The ownership rule, proven through both surfaces and the database: GraphQL refuses every IdP-owned field and
@@ -165,3 +166,42 @@ test('a SCIM write to a LOCAL employee makes it IdP-managed (claimed) and audits
   expect(claim.actor_surface).toBe('scim');
   expect(claim.changes.managedBy).toEqual({ from: 'LOCAL', to: 'IDENTITY_PROVIDER' });
 });
+
+// Needs a second connection that holds the row while GraphQL's write waits for it (PGlite has one).
+(process.env.DATABASE_URL ? test : test.skip)(
+  'a GraphQL edit of a LOCAL employee that the IdP claims meanwhile is refused for IdP-owned fields, and the row keeps the claim',
+  async () => {
+    const local = await employeeService.createLocal(acme.ctx, {
+      username: 'race-claim@acme.test',
+      firstName: 'Rae',
+      lastName: 'Local',
+      email: 'race-claim@acme.test',
+    });
+    const globalId = Buffer.from(`Employee:${local.id}`).toString('base64url');
+    // The IdP's claim, not yet committed: GraphQL reads the employee as LOCAL, checks the rule, and waits to write.
+    const holder = h.dataSource.createQueryRunner();
+    await holder.connect();
+    let edit: Promise<{ body: any }> | undefined;
+    try {
+      await holder.startTransaction();
+      await holder.query(`UPDATE employees SET managed_by = 'IDENTITY_PROVIDER', version = version + 1 WHERE tenant_id = $1 AND id = $2`, [
+        acme.tenant.id,
+        local.id,
+      ]);
+      edit = h.graphql(acme.tokens.admin, UPDATE, { input: { id: globalId, firstName: 'Mallory', displayName: 'Desk 7' } });
+      await someoneWaitsForALock(holder, "GraphQL's write");
+      await holder.commitTransaction();
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    const result = await edit!;
+    // Read again after the lost race: now IdP-managed, so the first name is refused and nothing of the edit is applied.
+    expect(result.body.data.updateEmployee.userErrors).toEqual([
+      { code: 'IDP_MANAGED_FIELD', field: ['input', 'firstName'], message: expect.stringContaining('identity provider') },
+    ]);
+    const row = await h.employeeRow(acme.tenant.id, local.id);
+    expect(row).toMatchObject({ firstName: 'Rae', managedBy: 'IDENTITY_PROVIDER', version: local.version + 1 });
+    expect(row?.displayName ?? null).toBeNull();
+  },
+);
