@@ -22,6 +22,16 @@ import { EVENTS_FROM_AUDIT } from './1795740000000-OAuth';
  * plan. The events are the same as before, field for field.
  */
 /** The same statement, its reads of tables moved into the functions. */
+/** An audit row's (`a`) event type, NULL for an action that makes no event (the change feed's one mapping). */
+export const EVENT_KIND = `CASE
+               WHEN a.action IN ('employee.updated', 'employee.claimed') THEN
+                 CASE WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'INACTIVE' THEN 'employee.deactivated'
+                      WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'ACTIVE' THEN 'employee.reactivated'
+                      ELSE 'employee.updated' END
+               WHEN a.action IN ('employee.created', 'employee.deleted', 'group.created', 'group.updated', 'group.deleted',
+                                 'group.members_added', 'group.members_removed') THEN a.action
+             END`;
+
 export const STATEMENT = `
       WITH written AS (
       INSERT INTO events (tenant_id, type, occurred_at, actor_surface, actor_token_id, actor_token_name, resource_type,
@@ -47,14 +57,7 @@ export const STATEMENT = `
         FROM (
           SELECT a.*, k.kind, row_number() OVER () AS n
             FROM added a
-           CROSS JOIN LATERAL (SELECT CASE
-               WHEN a.action IN ('employee.updated', 'employee.claimed') THEN
-                 CASE WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'INACTIVE' THEN 'employee.deactivated'
-                      WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'ACTIVE' THEN 'employee.reactivated'
-                      ELSE 'employee.updated' END
-               WHEN a.action IN ('employee.created', 'employee.deleted', 'group.created', 'group.updated', 'group.deleted',
-                                 'group.members_added', 'group.members_removed') THEN a.action
-             END AS kind) k
+           CROSS JOIN LATERAL (SELECT ${EVENT_KIND} AS kind) k
            WHERE k.kind IS NOT NULL AND a.target_id IS NOT NULL
         ) x
         -- The employee or group as the statement left it (an AFTER trigger sees every change of its statement, the

@@ -1,12 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { STATEMENT } from './1795742000000-EventsTriggerReplanned';
+import { EVENT_KIND, STATEMENT } from './1795742000000-EventsTriggerReplanned';
 import { EMPLOYEE } from './1795742400000-EventsTriggerCachedReads';
 import { inlined, trigger } from './1795742500000-EventsTriggerInlineReads';
 
 /**
  * The events of a statement that audited only employees: the same rows as the general statement gives them, without
- * its group parts. The kind is the general statement's CASE; the employee is read by key as there. `OFFSET 0` keeps
- * the employee's read from being flattened into the outer query, where it is named twice and would run twice.
+ * its group parts. The kind is the general statement's mapping (EVENT_KIND); the employee is read by key as there.
+ * `OFFSET 0` keeps the employee's read from being flattened into the outer query, where it is named twice and would
+ * run twice.
  * Events are numbered in the order they are inserted, which is the order of `added` here (a scan, no join, no sort),
  * as `ORDER BY x.n` gives it in the general statement.
  */
@@ -26,13 +27,7 @@ const EMPLOYEES_ONLY = `
         FROM (
           SELECT a.*, k.kind, (${EMPLOYEE} WHERE e.tenant_id = a.tenant_id AND e.id = a.target_id) AS resource
             FROM added a
-           CROSS JOIN LATERAL (SELECT CASE
-               WHEN a.action IN ('employee.updated', 'employee.claimed') THEN
-                 CASE WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'INACTIVE' THEN 'employee.deactivated'
-                      WHEN a.changes ? 'status' AND a.changes->'status'->>'to' = 'ACTIVE' THEN 'employee.reactivated'
-                      ELSE 'employee.updated' END
-               WHEN a.action IN ('employee.created', 'employee.deleted') THEN a.action
-             END AS kind) k
+           CROSS JOIN LATERAL (SELECT ${EVENT_KIND} AS kind) k
            WHERE k.kind IS NOT NULL AND a.target_id IS NOT NULL
           OFFSET 0
         ) x

@@ -282,7 +282,7 @@ describe('concurrent SCIM updates of one tenant share a statement and a commit',
         await holder.release();
       }
       const [first, second] = await patches!;
-      // The batch wrote only the other row; the held one failed its version guard and was read and written again.
+      // The batch wrote only the other row; the held one (its ctid and version moved) was read and written again.
       expect(h.statements.count - committed!).toBeGreaterThanOrEqual(2);
       expect([first.employee.firstName, first.employee.version]).toEqual(['Held0', before.held.version + 2]);
       expect([second.employee.firstName, second.employee.version]).toEqual(['Held1', before.other.version + 1]);
