@@ -464,6 +464,23 @@ describe('subscription over WebSocket (graphql-ws)', () => {
     }
   });
 
+  test('a query over the connection gets the URLs HTTP gives (oauthEndpoints), not empty ones', async () => {
+    const QUERY = '{ oauthEndpoints { scimBaseUrl tokenUrl authorizeUrl issuer } }';
+    const overHttp = (await h.graphql(t.tokens.admin, QUERY)).body.data.oauthEndpoints;
+    expect(overHttp.tokenUrl).toMatch(/^http:\/\/.+\/oauth\/token$/);
+    const client = connect(h.baseUrl, { authorization: `Bearer ${t.tokens.admin}` });
+    try {
+      const result = await new Promise<any>((resolve, reject) => {
+        let value: any;
+        client.subscribe({ query: QUERY }, { next: (v) => (value = v), error: reject, complete: () => resolve(value) });
+      });
+      expect(result.errors).toBeUndefined();
+      expect(result.data.oauthEndpoints).toEqual(overHttp);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   test('refused without a valid read or admin token', async () => {
     for (const params of [{}, { token: t.tokens.scim }, { authorization: 'Bearer rc_admin_nope' }]) {
       const client = connect(h.baseUrl, params);

@@ -11,8 +11,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The request's logger (carries its request id). */
   log: Logger;
-  /** The server's public address (PUBLIC_URL), on HTTP requests only: for the URLs an identity provider is given. */
-  publicUrl?: string;
+  /** The server's public address (PUBLIC_URL), over HTTP and WebSocket: for the URLs an identity provider is given. */
+  publicUrl: string;
   /** The change feed, on WebSocket connections only (GraphQL subscriptions). */
   events?: EventFeed;
 }

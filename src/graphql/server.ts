@@ -203,7 +203,7 @@ export async function graphqlRouter(config: Config, dataSource: DataSource, rate
   const router = new Router();
   router.use('/graphql', bodyParser.json({ limit: GRAPHQL_BODY_LIMIT, verify: refuseDeepJson }), handler);
   router.use('/graphql', graphqlBodyErrors);
-  const subscriptions = subscriptionServer(schema, authenticate, events);
+  const subscriptions = subscriptionServer(schema, authenticate, events, config.publicUrl);
   return {
     router,
     subscriptions,

@@ -36,8 +36,10 @@ export interface SubscriptionServer {
  * /graphql on the API's own HTTP server. The token comes in `connection_init` (a browser cannot set headers on a
  * WebSocket) and is checked like an HTTP request's (scope, rate limit); the connection is refused (4403) otherwise.
  * Every operation of the connection runs in the token's tenant. Subscriptions read the change feed through `feed`.
+ * Queries and mutations may come this way too: they get the same `publicUrl` (PUBLIC_URL) as over HTTP, for the URLs
+ * they give out (`oauthEndpoints`, a federated client's default audience).
  */
-export function subscriptionServer(schema: GraphQLSchema, authenticate: Authenticate, feed: EventFeed): SubscriptionServer {
+export function subscriptionServer(schema: GraphQLSchema, authenticate: Authenticate, feed: EventFeed, publicUrl: string): SubscriptionServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const auths = new WeakMap<object, Extract<AuthOutcome, { ok: true }>>();
   const server = useServer<Record<string, unknown> | undefined>(
@@ -71,7 +73,7 @@ export function subscriptionServer(schema: GraphQLSchema, authenticate: Authenti
       context: (ctx): GraphQLContext => {
         const auth = auths.get(ctx.extra.socket)!;
         const log = logger.child({ requestId: auth.ctx.requestId, tenantId: auth.ctx.tenantId });
-        return { ctx: auth.ctx, scope: auth.scope, loaders: createLoaders(auth.ctx), log, events: feed };
+        return { ctx: auth.ctx, scope: auth.scope, loaders: createLoaders(auth.ctx), log, events: feed, publicUrl };
       },
       onError: (_ctx, _id, _payload, errors) => {
         for (const error of errors) if (!error.extensions?.code) logger.warn({ err: error }, 'subscription error');

@@ -154,7 +154,7 @@ export class OAuthResolver {
   @Authorized('admin')
   @Query(() => OAuthEndpointsType, { description: 'The URLs an identity provider needs: SCIM base URL, token URL, authorize URL, issuer.' })
   oauthEndpoints(@Ctx() { publicUrl }: GraphQLContext): OAuthEndpointsType {
-    return OAuthEndpointsType.from(oauthEndpoints(publicUrl ?? ''));
+    return OAuthEndpointsType.from(oauthEndpoints(publicUrl));
   }
 
   @Authorized('admin')
@@ -178,7 +178,7 @@ export class OAuthResolver {
   ): Promise<CreateOAuthClientPayload> {
     // The audience of assertions defaults to the token URL (RFC 7523 §3: the authorization server's token endpoint).
     const federation = input.federation
-      ? { ...input.federation, audience: input.federation.audience?.trim() || oauthEndpoints(publicUrl ?? '').tokenUrl }
+      ? { ...input.federation, audience: input.federation.audience?.trim() || oauthEndpoints(publicUrl).tokenUrl }
       : null;
     return payload(
       CreateOAuthClientPayload,
