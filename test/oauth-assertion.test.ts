@@ -235,16 +235,19 @@ describe('the issuer key set', () => {
   it('picks up a rotated key after the cooldown, with one request', async () => {
     const rotating = await new JwksServer().start();
     try {
+      // Both keys and an assertion of the second made first: generating an RSA key took over a second (the whole
+      // cooldown) on a loaded CI machine, and the check within the cooldown then came after it.
       const first = await newKey();
+      const second = await newKey();
+      const bySecond = await sign({}, second);
       rotating.keys = [first.jwk];
       const f = { ...federation, jwksUrl: rotating.url };
       expect((await verify(await sign({}, first), f)).ok).toBe(true);
       expect(rotating.requests).toBe(1);
 
-      const second = await newKey();
       rotating.keys = [first.jwk, second.jwk];
       // Within the cooldown the cached set is used: the new kid is not found yet, and nothing is fetched.
-      expect(refused(await verify(await sign({}, second), f))).toMatch(/no key/);
+      expect(refused(await verify(bySecond, f))).toMatch(/no key/);
       expect(rotating.requests).toBe(1);
 
       await sleep(COOLDOWN_MS + 100);
@@ -290,9 +293,11 @@ describe('the issuer key set', () => {
     const down = await new JwksServer().start();
     down.status = 503;
     const f = { ...federation, jwksUrl: down.url };
-    const results = await Promise.all(Array.from({ length: 20 }, async () => verify(await sign(), f)));
+    // Signed before the first fetch fails: all 30 verifications must fall within the backoff, on a slow machine too.
+    const assertions = await Promise.all(Array.from({ length: 30 }, () => sign()));
+    const results = await Promise.all(assertions.slice(0, 20).map((assertion) => verify(assertion, f)));
     for (const r of results) expect(refused(r)).toMatch(/JSON Web Key Set|keys unavailable/);
-    for (let i = 0; i < 10; i++) expect((await verify(await sign(), f)).ok).toBe(false);
+    for (const assertion of assertions.slice(20)) expect((await verify(assertion, f)).ok).toBe(false);
     expect(down.requests).toBe(1);
 
     // Back up: after the backoff the keys are fetched again.
