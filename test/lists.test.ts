@@ -1,5 +1,7 @@
 import { ROOT_ORDERED_LANGUAGES, canonicalLocale } from '../src/services/collation';
 import { csvField } from '../src/http/export';
+import { createContext } from '../src/services/context';
+import { employeeService } from '../src/services/employee.service';
 import { Harness, TestTenant, oktaCreateUser } from './support/harness';
 
 /**
@@ -371,6 +373,41 @@ describe('CSV export', () => {
       const response = await h.request('GET', `/export/employees.csv?${query}`, { token: big.tokens.read });
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
       expect(response.body.error).toBe('bad_request');
+    }
+  });
+
+  test('one snapshot: a person renamed across the export position mid-export appears once, neither twice nor missing', async () => {
+    const ctx = createContext(h.dataSource, big.tenant.id, { surface: 'graphql', tokenId: null });
+    const pages = employeeService.snapshotPages(ctx, { orderBy: { field: 'name', descending: false }, withReferences: ['team'] }, 1000);
+    const seen: { id: string; lastName: string }[] = [];
+    const first = await pages.next();
+    if (first.done) throw new Error('the export gave no page');
+    seen.push(...first.value.map((r) => ({ id: r.employee.id, lastName: r.employee.lastName })));
+    expect(seen).toHaveLength(1000);
+    // Between pages, as an IdP's PUT would: one not yet exported moves before the export's position, one already
+    // exported moves after it, and one new person arrives. A walk by keyset over live rows misses the first and lists
+    // the second twice.
+    const [{ id: late }] = await h.dataSource.query(`SELECT id FROM employees WHERE tenant_id = $1 AND last_name = 'Last2000'`, [big.tenant.id]);
+    const early = seen[10].id;
+    await h.dataSource.query(`UPDATE employees SET last_name = 'Aardvark' WHERE id = $1`, [late]);
+    await h.dataSource.query(`UPDATE employees SET last_name = 'Zzyzx' WHERE id = $1`, [early]);
+    await h.dataSource.query(
+      `INSERT INTO employees (tenant_id, username, username_key, first_name, last_name, email, managed_by)
+       VALUES ($1, 'newcomer@example.com', 'newcomer@example.com', 'Newcomer', 'Midway', 'newcomer@example.com', 'LOCAL')`,
+      [big.tenant.id],
+    );
+    try {
+      for await (const page of pages) seen.push(...page.map((r) => ({ id: r.employee.id, lastName: r.employee.lastName })));
+      expect(seen).toHaveLength(COUNT);
+      expect(new Set(seen.map((r) => r.id)).size).toBe(COUNT);
+      // Each in its place as of the start, with its values as the page read them.
+      expect(seen.find((r) => r.id === late)!.lastName).toBe('Aardvark');
+      expect(seen.findIndex((r) => r.id === late)).toBeGreaterThan(1000);
+      expect(seen.find((r) => r.lastName === 'Midway')).toBeUndefined();
+    } finally {
+      await h.dataSource.query(`UPDATE employees SET last_name = 'Last2000' WHERE id = $1`, [late]);
+      await h.dataSource.query(`UPDATE employees SET last_name = $2 WHERE id = $1`, [early, seen[10].lastName]);
+      await h.dataSource.query(`DELETE FROM employees WHERE tenant_id = $1 AND last_name = 'Midway'`, [big.tenant.id]);
     }
   });
 

@@ -131,11 +131,11 @@ function refuse(res: Response, refusal: AuthRefusal, requestId: string): void {
 
 /**
  * `GET /export/employees.csv`: every employee the GraphQL `employees` list with the same `search`, filter and order
- * would page through, as one CSV download (UTF-8 with a BOM, so Excel reads accents; CRLF lines, RFC 4180). Streamed:
- * keyset pages of EXPORT_PAGE rows, each written before the next is read, and the next read only once the client
- * has taken the previous one (backpressure), so memory stays flat whatever the count and a slow client holds no
- * database connection. Pages are separate statements: a person changed during a long export can appear as before or
- * after the change; one whose sort value moves across the keyset's position appears twice or not at all (docs/graphql.md).
+ * would page through, as one CSV download (UTF-8 with a BOM, so Excel reads accents; CRLF lines, RFC 4180). Who is in
+ * it, and in which order, is one snapshot taken at the start (employeeService.snapshotPages); each person appears once.
+ * Streamed: pages of EXPORT_PAGE rows, each written before the next is read, and the next read only once the client
+ * has taken the previous one (backpressure), so a slow client holds no database connection and memory holds the
+ * page and 16 bytes per person (docs/graphql.md).
  * Authenticated as GraphQL is (ADMIN or READ token).
  */
 export function employeesCsv(authenticate: Authenticate) {
@@ -151,9 +151,9 @@ export function employeesCsv(authenticate: Authenticate) {
       res.status(400).json({ error: 'bad_request', message: error.message, requestId: request.requestId });
       return;
     }
-    const field = options.orderBy!.field;
     // The first page before any byte is sent: a failure there is still an ordinary error answer.
-    let page = await employeeService.search(auth.ctx, { ...options, first: EXPORT_PAGE, withTotal: false, withReferences: ['primaryRole', 'team', 'loginAuthenticator'] });
+    const pages = employeeService.snapshotPages(auth.ctx, { ...options, withReferences: ['primaryRole', 'team', 'loginAuthenticator'] }, EXPORT_PAGE);
+    let page = await pages.next();
     const stamp = new Date().toISOString().slice(0, 10);
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -161,16 +161,16 @@ export function employeesCsv(authenticate: Authenticate) {
     res.setHeader('Cache-Control', 'no-store');
     res.write(`\uFEFF${csvLine(COLUMNS.map((c) => c.header))}`);
     let rows = 0;
-    for (;;) {
-      const lines = page.employees.map((employee, i) => csvLine(COLUMNS.map((c) => c.cell({ employee, references: page.references![i] })))).join('');
-      rows += page.employees.length;
+    while (!page.done) {
+      const lines = page.value.map((row) => csvLine(COLUMNS.map((c) => c.cell(row)))).join('');
+      rows += page.value.length;
       if (!res.write(lines)) await writable(res);
-      if (res.destroyed) return;
-      const last = page.employees[page.employees.length - 1];
-      if (!page.hasNextPage || !last) break;
-      const after = { values: employeeService.searchSortValues(last, field), id: last.id };
+      if (res.destroyed) {
+        await pages.return(undefined);
+        return;
+      }
       try {
-        page = await employeeService.search(auth.ctx, { ...options, first: EXPORT_PAGE, after, withTotal: false, withReferences: ['primaryRole', 'team', 'loginAuthenticator'] });
+        page = await pages.next();
       } catch (error) {
         // Headers are sent: the only honest signal left is a cut connection (the file is visibly incomplete).
         request.log.error({ err: error, rows }, 'employee export failed mid-stream');
