@@ -212,6 +212,18 @@ describe('client credentials', () => {
     const listed = (await h.graphql(a.tokens.admin, `{ oauthClients { ${CLIENT_FIELDS} } }`)).body.data!.oauthClients.find((c: { id: string }) => c.id === client.id);
     expect(listed.lastUsedAt).not.toBeNull();
     expect(listed.secrets).toEqual([{ id: client.secretIds[0], prefix: client.secret!.slice(0, 16), createdAt: expect.any(String), expiresAt: expect.any(String), lastUsedAt: expect.any(String) }]);
+    // Each issuance is in the tenant's audit log, with the grant and the secret used, and nothing of the token.
+    const issued = (await h.graphql(a.tokens.admin, '{ auditEvents(first: 50) { nodes { action targetId actor { surface } changes { field to } } } }')).body.data!.auditEvents.nodes.filter(
+      (n: { action: string; targetId: string }) => n.action === 'oauth_client.token_issued' && n.targetId === idOf(client.id),
+    );
+    expect(issued).toHaveLength(2);
+    for (const event of issued) {
+      expect(event.actor.surface).toBe('SYSTEM');
+      const changes = Object.fromEntries(event.changes.map((c: { field: string; to: unknown }) => [c.field, c.to]));
+      expect(changes).toMatchObject({ grantType: 'client_credentials', secretId: client.secretIds[0], refreshToken: 'false' });
+      expect(JSON.stringify(event)).not.toContain(basic.body.access_token.slice(9, 30));
+      expect(JSON.stringify(event)).not.toContain(post.body.access_token.slice(9, 30));
+    }
   });
 
   test('wrong secret, unknown client, no secret: refused without saying which part was wrong; another scope is narrowed to scim', async () => {

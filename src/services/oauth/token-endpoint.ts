@@ -290,6 +290,7 @@ function model(manager: EntityManager, state: RequestState) {
       await oauthTokenService.issue(manager, {
         tenantId,
         oauthClientId,
+        grantType: state.grantType,
         secretId: client.secretId,
         familyId: state.familyId,
         authorizationId: state.authorizationId ?? null,

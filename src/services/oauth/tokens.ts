@@ -61,6 +61,8 @@ export function lastKnownOAuthToken(secret: string): { tenantId: string; tokenId
 export interface IssueInput {
   tenantId: string;
   oauthClientId: string;
+  /** The grant as the request named it (`client_credentials`, `authorization_code`, `refresh_token`, jwt-bearer's URN). */
+  grantType: string;
   /** The secret the grant authenticated with; null for an assertion. */
   secretId: string | null;
   /** The family of a rotated refresh token; a new family otherwise. */
@@ -88,7 +90,10 @@ function systemContext(manager: EntityManager, tenantId: string) {
 
 /** Issued tokens: storage (hashed), authentication of access tokens, and the revocations of replays. */
 export const oauthTokenService = {
-  async issue(manager: EntityManager, input: IssueInput): Promise<void> {
+  async issue(outer: EntityManager, input: IssueInput): Promise<void> {
+    // The tokens and their audit row commit together: no token the audit log does not show.
+    if (!outer.queryRunner?.isTransactionActive) return outer.transaction((tx) => this.issue(tx, input));
+    const manager = outer;
     const familyId = input.familyId ?? randomUUID();
     const values: unknown[] = [input.tenantId, input.oauthClientId, familyId, input.secretId, input.authorizationId ?? null, OAUTH_SCOPE];
     const rows = [`($1, $2, 'access', $7, $3, $4, $5, $6, $8)`];
@@ -103,6 +108,20 @@ export const oauthTokenService = {
        VALUES ${rows.join(', ')}`,
       values,
     );
+    // Audited as every other credential event of a client: a leaked secret shows up as tokens nobody expected, when the
+    // identity provider's own schedule (about one an hour) says when they should come. No token, no hash: only which
+    // grant, which secret (by id, as `secret_added` names it) and until when.
+    await auditService.record(systemContext(manager, input.tenantId), {
+      action: 'oauth_client.token_issued',
+      targetType: 'oauth_client',
+      targetId: input.oauthClientId,
+      changes: {
+        grantType: { from: null, to: input.grantType },
+        secretId: { from: null, to: input.secretId },
+        accessTokenExpiresAt: { from: null, to: input.accessTokenExpiresAt.toISOString() },
+        refreshToken: { from: null, to: Boolean(input.refreshToken && input.refreshTokenExpiresAt) },
+      },
+    });
   },
 
   /**
