@@ -295,6 +295,8 @@ describe('CSV export', () => {
   /** More than one page of the export (EXPORT_PAGE, 1,000 rows), so that its keyset continuation is walked. */
   const COUNT = 2_150;
 
+  const COLUMNS_HEADER = ['id', 'username', 'firstName', 'lastName', 'middleName', 'displayName', 'email', 'status', 'managedBy', 'type', 'primaryRole', 'team', 'loginAuthenticator', 'timeZone', 'mobileNumber', 'externalId', 'createdAt', 'updatedAt'];
+
   /** RFC 4180 records of a CSV text (quoted fields may hold commas, quotes and line breaks). */
   function parseCsv(text: string): string[][] {
     const records: string[][] = [];
@@ -409,6 +411,17 @@ describe('CSV export', () => {
       await h.dataSource.query(`UPDATE employees SET last_name = $2 WHERE id = $1`, [early, seen[10].lastName]);
       await h.dataSource.query(`DELETE FROM employees WHERE tenant_id = $1 AND last_name = 'Midway'`, [big.tenant.id]);
     }
+  });
+
+  test('a tenant without employees gets the header alone; the default order (username) lists everyone once', async () => {
+    const empty = await h.tenant('lists-export-empty');
+    const nobody = await h.request('GET', '/export/employees.csv', { token: empty.tokens.read });
+    expect(nobody.status).toBe(200);
+    expect(parseCsv(nobody.text)).toEqual([COLUMNS_HEADER]);
+    const [, ...rows] = parseCsv((await h.request('GET', '/export/employees.csv', { token: big.tokens.read })).text);
+    expect(rows).toHaveLength(COUNT);
+    const usernames = rows.map((r) => r[1]);
+    expect(new Set(usernames).size).toBe(COUNT);
   });
 
   test('csvField: RFC 4180 quoting and the formula guard', () => {
