@@ -220,7 +220,7 @@ describe('client credentials', () => {
     for (const event of issued) {
       expect(event.actor.surface).toBe('SYSTEM');
       const changes = Object.fromEntries(event.changes.map((c: { field: string; to: unknown }) => [c.field, c.to]));
-      expect(changes).toMatchObject({ grantType: 'client_credentials', secretId: client.secretIds[0], refreshToken: 'false' });
+      expect(changes).toMatchObject({ grantType: 'client_credentials', secretId: client.secretIds[0], withRefreshToken: 'false' });
       expect(JSON.stringify(event)).not.toContain(basic.body.access_token.slice(9, 30));
       expect(JSON.stringify(event)).not.toContain(post.body.access_token.slice(9, 30));
     }
@@ -378,6 +378,12 @@ describe('authorization code (Okta)', () => {
       scope: 'scim',
     });
     expect(await scimStatus(first.body.access_token)).toBe(200);
+    // Audited with its grant, and that a refresh token came with it (the newest issuance of this client).
+    const [issued] = await h.dataSource.query(
+      "SELECT changes FROM audit_events WHERE tenant_id = $1 AND target_id = $2 AND action = 'oauth_client.token_issued' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+      [a.tenant.id, idOf(client.id)],
+    );
+    expect(issued.changes).toMatchObject({ grantType: { to: 'authorization_code' }, withRefreshToken: { to: true }, secretId: { to: client.secretIds[0] } });
     const replay = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, [client.clientId, client.secret!]);
     expectRefusal(replay, 'invalid_grant');
     expect(await scimStatus(first.body.access_token)).toBe(401);

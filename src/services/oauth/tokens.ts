@@ -119,7 +119,7 @@ export const oauthTokenService = {
         grantType: { from: null, to: input.grantType },
         secretId: { from: null, to: input.secretId },
         accessTokenExpiresAt: { from: null, to: input.accessTokenExpiresAt.toISOString() },
-        refreshToken: { from: null, to: Boolean(input.refreshToken && input.refreshTokenExpiresAt) },
+        withRefreshToken: { from: null, to: Boolean(input.refreshToken && input.refreshTokenExpiresAt) },
       },
     });
   },
