@@ -227,9 +227,14 @@ describe('client credentials', () => {
   });
 
   test('wrong secret, unknown client, no secret: refused without saying which part was wrong; another scope is narrowed to scim', async () => {
+    const issuedSoFar = async () =>
+      Number((await h.dataSource.query("SELECT (SELECT count(*) FROM oauth_tokens WHERE tenant_id = $1) + (SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'oauth_client.token_issued') AS n", [a.tenant.id]))[0].n);
+    const before = await issuedSoFar();
     expectRefusal(await token({ grant_type: 'client_credentials' }, [client.clientId, `rc_secret_${randomBytes(32).toString('base64url')}`]), 'invalid_client', 401);
     expectRefusal(await token({ grant_type: 'client_credentials', client_id: 'rc_client_000000000000000000000000', client_secret: client.secret! }), 'invalid_client', 401);
     expectRefusal(await token({ grant_type: 'client_credentials', client_id: client.clientId }), 'invalid_client', 401);
+    // A refused request stores no token and audits no issuance.
+    expect(await issuedSoFar()).toBe(before);
     // Another scope is narrowed to SCIM, and the answer says so (RFC 6749 §3.3): such a token still cannot use GraphQL.
     const narrowed = await token({ grant_type: 'client_credentials', scope: 'admin offline_access' }, [client.clientId, client.secret!]);
     expect({ status: narrowed.status, scope: narrowed.body.scope }).toEqual({ status: 200, scope: 'scim' });
