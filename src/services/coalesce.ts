@@ -1,8 +1,21 @@
-import DataLoader from 'dataloader';
 import { RequestContext } from './context';
 
 /** Most items one shared statement carries; more concurrent requests start another statement. */
 const MAX_BATCH = 64;
+
+interface Waiting<T, R> {
+  ctx: RequestContext;
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: Error) => void;
+}
+
+/** One tenant's requests that wait for a statement, and its statements under way. */
+interface TenantQueue<T, R> {
+  waiting: Waiting<T, R>[];
+  running: number;
+  scheduled: boolean;
+}
 
 /**
  * Concurrent requests of one tenant that run the same kind of statement share one: reads by key (`... = ANY($2)`,
@@ -13,19 +26,28 @@ const MAX_BATCH = 64;
  * (docs/benchmarks.md). The requests that arrive in one turn of the event loop are collected until the loop's check
  * phase (setImmediate), so a lone request waits for nothing but the end of the current turn.
  *
+ * `inFlight` caps the statements of one tenant under way at once; requests that arrive meanwhile wait and go together
+ * as the next statement when one finishes. For writes whose statement costs PostgreSQL much per execution (a create:
+ * the change feed's trigger, the executor's start, the commit), one at a time makes the batches larger (8 instead of
+ * 5 at 16 concurrent requests) and cut PostgreSQL's CPU per create by a fifth (docs/benchmarks.md, "Session 25"). It
+ * is per tenant: one tenant's import never holds back another's requests.
+ *
  * Inside a transaction a statement must run on the transaction's connection and see its writes: it runs alone there.
  */
 export class Batched<T, R> {
-  /** One loader for every tenant: a batch is split by tenant when it runs, so no per-tenant state accumulates. */
-  private readonly loader: DataLoader<{ ctx: RequestContext; item: T }, R>;
+  /** Only tenants with requests waiting or under way have an entry: no per-tenant state accumulates. */
+  private readonly tenants = new Map<string, TenantQueue<T, R>>();
+  private readonly inFlight: number;
 
-  /** @param run runs the items of one tenant and gives each its result, or an Error for it alone, in order */
-  constructor(private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>) {
-    this.loader = new DataLoader((requests) => this.runByTenant(requests), {
-      cache: false,
-      maxBatchSize: MAX_BATCH,
-      batchScheduleFn: (run) => setImmediate(run),
-    });
+  /**
+   * @param run runs the items of one tenant and gives each its result, or an Error for it alone, in order. It must not
+   * wait for another request of this same Batched (with `inFlight` set, that request could wait for it in turn).
+   */
+  constructor(
+    private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>,
+    options: { inFlight?: number } = {},
+  ) {
+    this.inFlight = options.inFlight ?? Infinity;
   }
 
   async do(ctx: RequestContext, item: T): Promise<R> {
@@ -35,29 +57,46 @@ export class Batched<T, R> {
       if (result instanceof Error) throw result;
       return result;
     }
-    return this.loader.load({ ctx, item });
+    let queue = this.tenants.get(ctx.tenantId);
+    if (!queue) {
+      queue = { waiting: [], running: 0, scheduled: false };
+      this.tenants.set(ctx.tenantId, queue);
+    }
+    const done = new Promise<R>((resolve, reject) => queue.waiting.push({ ctx, item, resolve, reject }));
+    this.schedule(ctx.tenantId, queue);
+    return done;
   }
 
-  private async runByTenant(requests: readonly { ctx: RequestContext; item: T }[]): Promise<(R | Error)[]> {
-    const byTenant = new Map<string, number[]>();
-    requests.forEach((request, i) => {
-      const positions = byTenant.get(request.ctx.tenantId);
-      if (positions) positions.push(i);
-      else byTenant.set(request.ctx.tenantId, [i]);
+  /** Tenants with requests waiting or under way (tests check that none is left behind). */
+  get activeTenants(): number {
+    return this.tenants.size;
+  }
+
+  private schedule(tenantId: string, queue: TenantQueue<T, R>): void {
+    if (queue.scheduled || queue.running >= this.inFlight) return;
+    queue.scheduled = true;
+    setImmediate(() => {
+      queue.scheduled = false;
+      while (queue.waiting.length > 0 && queue.running < this.inFlight) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
     });
-    const results: (R | Error)[] = new Array(requests.length);
-    await Promise.all(
-      [...byTenant.values()].map(async (positions) => {
-        let outcome: (R | Error)[];
-        try {
-          outcome = await this.run(requests[positions[0]].ctx, positions.map((i) => requests[i].item));
-        } catch (error) {
-          outcome = positions.map(() => asError(error));
-        }
-        positions.forEach((i, k) => (results[i] = outcome[k]));
-      }),
-    );
-    return results;
+  }
+
+  private async start(tenantId: string, queue: TenantQueue<T, R>, batch: Waiting<T, R>[]): Promise<void> {
+    queue.running++;
+    let outcome: (R | Error)[];
+    try {
+      outcome = await this.run(batch[0].ctx, batch.map((w) => w.item));
+    } catch (error) {
+      outcome = batch.map(() => asError(error));
+    }
+    queue.running--;
+    batch.forEach((w, i) => {
+      const result = i < outcome.length ? outcome[i] : new Error('A batched statement gave no result for this request.');
+      if (result instanceof Error) w.reject(result);
+      else w.resolve(result);
+    });
+    if (queue.waiting.length > 0) this.schedule(tenantId, queue);
+    else if (queue.running === 0) this.tenants.delete(tenantId);
   }
 }
 

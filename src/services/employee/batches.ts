@@ -18,6 +18,15 @@ import { AUDITED_FIELDS, CREATED_FIELDS, WRITTEN_FIELDS, normalize, validate, wi
 import { EmployeeView, IdpEmployee, IdpWriteResult } from './types';
 import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView, typedColumns } from './view';
 
+/**
+ * Creates of one tenant go one statement at a time (see Batched): a create's statement costs PostgreSQL much per
+ * execution (the change feed's trigger, opening the table's indexes, the commit), so larger batches save it, and it
+ * waits for no other transaction's row lock. PUTs saved as much, but their statement locks the rows it writes: one
+ * waiting for a row a group change holds `FOR SHARE` would hold back every PUT of the tenant. PATCHes and GraphQL
+ * updates lost more by waiting than they saved (docs/benchmarks.md, "Session 25").
+ */
+const ONE_AT_A_TIME = { inFlight: 1 };
+
 /** One optimistic employee update that changes no reference, as a batched UPDATE takes it. */
 export interface PendingUpdate {
   id: string;
@@ -230,7 +239,7 @@ export const createBatches = new Batched<PendingCreate, EmployeeView>(async (ctx
       return raw ? toView(ctx, raw) : item.alone().catch(asError);
     }),
   );
-});
+}, ONE_AT_A_TIME);
 
 
 /** The audit columns a batch row carries for its own request (`_surface`, `_token_id`, …), read from `alias`. */
