@@ -141,6 +141,27 @@ describe('metadata and endpoints', () => {
     expect(r.body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
   });
 
+  test('behind a path (PUBLIC_URL https://host/rollcall) the metadata is also at the RFC 8414 path form', async () => {
+    // WEBHOOK_ALLOW_INSECURE_HOSTS as for h: it is set for the whole process at start-up, and later tests need it.
+    const behind = await Harness.start({ WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1', PUBLIC_URL: 'https://sso.example.com/rollcall/' });
+    try {
+      const pathForm = await behind.request('GET', '/.well-known/oauth-authorization-server/rollcall');
+      expect(pathForm.status).toBe(200);
+      expect(pathForm.body).toMatchObject({
+        issuer: 'https://sso.example.com/rollcall',
+        token_endpoint: 'https://sso.example.com/rollcall/oauth/token',
+        authorization_endpoint: 'https://sso.example.com/rollcall/oauth/authorize',
+      });
+      // A client that appends the well-known name to the issuer arrives here once the proxy strips the path.
+      expect((await behind.request('GET', '/.well-known/oauth-authorization-server')).body).toEqual(pathForm.body);
+      expect((await behind.request('GET', '/.well-known/oauth-authorization-server/other')).status).toBe(404);
+      // Without a path in PUBLIC_URL there is no such form.
+      expect((await h.request('GET', '/.well-known/oauth-authorization-server/rollcall')).status).toBe(404);
+    } finally {
+      await behind.close();
+    }
+  });
+
   test('oauthEndpoints gives the console what to paste; read tokens may not see OAuth clients', async () => {
     const r = await h.graphql(a.tokens.admin, '{ oauthEndpoints { scimBaseUrl tokenUrl authorizeUrl issuer } }');
     expect(r.body.data!.oauthEndpoints).toEqual({

@@ -70,10 +70,21 @@ export function oauthRouter(options: { dataSource: DataSource; publicUrl: string
     return true;
   };
 
-  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
+  const metadata = (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.json(oauthMetadata(publicUrl));
-  });
+  };
+  router.get('/.well-known/oauth-authorization-server', metadata);
+  // An issuer with a path (PUBLIC_URL https://host/rollcall) has its metadata at the host's root with the path after
+  // the well-known name (RFC 8414 §3.1: /.well-known/oauth-authorization-server/rollcall): a proxy that forwards that
+  // address here gets the document. Clients that append the well-known name to the issuer instead reach the route
+  // above once the proxy strips the path.
+  const issuerPath = new URL(publicUrl).pathname.replace(/\/+$/, '');
+  if (issuerPath) {
+    // Compared as text: the path is the operator's and may hold characters a route pattern would read as syntax.
+    const pathForm = `/.well-known/oauth-authorization-server${issuerPath}`;
+    router.use((req, res, next) => ((req.method === 'GET' || req.method === 'HEAD') && req.path === pathForm ? metadata(req, res) : next()));
+  }
 
   router.post(
     '/oauth/token',
