@@ -19,11 +19,11 @@ import { EmployeeView, IdpEmployee, IdpWriteResult } from './types';
 import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView, typedColumns } from './view';
 
 /**
- * Creates of one tenant go one statement at a time (see Batched): a create's statement costs PostgreSQL much per
- * execution (the change feed's trigger, opening the table's indexes, the commit), so larger batches save it, and it
- * waits for no other transaction's row lock. PUTs saved as much, but their statement locks the rows it writes: one
- * waiting for a row a group change holds `FOR SHARE` would hold back every PUT of the tenant. PATCHes and GraphQL
- * updates lost more by waiting than they saved (docs/benchmarks.md, "Session 25").
+ * Creates and PUTs of one tenant go one statement at a time (see Batched): their statements cost PostgreSQL much per
+ * execution (the change feed's trigger, opening the table's indexes, the commit), so larger batches save it, and
+ * neither waits for another transaction's row lock (a PUT's statement skips a locked row: see replaceStatement), so one
+ * slow holder cannot hold back the tenant's other requests. PATCHes and GraphQL updates lost more by waiting than they
+ * saved (docs/benchmarks.md, "Session 25").
  */
 const ONE_AT_A_TIME = { inFlight: 1 };
 
@@ -146,7 +146,8 @@ export interface PendingReplace {
  * Concurrent SCIM PUTs of one tenant in one statement and one commit (see replaceWithoutReading): lock the rows, take
  * each given field, write the rows that changed with their audit rows, and return every row with its names and
  * groups. A PUT gets null, and takes the general path, when its row was not found (or the tenant's import settings
- * changed), when another PUT of the batch has the same id, and when the statement fails.
+ * changed), when another transaction holds its row, when another PUT of the batch has the same id, and when the
+ * statement fails.
  */
 export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; written: boolean } | null>(async (ctx, items) => {
   const ids = new Set<string>();
@@ -180,7 +181,7 @@ export const replaceBatches = new Batched<PendingReplace, { view: EmployeeView; 
     const raw = byIndex.get(i);
     return raw ? { view: toView(ctx, raw), written: raw._written === true } : null;
   });
-});
+}, ONE_AT_A_TIME);
 
 /** One create, as a batched INSERT takes it. */
 export interface PendingCreate {
@@ -315,8 +316,10 @@ function batchedUpdateStatement(ctx: RequestContext): string {
 let replace: string | undefined;
 
 /**
- * The statement of replaceBatches, built once from the entity metadata. `o` locks the rows (in id order, so that two
- * batches cannot deadlock) and keeps each one's ctid; `c` takes each field the PUT sets and describes what changed as
+ * The statement of replaceBatches, built once from the entity metadata. `o` locks the rows and keeps each one's ctid,
+ * skipping a row another transaction holds (`SKIP LOCKED`: a group change holds its members `FOR SHARE` until it
+ * commits, another instance's PUT its rows): that PUT takes the general path, which waits for the row alone, so the
+ * batch, and with it the tenant's next PUTs, waits for no one (and two batches cannot deadlock); `c` takes each field the PUT sets and describes what changed as
  * the general path's audit does (compared as text, so that a username's change of case is a change, as it is in
  * JavaScript); `w` writes the rows that changed, found by the ctids `o` locked (a TID scan, a plan that holds whatever
  * the statistics say; as `UPDATE … FROM c` by id, PostgreSQL without statistics for the tenant hashed all its rows);
@@ -344,9 +347,9 @@ function replaceStatement(ctx: RequestContext): string {
     d AS (SELECT t.scim_import_fields AS _scim_import_fields, t.username_format::text AS _username_format FROM tenants t WHERE t.id = $1),
     o AS (
       -- Each row read and locked by a subquery of its own (see sql.byKeys: joined, PostgreSQL without statistics for the
-      -- tenant hashed all its rows), in id order so that two batches cannot deadlock.
+      -- tenant hashed all its rows), in id order; a row another transaction holds is skipped (see above).
       SELECT e.* FROM (SELECT * FROM v ORDER BY v._id) v CROSS JOIN d
-        CROSS JOIN LATERAL (SELECT e.ctid AS _ctid, e.* FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id OFFSET 0 FOR UPDATE) e
+        CROSS JOIN LATERAL (SELECT e.ctid AS _ctid, e.* FROM employees e WHERE e.tenant_id = $1 AND e.id = v._id OFFSET 0 FOR UPDATE SKIP LOCKED) e
        WHERE e.deleted_at IS NULL AND d._scim_import_fields = v._scim_import_fields AND d._username_format = v._username_format),
     c AS (
       SELECT o.id AS _id, o._ctid, v._i, v._request_id, v._token_id, v._surface, o.managed_by::text AS _old_managed_by,
