@@ -90,6 +90,12 @@ export class Batched<T, R> {
       outcome = batch.map(() => asError(error));
     }
     queue.running--;
+    // Requests held back by the cap have waited a whole statement, so their batch is complete: it goes at once, before
+    // this batch's requests are answered. Answering them (their responses written) would otherwise leave the database
+    // idle for this tenant in between.
+    if (!queue.scheduled) {
+      while (queue.waiting.length > 0 && queue.running < this.inFlight) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
+    }
     batch.forEach((w, i) => {
       const result = i < outcome.length ? outcome[i] : new Error('A batched statement gave no result for this request.');
       if (result instanceof Error) w.reject(result);
