@@ -319,9 +319,9 @@ let replace: string | undefined;
  * The statement of replaceBatches, built once from the entity metadata. `o` locks the rows and keeps each one's ctid,
  * skipping a row another transaction holds (`SKIP LOCKED`: a group change holds its members `FOR SHARE` until it
  * commits, another instance's PUT its rows): that PUT takes the general path, which waits for the row alone, so the
- * batch, and with it the tenant's next PUTs, waits for no one (and two batches cannot deadlock); `c` takes each field the PUT sets and describes what changed as
- * the general path's audit does (compared as text, so that a username's change of case is a change, as it is in
- * JavaScript); `w` writes the rows that changed, found by the ctids `o` locked (a TID scan, a plan that holds whatever
+ * batch, and with it the tenant's next PUTs (see ONE_AT_A_TIME), waits for no one. `c` takes each field the PUT sets
+ * and describes what changed as the general path's audit does (compared as text, so that a username's change of case
+ * is a change, as it is in JavaScript); `w` writes the rows that changed, found by the ctids `o` locked (a TID scan, a plan that holds whatever
  * the statistics say; as `UPDATE … FROM c` by id, PostgreSQL without statistics for the tenant hashed all its rows);
  * unchanged rows are answered as they are, with no new version and no audit row.
  *
