@@ -74,6 +74,34 @@ test('with one statement in flight, requests of later turns wait and then go tog
   expect(batched.activeTenants).toBe(0);
 });
 
+test('one statement over the cap starts once enough requests wait, and never a third', async () => {
+  const held = heldRuns();
+  const batched = new Batched(held.run, { inFlight: 1, moreWhenWaiting: 3 });
+  const a = ctxOf('a');
+  const answers: Promise<number>[] = [batched.do(a, 1)];
+  await nextTurn();
+  // Two wait behind the first statement: too few for a second one.
+  answers.push(batched.do(a, 2), batched.do(a, 3));
+  await nextTurn();
+  expect(held.calls.map((c) => c.items)).toEqual([[1]]);
+  // A third makes a batch of its own, which starts beside the first.
+  answers.push(batched.do(a, 4));
+  await nextTurn();
+  expect(held.calls.map((c) => c.items)).toEqual([[1], [2, 3, 4]]);
+  // With two under way, no number of waiting requests starts a third.
+  answers.push(...[5, 6, 7, 8].map((n) => batched.do(a, n)));
+  await nextTurn();
+  expect(held.calls).toHaveLength(2);
+  held.calls[0].release();
+  await answers[0];
+  expect(held.calls.map((c) => c.items)).toEqual([[1], [2, 3, 4], [5, 6, 7, 8]]);
+  held.calls[1].release();
+  held.calls[2].release();
+  expect(await Promise.all(answers)).toEqual([10, 20, 30, 40, 50, 60, 70, 80]);
+  expect(held.mostAtOnce()).toBe(2);
+  expect(batched.activeTenants).toBe(0);
+});
+
 test('the cap is per tenant: a tenant whose statement is under way holds back no other tenant', async () => {
   const held = heldRuns();
   const batched = new Batched(held.run, { inFlight: 1 });

@@ -33,12 +33,18 @@ interface TenantQueue<T, R> {
  * 25"). It is per tenant: one tenant's import never holds back another's requests. A statement run this way must not
  * wait for other transactions' locks, or every request of the tenant waits with it.
  *
+ * `moreWhenWaiting` lets one more statement start over the cap once that many requests wait. One at a time, each
+ * statement's commit waits for its WAL flush before the next statement can start; when the disk is slow (another
+ * program writing, a checkpoint) that wait, not the work, set the rate, and the requests piled up meanwhile are a
+ * full batch of their own.
+ *
  * Inside a transaction a statement must run on the transaction's connection and see its writes: it runs alone there.
  */
 export class Batched<T, R> {
   /** Only tenants with requests waiting or under way have an entry: no per-tenant state accumulates. */
   private readonly tenants = new Map<string, TenantQueue<T, R>>();
   private readonly inFlight: number;
+  private readonly moreWhenWaiting: number;
 
   /**
    * @param run runs the items of one tenant and gives each its result, or an Error for it alone, in order. It must not
@@ -46,9 +52,15 @@ export class Batched<T, R> {
    */
   constructor(
     private readonly run: (ctx: RequestContext, items: readonly T[]) => Promise<(R | Error)[]>,
-    options: { inFlight?: number } = {},
+    options: { inFlight?: number; moreWhenWaiting?: number } = {},
   ) {
     this.inFlight = options.inFlight ?? Infinity;
+    this.moreWhenWaiting = options.moreWhenWaiting ?? Infinity;
+  }
+
+  /** Under the cap; or one statement over it, once enough requests wait (see the class comment). */
+  private canStart(queue: TenantQueue<T, R>): boolean {
+    return queue.running < this.inFlight || (queue.running === this.inFlight && queue.waiting.length >= this.moreWhenWaiting);
   }
 
   async do(ctx: RequestContext, item: T): Promise<R> {
@@ -74,11 +86,11 @@ export class Batched<T, R> {
   }
 
   private schedule(tenantId: string, queue: TenantQueue<T, R>): void {
-    if (queue.scheduled || queue.running >= this.inFlight) return;
+    if (queue.scheduled || !this.canStart(queue)) return;
     queue.scheduled = true;
     setImmediate(() => {
       queue.scheduled = false;
-      while (queue.waiting.length > 0 && queue.running < this.inFlight) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
+      while (queue.waiting.length > 0 && this.canStart(queue)) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
     });
   }
 
@@ -95,7 +107,7 @@ export class Batched<T, R> {
     // this batch's requests are answered. Answering them (their responses written) would otherwise leave the database
     // idle for this tenant in between.
     if (!queue.scheduled) {
-      while (queue.waiting.length > 0 && queue.running < this.inFlight) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
+      while (queue.waiting.length > 0 && this.canStart(queue)) void this.start(tenantId, queue, queue.waiting.splice(0, MAX_BATCH));
     }
     batch.forEach((w, i) => {
       const result = i < outcome.length ? outcome[i] : new Error('A batched statement gave no result for this request.');

@@ -22,10 +22,11 @@ import { VIEW_COLUMNS, VIEW_JOINS, VIEW_NAMES, column, toView, typedColumns } fr
  * Creates and PUTs of one tenant go one statement at a time (see Batched): their statements cost PostgreSQL much per
  * execution (the change feed's trigger, opening the table's indexes, the commit), so larger batches save it, and
  * neither waits for another transaction's row lock (a PUT's statement skips a locked row: see replaceStatement), so one
- * slow holder cannot hold back the tenant's other requests. PATCHes and GraphQL updates lost more by waiting than they
- * saved (docs/benchmarks.md, "Session 25").
+ * slow holder cannot hold back the tenant's other requests. A second statement starts once 8 requests wait, as they do
+ * while a slow disk holds a commit (at 16 concurrent requests, a batch is about 8). PATCHes and GraphQL updates lost
+ * more by waiting than they saved (docs/benchmarks.md, "Session 25").
  */
-const ONE_AT_A_TIME = { inFlight: 1 };
+const ONE_AT_A_TIME = { inFlight: 1, moreWhenWaiting: 8 };
 
 /** One optimistic employee update that changes no reference, as a batched UPDATE takes it. */
 export interface PendingUpdate {
