@@ -296,7 +296,8 @@ test('five PUTs, then two, run as one statement of the same text: each applies, 
     let puts: Promise<{ employee: { lastName: string; version: number } }>[];
     try {
       await holder.startTransaction();
-      await holder.query('SELECT id FROM employees WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [t.tenant.id, held.id]);
+      // As a group change holds the members it adds until it commits.
+      await holder.query('SELECT id FROM employees WHERE tenant_id = $1 AND id = $2 FOR SHARE', [t.tenant.id, held.id]);
       puts = [held, other].map((e, i) =>
         employeeService.updateFromIdentityProvider(ctx(`held-${i}`), e.id, fromScimUser(user(e.userName, { name: { givenName: 'Held', familyName: `W${i}` } }))),
       );

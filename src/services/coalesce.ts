@@ -29,8 +29,8 @@ interface TenantQueue<T, R> {
  * `inFlight` caps the statements of one tenant under way at once; requests that arrive meanwhile wait and go together
  * as the next statement when one finishes. For writes whose statement costs PostgreSQL much per execution (creates
  * and PUTs: the change feed's trigger, the executor's start, the commit), one at a time makes the batches larger (8
- * instead of 5 at 16 concurrent requests) and cut PostgreSQL's CPU per write by a fifth (docs/benchmarks.md, "Session
- * 25"). It is per tenant: one tenant's import never holds back another's requests. A statement run this way must not
+ * instead of 5 at 16 concurrent requests) and cut PostgreSQL's CPU per create by a sixth, per PUT by a fifth
+ * (docs/benchmarks.md, "Session 25"). It is per tenant: one tenant's import never holds back another's requests. A statement run this way must not
  * wait for other transactions' locks, or every request of the tenant waits with it.
  *
  * `moreWhenWaiting` lets one more statement start over the cap once that many requests wait. One at a time, each
