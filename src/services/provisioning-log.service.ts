@@ -31,17 +31,19 @@ export interface ProvisioningRecord {
   tokenId: string | null;
 }
 
-/** How long entries wait in memory before one multi-row INSERT writes them. */
+/** How long entries wait in memory before one INSERT writes them. */
 const FLUSH_DELAY_MS = 50;
 const MAX_BATCH = 500;
 /** At most this many entries wait; past it, the oldest are dropped (and counted) rather than exhausting memory. */
 const MAX_PENDING = 20_000;
 /** Waits before writing again while the database is unavailable (the last one repeats). */
 const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
-const COLUMNS = 15;
+/** The columns a flush writes (the others take their defaults). */
+const INSERTED =
+  'tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id, user_name, ignored_attributes, warnings, duration_ms, request_id, token_id';
 
 /**
- * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one multi-row INSERT
+ * Writes the SCIM provisioning log off the request path: entries are buffered and flushed in one INSERT
  * shortly after, so recording costs a request almost nothing. A failed flush never fails a request. While the
  * database is unavailable the entries are kept (up to MAX_PENDING) and written once it is back: the log is where an
  * IdP admin looks for what happened during an outage, so its entries must not be lost with the database. A statement
@@ -130,38 +132,44 @@ export class ProvisioningLogWriter {
   }
 
   private async insert(chunk: ProvisioningRecord[]): Promise<void> {
-    const params: unknown[] = [];
-    const rows = chunk.map((e, n) => {
-      params.push(
-        e.tenantId,
-        e.occurredAt,
-        e.outcome,
-        e.method,
-        e.path.slice(0, 2000),
-        e.status,
-        e.scimType,
-        e.detail?.slice(0, 4000) ?? null,
-        e.employeeId,
-        e.userName?.slice(0, 300) ?? null,
-        e.ignoredAttributes,
-        JSON.stringify(e.warnings.map((w) => ({ attribute: w.attribute, value: w.value.slice(0, 1000), reason: w.reason }))),
-        e.durationMs,
-        e.requestId,
-        e.tokenId,
-      );
-      const base = n * COLUMNS;
-      return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-    });
-    // Unnamed: the text has one shape per batch size (up to MAX_BATCH), which would use up the prepared names.
+    const rows = chunk.map((e) => ({
+      tenant_id: e.tenantId,
+      occurred_at: e.occurredAt,
+      outcome: e.outcome,
+      method: e.method,
+      path: storable(e.path.slice(0, 2000)),
+      status: e.status,
+      scim_type: e.scimType,
+      detail: e.detail === null ? null : storable(e.detail.slice(0, 4000)),
+      employee_id: e.employeeId,
+      user_name: e.userName === null ? null : storable(e.userName.slice(0, 300)),
+      ignored_attributes: e.ignoredAttributes.map(storable),
+      warnings: e.warnings.map((w) => ({ attribute: storable(w.attribute), value: storable(w.value.slice(0, 1000)), reason: w.reason })),
+      duration_ms: e.durationMs,
+      request_id: storable(e.requestId),
+      token_id: e.tokenId,
+    }));
+    // The rows as one JSON parameter: one prepared statement for any number of rows. A VALUES list has one text per
+    // batch size, which PostgreSQL parsed and planned at every flush (1.2 ms for 74 rows, a fifth of the statement).
     await sql.affected(
       { manager: this.dataSource.manager },
-      `INSERT INTO provisioning_events (tenant_id, occurred_at, outcome, method, path, status, scim_type, detail, employee_id,
-         user_name, ignored_attributes, warnings, duration_ms, request_id, token_id) VALUES ${rows.join(', ')}`,
-      params,
-      { prepare: false },
+      `INSERT INTO provisioning_events (${INSERTED})
+       SELECT ${INSERTED} FROM json_populate_recordset(NULL::provisioning_events, $1::json)`,
+      [JSON.stringify(rows)],
     );
   }
 }
+
+/**
+ * Text an identity provider sent, as PostgreSQL can store it: a NUL, which no text or JSON value may hold, and a half
+ * of a surrogate pair (a cut at a length limit, or sent so) become U+FFFD. The log keeps the entry rather than lose it
+ * over one character.
+ */
+function storable(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+// eslint-disable-next-line no-control-regex -- NUL is the point: PostgreSQL text cannot hold it.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Entries about a person `term` names: the employee's first, last, display or middle name, username or email holds it
