@@ -40,6 +40,11 @@ export interface Config {
    * own); unset chooses by database: a worker on PostgreSQL, inline on the embedded database.
    */
   webhookDispatcher: 'inline' | 'worker' | undefined;
+  /**
+   * SERVER_NICE: the nice value each serving process gives its event-loop thread, or 'off' to leave it. The default,
+   * `auto`, is -10 when the database runs on this machine and 'off' otherwise (src/priority.ts says why).
+   */
+  serverNice: number | 'off';
 }
 
 export class ConfigError extends Error {
@@ -60,6 +65,20 @@ export const MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
 export const MIN_METRICS_TOKEN_LENGTH = 16;
 
 type Env = Record<string, string | undefined>;
+
+/** SERVER_NICE=auto with the database on this machine (see src/priority.ts). */
+export const LOCAL_DATABASE_NICE = -10;
+
+/**
+ * Whether a DATABASE_URL names a server on this machine: localhost, a loopback address, or a Unix socket (an empty
+ * host, a percent-encoded path as host, or a `host=/path` parameter). Another name of this machine counts as remote.
+ */
+export function isLocalDatabase(url: URL): boolean {
+  const socket = url.searchParams.get('host');
+  if (socket !== null) return socket.startsWith('/');
+  const host = url.hostname.toLowerCase();
+  return host === '' || host.startsWith('%2f') || host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
 
 function nonEmpty(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -184,6 +203,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('WEBHOOK_DISPATCHER', 'worker needs DATABASE_URL: the embedded database serves one connection');
   }
 
+  const niceRaw = nonEmpty(env, 'SERVER_NICE')?.toLowerCase() ?? 'auto';
+  let serverNice: number | 'off';
+  if (niceRaw === 'auto') serverNice = databaseUrl === undefined || isLocalDatabase(new URL(databaseUrl)) ? LOCAL_DATABASE_NICE : 'off';
+  else if (niceRaw === 'off') serverNice = 'off';
+  else if (/^[+-]?\d+$/.test(niceRaw) && Number(niceRaw) >= -20 && Number(niceRaw) <= 19) serverNice = Number(niceRaw);
+  else throw new ConfigError('SERVER_NICE', `must be auto, off or a nice value from -20 to 19, got "${env.SERVER_NICE}"`);
+
   return {
     host,
     port,
@@ -203,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: { enabled: metricsEnabled, token: metricsToken },
     webhookAllowInsecureHosts: insecureHosts,
     webhookDispatcher,
+    serverNice,
     graphqlSandbox: boolean(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
   };

@@ -11,6 +11,7 @@ import { gracefulShutdown } from './http/shutdown';
 import { EmbeddedDatabaseBusyError } from './db/embedded';
 import { EmbeddedMaintenance } from './db/embedded-maintenance';
 import { logger, setLogLevel } from './logging';
+import { applyServerNice } from './priority';
 import { BootstrapResult, bootstrap } from './services/bootstrap.service';
 
 export interface RunningServer {
@@ -180,6 +181,9 @@ export async function main(): Promise<void> {
       await runPrimary(config);
       return;
     }
+    // Before the server starts its threads (the webhook thread, libuv's pool), which take this thread's nice value.
+    setLogLevel(config.logLevel);
+    applyServerNice(config.serverNice);
     // Workers find the bootstrap done by the primary, so their banner has no tokens; they log like any server.
     running = await startServer(config);
   } catch (error) {

@@ -20,6 +20,10 @@ test.each([
   [{ WEBHOOK_ALLOW_INSECURE_HOSTS: 'localhost, evil host' }, 'WEBHOOK_ALLOW_INSECURE_HOSTS'],
   [{ WEBHOOK_DISPATCHER: 'thread' }, 'WEBHOOK_DISPATCHER'],
   [{ WEBHOOK_DISPATCHER: 'worker' }, 'WEBHOOK_DISPATCHER'],
+  [{ SERVER_NICE: 'high' }, 'SERVER_NICE'],
+  [{ SERVER_NICE: '-21' }, 'SERVER_NICE'],
+  [{ SERVER_NICE: '20' }, 'SERVER_NICE'],
+  [{ SERVER_NICE: '1.5' }, 'SERVER_NICE'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'Not A Slug' }, 'ROLLCALL_BOOTSTRAP_TENANT'],
   [{ ROLLCALL_BOOTSTRAP_TENANT: 'acme', ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'short' }, 'ROLLCALL_BOOTSTRAP_SCIM_TOKEN'],
   [{ ROLLCALL_BOOTSTRAP_SCIM_TOKEN: 'x'.repeat(40) }, 'ROLLCALL_BOOTSTRAP_TENANT'],
@@ -69,4 +73,27 @@ test('webhook hosts allowed plain http and private addresses: none by default, a
     '[::1]',
     'receiver.internal',
   ]);
+});
+
+test('SERVER_NICE: the event loop at nice -10 by default when the database runs on this machine, left alone otherwise', () => {
+  expect(loadConfig({}).serverNice).toBe(-10);
+  for (const url of [
+    'postgres://postgres@127.0.0.1:5432/rollcall',
+    'postgres://postgres@127.0.0.2/rollcall',
+    'postgresql://localhost/rollcall',
+    'postgres://u@[::1]:5432/rollcall',
+    'postgres://u@%2Fvar%2Frun%2Fpostgresql/rollcall',
+    'postgres:///rollcall',
+    'postgres://u@ignored/rollcall?host=/var/run/postgresql',
+  ]) {
+    expect([url, loadConfig({ DATABASE_URL: url }).serverNice]).toEqual([url, -10]);
+  }
+  for (const url of ['postgres://u@db.internal:5432/rollcall', 'postgres://u@10.0.0.5/rollcall', 'postgres://u@128.0.0.1/rollcall', 'postgres://u@localhost.example.com/r']) {
+    expect([url, loadConfig({ DATABASE_URL: url }).serverNice]).toEqual([url, 'off']);
+  }
+  expect(loadConfig({ SERVER_NICE: 'off' }).serverNice).toBe('off');
+  expect(loadConfig({ SERVER_NICE: 'AUTO', DATABASE_URL: 'postgres://db/r' }).serverNice).toBe('off');
+  expect(loadConfig({ SERVER_NICE: '-5', DATABASE_URL: 'postgres://db/r' }).serverNice).toBe(-5);
+  expect(loadConfig({ SERVER_NICE: '+19' }).serverNice).toBe(19);
+  expect(loadConfig({ SERVER_NICE: '-20' }).serverNice).toBe(-20);
 });

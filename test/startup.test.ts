@@ -480,3 +480,47 @@ describe.each<{ variable: string; env: Record<string, string>; message: string }
     }
   });
 });
+
+describe('the event loop nice value (SERVER_NICE)', () => {
+  let db: ChildDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all([...children].map((child) => killChild(child)));
+    await db?.drop();
+  });
+
+  /** The nice value of each thread of a process, the event loop's (the thread whose id is the pid) first. */
+  function threadNices(pid: number): { loop: number; others: number[] } {
+    const niceOf = (tid: string) => {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis start at field 3 (state); nice is field 19.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const tids = fs.readdirSync(`/proc/${pid}/task`);
+    return { loop: niceOf(String(pid)), others: tids.filter((tid) => tid !== String(pid)).map(niceOf) };
+  }
+
+  test('a value given is the event loop thread\'s alone; by default a server with its database here asks for -10', async () => {
+    const inherited = os.getPriority();
+    // Raising a nice value needs no privilege, so this part holds for any user.
+    const given = await serve(db, { SERVER_NICE: String(Math.min(inherited + 7, 19)) });
+    const nices = threadNices(given.child.pid!);
+    expect(nices.loop).toBe(Math.min(inherited + 7, 19));
+    // V8's threads started before the value was set keep the one the process was started with.
+    expect(nices.others).toContain(inherited);
+    await given.kill('SIGTERM');
+
+    // Lowering it needs root (or CAP_SYS_NICE): as root the event loop runs at -10; otherwise it stays and says why.
+    const auto = await serve(db);
+    if (process.getuid?.() === 0) {
+      expect(threadNices(auto.child.pid!).loop).toBe(-10);
+      expect(auto.stdout).toContain('event loop at nice -10 (SERVER_NICE)');
+    } else {
+      expect(threadNices(auto.child.pid!).loop).toBe(inherited);
+      expect(auto.stdout).toContain('needs root or CAP_SYS_NICE');
+    }
+    await auto.kill('SIGTERM');
+  });
+});
