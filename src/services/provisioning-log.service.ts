@@ -161,15 +161,16 @@ export class ProvisioningLogWriter {
 }
 
 /**
- * Text an identity provider sent, as PostgreSQL can store it: a NUL, which no text or JSON value may hold, and a half
- * of a surrogate pair (a cut at a length limit, or sent so) become U+FFFD. The log keeps the entry rather than lose it
- * over one character.
+ * Text an identity provider sent, as PostgreSQL can store it: a NUL, which no text or JSON value may hold, and half of
+ * a surrogate pair (a cut at a length limit, or sent so; `\p{Cs}`, as textProblem in validation.ts finds it), which
+ * the rows' JSON would carry as an escape PostgreSQL refuses, become U+FFFD. The log keeps the entry rather than lose
+ * it over one character.
  */
 function storable(text: string): string {
   return text.replace(UNSTORABLE, '\uFFFD');
 }
 // eslint-disable-next-line no-control-regex -- NUL is the point: PostgreSQL text cannot hold it.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE = /\u0000|\p{Cs}/gu;
 
 /**
  * Entries about a person `term` names: the employee's first, last, display or middle name, username or email holds it
