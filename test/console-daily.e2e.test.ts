@@ -148,6 +148,9 @@ if (chromiumMissing && underCi) {
       expect(created.status).toBe(201);
       await h.app.provisioningLog.flush();
       await page.locator('[data-testid="first-request"][data-arrived="true"]').waitFor({ timeout: 15_000 });
+      // The token's use can show before the log entry does (a poll that started before the flush finished): the page
+      // keeps asking until the entry is there, and then shows the request.
+      await page.locator('[data-testid="first-request"]', { hasText: 'first.person@daily.example' }).waitFor({ timeout: 15_000 });
       await expect(waiting.innerText()).resolves.toMatch(/Okta has connected\.[\s\S]*POST \/scim\/v2\/Users[\s\S]*first\.person@daily\.example/);
       await expect(waiting.evaluate((e) => (globalThis as any).getComputedStyle(e).backgroundColor)).resolves.toBe('rgb(227, 244, 234)');
       if (DOCS_SHOTS) await page.locator('.steps > li').last().screenshot({ path: path.join(DOCS_SHOTS, 'connect-arrived-1280.png') });

@@ -49,7 +49,7 @@ export function Onboarding() {
 /**
  * Connecting an identity provider, step by step: where it sends SCIM (with a copy button), how it authenticates (a SCIM
  * token made here, or an OAuth connection), what Rollcall imports, the provider's guide, and whether anything has
- * arrived yet (polled every few seconds until it has).
+ * arrived yet (polled every few seconds until the provisioning log has its first entry).
  */
 export function Connect() {
   const canEdit = useCanEdit();
@@ -63,12 +63,14 @@ export function Connect() {
   const firstEvent = data?.provisioningEvents.nodes[0];
   const arrived = Boolean(usedToken || usedClient || firstEvent);
 
-  // Until the first request has arrived, ask again every few seconds.
+  // Until the first request is in the provisioning log, ask again every few seconds. A credential can show as used
+  // before its request's log entry is written (the log is flushed shortly after the answer), and a provider's
+  // connection test may only read: the page then says the credential was used, and goes on asking for the entry.
   useEffect(() => {
-    if (!canEdit || arrived) return;
+    if (!canEdit || firstEvent) return;
     const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), POLL_MS);
     return () => clearInterval(timer);
-  }, [canEdit, arrived, refetch]);
+  }, [canEdit, firstEvent, refetch]);
 
   if (!canEdit) {
     return (
